@@ -1,0 +1,118 @@
+// ci-jobsync: thin main. Parses the command line, loads the config, runs one
+// command, and turns every error into a message and an exit status in one place.
+#include "jobsync/command_line.hpp"
+#include "jobsync/config.hpp"
+#include "jobsync/database.hpp"
+#include "jobsync/errors.hpp"
+#include "jobsync/http_client.hpp"
+#include "jobsync/logger.hpp"
+#include "jobsync/migrations.hpp"
+#include "jobsync/status_report.hpp"
+#include "jobsync/sync_run.hpp"
+#include "jobsync/version.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void on_stop_signal(int signal)
+{
+    g_signal = signal;
+    g_stop = true;
+}
+
+void install_signal_handlers()
+{
+    struct sigaction action {};
+    action.sa_handler = &on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGTERM, &action, nullptr);
+    sigaction(SIGINT, &action, nullptr);
+}
+
+int run_command(const jobsync::CommandLine& cmd)
+{
+    using namespace jobsync;
+    const Config config = load_config(resolve_config_path(cmd.config_path));
+    if (cmd.verb == "migrate") {
+        auto conn = open_connection(config.database);
+        const auto applied = apply_migrations(*conn, config.database.schema);
+        log_info("migrations up to date", {{"applied_now", std::to_string(applied.size())},
+                                           {"schema", config.database.schema}});
+        return 0;
+    }
+    if (cmd.verb == "status") {
+        return print_status(config, {cmd.json, cmd.max_lag_seconds}, std::cout);
+    }
+    install_signal_handlers();
+    http_global_init();
+    SyncOptions options;
+    options.wait_lock_seconds = cmd.wait_lock_seconds;
+    options.concurrency = config.sync.concurrency;
+    const SyncSummary summary = run_sync(config, options, &g_stop);
+    const PartitionStats& t = summary.totals;
+    char duration[32];
+    std::snprintf(duration, sizeof duration, "%.3f", summary.duration_seconds);
+    const std::string status = summary.interrupted ? "interrupted"
+                               : summary.failed > 0 ? "failed"
+                                                    : "ok";
+    Logger::write(summary.failed > 0 || summary.interrupted ? LogLevel::error : LogLevel::info,
+                  "sync finished",
+                  {{"status", status},
+                   {"partitions", std::to_string(summary.partitions)},
+                   {"failed", std::to_string(summary.failed)},
+                   {"skipped", std::to_string(summary.skipped)},
+                   {"pages", std::to_string(t.pages)},
+                   {"requests", std::to_string(t.requests)},
+                   {"retries", std::to_string(t.retries)},
+                   {"jobs", std::to_string(t.jobs)},
+                   {"inserted", std::to_string(t.inserted)},
+                   {"updated", std::to_string(t.updated)},
+                   {"unchanged", std::to_string(t.unchanged)},
+                   {"refusals", std::to_string(t.refused)},
+                   {"warnings", std::to_string(t.warnings)},
+                   {"duration_s", duration},
+                   {"worst_lag", format_lag(t.lag_seconds)}});
+    if (summary.interrupted) {
+        return 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGTERM);
+    }
+    return summary.failed > 0 ? 1 : 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    using namespace jobsync;
+    try {
+        const CommandLine cmd = parse_command_line(argc, argv);
+        if (cmd.help) {
+            std::cout << usage_text();
+            return 0;
+        }
+        if (cmd.version) {
+            std::cout << "ci-jobsync " << kVersion << "\n";
+            return 0;
+        }
+        Logger::configure(cmd.log_level, cmd.log_format);
+        return run_command(cmd);
+    } catch (const ConfigError& e) {
+        std::fprintf(stderr, "ci-jobsync: error: %s\n", e.what());
+        return 2;
+    } catch (const RunError& e) {
+        log_error(e.what());
+        return 1;
+    } catch (const pqxx::failure& e) {
+        log_error("database error", {{"error", e.what()}});
+        return 1;
+    } catch (const std::exception& e) {
+        log_error("unexpected error", {{"error", e.what()}});
+        return 1;
+    }
+}

@@ -1,0 +1,57 @@
+// An HTTP/1.1 server on 127.0.0.1 that answers like the CI API: GET /jobs,
+// GET /queue, with signature verification and optional injected faults.
+#pragma once
+
+#include "emulator/dataset.hpp"
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+namespace jobsync::emulator {
+
+struct FaultOptions {
+    double server_error_rate = 0; // 500 InternalError
+    double throttle_rate = 0;     // 503 SlowDown with Retry-After: 1
+    double truncate_rate = 0;     // 200 with the body cut in half
+    long token_ttl_seconds = 0;   // 0 => tokens never expire; else 400 InvalidArgument after
+    long latency_ms = 0;          // sleep before every /jobs answer
+    std::uint64_t seed = 7;
+};
+
+struct ServerOptions {
+    std::string host = "127.0.0.1";
+    int port = 0; // 0 => an ephemeral port; see EmulatorServer::port()
+    std::string secret_id = "AKIDemulator";
+    std::string secret_key = "emulator-secret-key";
+    FaultOptions faults;
+};
+
+struct ServerStats {
+    long requests = 0;        // every request received
+    long jobs_requests = 0;   // GET /jobs answered 200
+    long rejected_signatures = 0;
+    long faults_injected = 0;
+};
+
+class EmulatorServer {
+public:
+    EmulatorServer(Dataset& dataset, ServerOptions options);
+    ~EmulatorServer(); // stops
+    EmulatorServer(const EmulatorServer&) = delete;
+    EmulatorServer& operator=(const EmulatorServer&) = delete;
+
+    void start(); // binds and serves on background threads; throws std::runtime_error
+    void stop();
+    int port() const;
+    std::string endpoint() const; // "http://127.0.0.1:<port>"
+    ServerStats stats() const;
+    void reset_stats();
+    void set_faults(const FaultOptions& faults);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace jobsync::emulator

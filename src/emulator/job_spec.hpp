@@ -1,0 +1,46 @@
+// A job as the emulator knows it: structured, so tests can compare the
+// worker's rows field by field with what was served.
+#pragma once
+
+#include "jobsync/api_time.hpp"
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace jobsync::emulator {
+
+using ElementList = std::vector<std::pair<std::string, std::string>>; // element name, text
+
+struct StreamSpec {
+    std::string kind;    // "video" | "audio" | "subtitle"
+    ElementList fields;  // e.g. {"CodecName","h264"}, {"Width","544"}; rendered in this order
+};
+
+struct OutputFileSpec {
+    std::string bucket, region, object_prefix, object_name, md5;
+};
+
+struct JobSpec {
+    std::string job_id, tag, sub_tag, state, code, message, queue_id, queue_type;
+    int progress = 0;
+    UnixSeconds creation_time = 0;
+    std::optional<UnixSeconds> start_time, end_time; // rendered as "-" when absent
+    std::string input_bucket, input_region, input_object;
+    std::string workflow_id; // "" => not workflow-triggered
+    std::string template_id;
+    std::vector<std::string> watermark_template_ids;
+    std::string output_bucket, output_region, output_object; // Operation/Output
+    std::string user_data;
+    int job_level = 0;
+    ElementList format_fields;          // MediaInfo/Format; empty => no MediaInfo
+    std::vector<StreamSpec> streams;    // MediaInfo/Stream children, in order
+    std::vector<OutputFileSpec> output_files; // MediaResult/OutputFile ObjectName+Md5Info each
+    std::string extra_operation_xml;    // verbatim XML inside Operation (e.g. RemoveWatermark)
+};
+
+// The <JobsDetail>...</JobsDetail> element for a job, well-formed, text escaped.
+std::string render_job_xml(const JobSpec& job);
+
+} // namespace jobsync::emulator

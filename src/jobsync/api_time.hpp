@@ -1,0 +1,32 @@
+// Instants as UTC Unix seconds, and the API's wire format for them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace jobsync {
+
+using UnixSeconds = std::int64_t;
+
+// Parses the API's "%Y-%m-%dT%H:%M:%S%z" (e.g. 2022-06-27T15:23:12+0800).
+// Also accepts "+08:00", "Z" and a fractional second (dropped), which some
+// responses carry. Returns nullopt for anything else, including "-" and "".
+std::optional<UnixSeconds> parse_api_time(std::string_view text);
+
+// Formats for the wire: "2024-01-01T00:00:00+0800" at the given UTC offset
+// (in minutes east of UTC; the worker uses 0 => "+0000").
+std::string format_api_time(UnixSeconds instant, int offset_minutes = 0);
+
+// ISO 8601 UTC for PostgreSQL timestamptz parameters: "2024-01-01T00:00:00Z".
+std::string format_iso_utc(UnixSeconds instant);
+
+// RFC 1123 GMT, as in the HTTP Date header: "Mon, 28 Jun 2022 15:23:12 GMT".
+std::string format_http_date(UnixSeconds instant);
+std::optional<UnixSeconds> parse_http_date(std::string_view text);
+
+// Current wall-clock time in Unix seconds.
+UnixSeconds now_unix_seconds();
+
+} // namespace jobsync

@@ -1,0 +1,74 @@
+// The CI API as the worker uses it: signed GET /jobs and GET /queue with
+// retries. One instance per worker thread (it owns a curl handle).
+#pragma once
+
+#include "jobsync/config.hpp"
+#include "jobsync/cos_signer.hpp"
+#include "jobsync/http_client.hpp"
+#include "jobsync/jobs_page.hpp"
+
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace jobsync {
+
+struct ListJobsQuery {
+    std::string tag;
+    std::string queue_id;   // "" => not sent (all queues)
+    std::string queue_type; // "" => not sent
+    std::optional<UnixSeconds> start_creation_time;
+    std::optional<UnixSeconds> end_creation_time;
+    int size = 100;
+    std::string next_token; // "" => not sent
+};
+
+// The query parameters exactly as they go on the wire (raw values; encoded
+// when the URL is built): orderByTime=Asc, states=All, size, tag, ...
+QueryParams build_list_jobs_params(const ListJobsQuery& query);
+
+struct RetryPolicy {
+    int max_attempts = 5;
+    long max_total_seconds = 120;
+    long base_delay_ms = 200;
+    long max_delay_ms = 20000;
+};
+
+struct RequestCounters {
+    long requests = 0; // HTTP requests sent, including retries
+    long retries = 0;
+};
+
+class CiClient {
+public:
+    CiClient(const SourceConfig& source, HttpOptions http, RetryPolicy retry);
+
+    // One page of jobs. Retries RetryableError (network, 5xx, throttling,
+    // malformed body) with exponential backoff and full jitter; throws
+    // PartitionError for 4xx and when retries are exhausted.
+    JobsPage list_jobs(const ListJobsQuery& query);
+
+    const RequestCounters& counters() const { return counters_; }
+    void set_abort_flag(const std::atomic<bool>* flag);
+
+    // For tests: replaces sleeping between retries.
+    void set_sleeper(std::function<void(long ms)> sleeper) { sleeper_ = std::move(sleeper); }
+
+private:
+    // Host, Authorization (and the token header) for one request.
+    std::vector<std::string> signed_headers(const std::string& path, const QueryParams& params) const;
+    void learn_clock_offset(const HttpResponse& response);
+    void pause(long delay_ms); // backoff sleep; throws RunError when aborted
+
+    const SourceConfig& source_;
+    HttpClient http_;
+    RetryPolicy retry_;
+    RequestCounters counters_;
+    long clock_offset_seconds_ = 0; // learned from a RequestTimeTooSkewed response's Date
+    const std::atomic<bool>* abort_flag_ = nullptr;
+    std::function<void(long ms)> sleeper_;
+};
+
+} // namespace jobsync

@@ -1,0 +1,40 @@
+// Parsing one GET /jobs response body into job records.
+#pragma once
+
+#include "jobsync/errors.hpp"
+#include "jobsync/job_record.hpp"
+
+#include <string>
+#include <vector>
+
+namespace jobsync {
+
+// One parsed page. Owns the response bytes; every string_view in jobs points
+// into raw (detail_xml) or parsed (field values: RapidXML's in-place copy,
+// entities decoded). Movable: vectors keep their buffers on move.
+struct JobsPage {
+    std::vector<char> raw;    // the response body as received
+    std::vector<char> parsed; // a copy RapidXML parsed in place
+    std::vector<JobRecord> jobs;
+    std::string next_token;   // "" when absent or empty
+    std::vector<std::string> warnings; // optional fields that did not parse, "JobId j...: Progress 'abc' is not an integer"
+};
+
+// Parses a <Response> with JobsDetail elements. Empty <JobsDetail/> elements
+// (and ones with no JobId, QueueId or Code at all) are skipped, as the
+// service sends one on an empty result. Unknown elements are ignored.
+// Throws RetryableError when the body is not well-formed XML (a truncated
+// transfer looks like that), PartitionError when it is well-formed but wrong:
+// root is not <Response>, a job without JobId, an unparseable CreationTime.
+// An unparseable optional field becomes nullopt and adds a warning.
+JobsPage parse_jobs_page(std::string body);
+
+// Parses a CI error body (<Error><Code/><Message/><RequestId/></Error>).
+// Returns false when the body is not such XML (HTML from a proxy, empty, JSON).
+bool parse_error_body(const std::string& body, ServiceErrorDetails& out);
+
+// Validates a numeric field's text for its FieldType (integer: optional sign
+// and digits; decimal: also a fraction and exponent). Text always passes.
+bool is_valid_number(std::string_view text, FieldType type);
+
+} // namespace jobsync

@@ -1,0 +1,69 @@
+// Walks one partition: GET /jobs page by page over a frozen creation-time
+// window, each page's jobs and the checkpoint committed in one transaction.
+#pragma once
+
+#include "jobsync/ci_client.hpp"
+#include "jobsync/job_store.hpp"
+#include "jobsync/partition.hpp"
+
+#include <pqxx/pqxx>
+
+#include <atomic>
+#include <string>
+
+namespace jobsync {
+
+struct PartitionStats {
+    long pages = 0;
+    long requests = 0;
+    long retries = 0;
+    long jobs = 0; // jobs received (after in-page de-duplication)
+    long inserted = 0;
+    long updated = 0;
+    long unchanged = 0;
+    long refused = 0;
+    long duplicates = 0;
+    long warnings = 0;
+    long stale_unfinished = 0;
+    long lag_seconds = -1; // now - cursor after the walk; -1 when unknown
+
+    PartitionStats& operator+=(const PartitionStats& other);
+};
+
+enum class PartitionStatus { ok, failed, skipped, interrupted };
+const char* to_string(PartitionStatus status);
+
+struct PartitionOutcome {
+    PartitionStatus status = PartitionStatus::ok;
+    PartitionStats stats;
+    std::string error;
+};
+
+struct WalkOptions {
+    std::string schema;
+    long wait_lock_seconds = -1; // -1 => skip a partition another process holds
+};
+
+class PartitionWalker {
+public:
+    PartitionWalker(pqxx::connection& conn, CiClient& client, const SyncConfig& sync,
+                    WalkOptions options, const std::atomic<bool>* stop_flag);
+
+    // Never throws for partition-level failures: they are recorded in the
+    // checkpoint and returned. Throws RunError when the run must stop.
+    PartitionOutcome sync(const Partition& partition);
+
+private:
+    PartitionOutcome walk(const Partition& partition);
+    void prepare_walk(const Partition& partition);
+    bool stopping() const { return stop_flag_ != nullptr && stop_flag_->load(); }
+
+    pqxx::connection& conn_;
+    CiClient& client_;
+    const SyncConfig& sync_;
+    WalkOptions options_;
+    const std::atomic<bool>* stop_flag_;
+    JobStore store_;
+};
+
+} // namespace jobsync

@@ -1,0 +1,135 @@
+#include "jobsync/status_report.hpp"
+
+#include "jobsync/database.hpp"
+#include "jobsync/partition.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <iomanip>
+#include <sstream>
+
+namespace jobsync {
+namespace {
+
+struct PartitionStatusRow {
+    std::string label;
+    std::optional<UnixSeconds> cursor;
+    std::string last_run_at;
+    std::string last_status;
+    std::string last_error;
+    long stale_unfinished = 0;
+    long walk_pages = 0;
+};
+
+PartitionStatusRow load_row(pqxx::transaction_base& txn, const Partition& partition,
+                            long refresh_horizon_seconds)
+{
+    PartitionStatusRow row;
+    row.label = partition.label();
+    const pqxx::result result = txn.exec_params(
+        "SELECT extract(epoch FROM c.cursor)::bigint, "
+        "coalesce(to_char(c.last_run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
+        "coalesce(c.last_status, ''), coalesce(c.last_error, ''), c.walk_pages, "
+        "(SELECT count(*) FROM jobs j WHERE j.bucket = c.bucket AND j.tag = c.tag "
+        "  AND (c.queue_id = '' OR j.queue_id = c.queue_id) "
+        "  AND j.state IN ('Submitted', 'Running', 'Pause') "
+        "  AND j.creation_time < now() - make_interval(secs => $4)) "
+        "FROM sync_checkpoints c WHERE c.bucket = $1 AND c.tag = $2 AND c.queue_id = $3",
+        partition.bucket(), partition.tag, partition.queue_id,
+        static_cast<double>(refresh_horizon_seconds));
+    if (result.empty()) {
+        row.last_status = "never synced";
+        return row;
+    }
+    const pqxx::row r = result[0];
+    if (!r[0].is_null()) {
+        row.cursor = r[0].as<long long>();
+    }
+    row.last_run_at = r[1].as<std::string>();
+    row.last_status = r[2].as<std::string>();
+    row.last_error = r[3].as<std::string>();
+    row.walk_pages = r[4].as<long>();
+    row.stale_unfinished = r[5].as<long>();
+    return row;
+}
+
+std::string one_line(std::string text, std::size_t limit)
+{
+    for (char& c : text) {
+        if (c == '\n' || c == '\r' || c == '\t') {
+            c = ' ';
+        }
+    }
+    return text.size() > limit ? text.substr(0, limit - 3) + "..." : text;
+}
+
+} // namespace
+
+std::string format_lag(long seconds)
+{
+    if (seconds < 0) {
+        return "-";
+    }
+    std::ostringstream out;
+    const long days = seconds / 86400;
+    const long hours = seconds / 3600 % 24;
+    const long minutes = seconds / 60 % 60;
+    if (days > 0) {
+        out << days << "d" << hours << "h";
+    } else if (hours > 0) {
+        out << hours << "h" << minutes << "m";
+    } else if (minutes > 0) {
+        out << minutes << "m" << seconds % 60 << "s";
+    } else {
+        out << seconds << "s";
+    }
+    return out.str();
+}
+
+int print_status(const Config& config, const StatusOptions& options, std::ostream& out)
+{
+    auto conn = open_connection(config.database);
+    pqxx::read_transaction txn(*conn);
+    const UnixSeconds now = now_unix_seconds();
+    std::vector<PartitionStatusRow> rows;
+    for (const Partition& partition : expand_partitions(config)) {
+        rows.push_back(load_row(txn, partition, config.sync.refresh_horizon_seconds));
+    }
+    int exit_code = 0;
+    auto lag_of = [&](const PartitionStatusRow& row) { return row.cursor ? now - *row.cursor : -1L; };
+    for (const PartitionStatusRow& row : rows) {
+        const long lag = lag_of(row);
+        if (options.max_lag_seconds && (lag < 0 || lag > *options.max_lag_seconds)) {
+            exit_code = 1;
+        }
+    }
+    if (options.json) {
+        nlohmann::json report = nlohmann::json::array();
+        for (const PartitionStatusRow& row : rows) {
+            report.push_back({{"partition", row.label},
+                              {"cursor", row.cursor ? format_iso_utc(*row.cursor) : ""},
+                              {"lag_seconds", lag_of(row)},
+                              {"last_run_at", row.last_run_at},
+                              {"last_status", row.last_status},
+                              {"last_error", row.last_error},
+                              {"walk_in_progress_pages", row.walk_pages},
+                              {"stale_unfinished_jobs", row.stale_unfinished}});
+        }
+        out << report.dump(2) << "\n";
+        return exit_code;
+    }
+    out << std::left << std::setw(60) << "PARTITION" << std::setw(22) << "CURSOR" << std::setw(9)
+        << "LAG" << std::setw(22) << "LAST RUN" << std::setw(14) << "STATUS" << std::setw(7)
+        << "STALE" << "LAST ERROR\n";
+    for (const PartitionStatusRow& row : rows) {
+        out << std::left << std::setw(60) << row.label << std::setw(22)
+            << (row.cursor ? format_iso_utc(*row.cursor) : "-") << std::setw(9)
+            << format_lag(lag_of(row)) << std::setw(22)
+            << (row.last_run_at.empty() ? "-" : row.last_run_at) << std::setw(14)
+            << (row.last_status.empty() ? "-" : row.last_status) << std::setw(7)
+            << row.stale_unfinished << one_line(row.last_error, 160) << "\n";
+    }
+    return exit_code;
+}
+
+} // namespace jobsync

@@ -1,0 +1,30 @@
+// One `sync`: migrations, then every partition on a bounded pool of workers
+// (each with its own connection and curl handle), then the run record.
+#pragma once
+
+#include "jobsync/config.hpp"
+#include "jobsync/partition_walker.hpp"
+
+#include <atomic>
+
+namespace jobsync {
+
+struct SyncOptions {
+    long wait_lock_seconds = -1; // --wait-lock
+    int concurrency = 1;
+};
+
+struct SyncSummary {
+    int partitions = 0;
+    int failed = 0;
+    int skipped = 0;
+    bool interrupted = false;
+    PartitionStats totals;
+    double duration_seconds = 0;
+};
+
+// Runs one incremental pass. Throws RunError when the database is unusable.
+SyncSummary run_sync(const Config& config, const SyncOptions& options,
+                     const std::atomic<bool>* stop_flag);
+
+} // namespace jobsync
