@@ -1,0 +1,25 @@
+# Debian packages the project needs, installed when missing (as root).
+# Sourced by test.sh, demo.sh and bench.sh.
+
+JOBSYNC_PACKAGES=(
+  g++ cmake make pkg-config ca-certificates
+  libpqxx-dev libcurl4-openssl-dev librapidxml-dev libtomlplusplus-dev libssl-dev
+  catch2 nlohmann-json3-dev
+  postgresql-15 postgresql-client-15
+)
+
+ensure_packages() {
+  local missing=() pkg
+  for pkg in "${JOBSYNC_PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "missing Debian packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+    return 1
+  fi
+  echo "installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}

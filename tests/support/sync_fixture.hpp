@@ -1,0 +1,46 @@
+// An emulator on an ephemeral loopback port with a generated dataset, and
+// configs that point the worker at it and at the test database.
+#pragma once
+
+#include "emulator/dataset.hpp"
+#include "emulator/emulator_server.hpp"
+#include "jobsync/config.hpp"
+#include "support/temp_database.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace testing {
+
+inline const std::string kTestSecretId = "AKIDtestsecretid0123456789";
+inline const std::string kTestSecretKey = "test-secret-key-never-logged-5f2c9a";
+
+class EmulatorFixture {
+public:
+    explicit EmulatorFixture(const jobsync::emulator::GeneratorOptions& generator,
+                             jobsync::emulator::FaultOptions faults = {});
+
+    jobsync::emulator::Dataset dataset;
+    jobsync::emulator::GeneratorOptions generator;
+    std::unique_ptr<jobsync::emulator::EmulatorServer> server;
+};
+
+struct ConfigSpec {
+    std::string endpoint;
+    std::string bucket = "examplebucket-1250000000";
+    std::string region = "ap-guangzhou";
+    std::vector<std::string> tags;   // empty => the key is left out (all tags)
+    std::vector<std::string> queues; // empty => all queues
+    std::string secret_key = kTestSecretKey;
+    std::string sync_extra; // extra lines under [sync]
+};
+
+// TOML text for a config with one source.
+std::string config_text(const TempDatabase& db, const ConfigSpec& spec);
+
+// Writes the config to a temp file and loads it with the real loader.
+jobsync::Config load_test_config(const TempDatabase& db, const ConfigSpec& spec,
+                                 std::string* path_out = nullptr);
+
+} // namespace testing
