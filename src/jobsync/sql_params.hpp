@@ -28,7 +28,7 @@ public:
     std::vector<const char*> pointers() const;
 
 private:
-    std::string buffer_;                // every value, each followed by '\0'
+    std::string buffer_;                  // every value, each followed by '\0'
     std::vector<std::ptrdiff_t> offsets_; // into buffer_, -1 for NULL
 };
 

@@ -7,12 +7,18 @@
 #include <rapidxml.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string_view>
 
 namespace jobsync::xml {
 
 using Node = rapidxml::xml_node<char>;
+using Document = rapidxml::xml_document<char>;
+
+// A heap-allocated document (it embeds a 64 KiB pool: keep it off thread
+// stacks) whose node pool blocks are recycled within the thread.
+std::unique_ptr<Document> new_document();
 
 inline std::string_view name_of(const Node* node)
 {

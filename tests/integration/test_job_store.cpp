@@ -156,6 +156,7 @@ JobRecord full_job()
 
 TEST_CASE("job_store: detail_hash is SHA-1 of the version and the XML")
 {
+    testing::shared_database().truncate_all();
     const JobRecord job = basic_job("j1", "<JobsDetail><JobId>j1</JobId></JobsDetail>");
     // printf '\x01\x00\x00\x00<JobsDetail><JobId>j1</JobId></JobsDetail>' | sha1sum
     CHECK(hex(detail_hash(job)) == "137216ad181f2a728da89c0e9ec0e97913c8e994");

@@ -1,0 +1,491 @@
+#include "jobsync/jobs_page.hpp"
+
+#include "jobsync/api_time.hpp"
+#include "jobsync/xml_fields.hpp"
+
+#include <charconv>
+#include <cstring>
+#include <memory>
+
+namespace jobsync {
+
+namespace {
+
+using xml::child;
+using xml::child_text;
+using xml::Document;
+using xml::name_of;
+using xml::new_document;
+using xml::next_same;
+using xml::Node;
+using xml::text;
+
+// Default in-place parsing (entities decoded, strings terminated), plus
+// end-tag checks: without them a mismatched tag silently reshapes the tree.
+constexpr int kParseFlags = rapidxml::parse_default | rapidxml::parse_validate_closing_tags;
+
+std::string quoted(std::string_view value)
+{
+    std::string out;
+    out.reserve(value.size() + 2);
+    out += '\'';
+    out += value;
+    out += '\'';
+    return out;
+}
+
+// Warnings and error messages for one job.
+struct JobContext {
+    std::vector<std::string>& warnings;
+    std::string_view job_id;
+    std::size_t position; // 1-based among the page's JobsDetail elements
+
+    std::string who() const { return "JobId " + std::string(job_id); }
+
+    void warn(std::string_view field, std::string_view value, std::string_view problem)
+    {
+        warnings.push_back(who() + ": " + std::string(field) + " " + quoted(value) + " " +
+                           std::string(problem));
+    }
+
+    // The value when it is valid for its type; otherwise nullopt and a warning.
+    OptText checked(OptText value, FieldType type, std::string_view path, std::string_view field)
+    {
+        if (!value || is_valid_number(*value, type)) {
+            return value;
+        }
+        const char* problem = type == FieldType::integer ? "is not an integer" : "is not a number";
+        warn(std::string(path) + std::string(field), *value, problem);
+        return std::nullopt;
+    }
+
+    std::optional<long long> integer(OptText value, std::string_view field)
+    {
+        if (!value) {
+            return std::nullopt;
+        }
+        long long number = 0;
+        const char* end = value->data() + value->size();
+        const auto [ptr, ec] = std::from_chars(value->data(), end, number);
+        if (ec != std::errc() || ptr != end) {
+            warn(field, *value, "is not an integer");
+            return std::nullopt;
+        }
+        return number;
+    }
+
+    // StartTime/EndTime: "-" or empty mean "not yet", anything else must parse.
+    std::optional<UnixSeconds> time(OptText value, std::string_view field)
+    {
+        if (!value || *value == "-") {
+            return std::nullopt;
+        }
+        const std::optional<UnixSeconds> instant = parse_api_time(*value);
+        if (!instant) {
+            warn(field, *value, "is not a valid time");
+        }
+        return instant;
+    }
+};
+
+[[noreturn]] void throw_malformed(std::size_t offset, const std::string& what)
+{
+    throw RetryableError("malformed XML in /jobs response at byte " + std::to_string(offset) +
+                         ": " + what);
+}
+
+// Parses page.parsed in place and returns its <Response> element.
+const Node* parse_document(JobsPage& page, Document& doc)
+{
+    // RapidXML stops at a NUL, which would hide whatever follows it.
+    if (!page.raw.empty()) {
+        const void* nul = std::memchr(page.raw.data(), '\0', page.raw.size());
+        if (nul != nullptr) {
+            throw_malformed(static_cast<const char*>(nul) - page.raw.data(), "NUL byte");
+        }
+    }
+    try {
+        doc.parse<kParseFlags>(page.parsed.data());
+    } catch (const rapidxml::parse_error& e) {
+        throw_malformed(e.where<char>() - page.parsed.data(), e.what());
+    }
+    const Node* root = xml::first_child_element(&doc);
+    if (root == nullptr) {
+        throw_malformed(page.raw.size(), "no root element");
+    }
+    for (const Node* n = root->next_sibling(); n != nullptr; n = n->next_sibling()) {
+        if (n->type() == rapidxml::node_element) {
+            throw_malformed(xml::element_offset(n, page.parsed.data()),
+                            "more than one root element");
+        }
+    }
+    if (name_of(root) != "Response") {
+        throw PartitionError("response root is <" + std::string(name_of(root)) +
+                             ">, expected <Response>");
+    }
+    return root;
+}
+
+// The service sends one empty JobsDetail when nothing matches.
+bool is_placeholder(const Node* detail)
+{
+    return !xml::has_child_elements(detail) ||
+           (!child_text(detail, "JobId") && !child_text(detail, "QueueId") &&
+            !child_text(detail, "Code"));
+}
+
+template <std::size_t N>
+std::size_t find_spec(const std::array<FieldSpec, N>& specs, std::string_view element)
+{
+    for (std::size_t i = 0; i < N; ++i) {
+        if (specs[i].element == element) {
+            return i;
+        }
+    }
+    return N;
+}
+
+// Maps parent's children onto a FieldSpec table; the first non-empty one wins.
+template <std::size_t N>
+FieldValues<N> read_fields(JobContext& ctx, const Node* parent,
+                           const std::array<FieldSpec, N>& specs, std::string_view path)
+{
+    FieldValues<N> values{};
+    for (const Node* n = parent->first_node(); n != nullptr; n = n->next_sibling()) {
+        const std::size_t i = find_spec(specs, name_of(n));
+        if (i == N || values[i] || n->type() != rapidxml::node_element) {
+            continue;
+        }
+        const std::string_view value = text(n);
+        if (!value.empty()) {
+            values[i] = ctx.checked(value, specs[i].type, path, specs[i].element);
+        }
+    }
+    return values;
+}
+
+void read_input(const Node* input, JobRecord& job)
+{
+    if (input == nullptr) {
+        return;
+    }
+    job.input_bucket = child_text(input, "BucketId");
+    job.input_region = child_text(input, "Region");
+    job.input_object = child_text(input, "Object");
+    job.input_url = child_text(input, "Url");
+    for (const Node* h = child(input, "CosHeaders"); h != nullptr; h = next_same(h)) {
+        const std::string_view key = text(child(h, "Key"));
+        if (!key.empty()) {
+            job.cos_headers.push_back({key, text(child(h, "Value"))});
+        }
+    }
+}
+
+void read_workflow(const Node* workflow, JobRecord& job)
+{
+    if (workflow == nullptr) {
+        return;
+    }
+    job.workflow_id = child_text(workflow, "WorkflowId");
+    job.workflow_name = child_text(workflow, "WorkflowName");
+    if (!job.workflow_name) {
+        job.workflow_name = child_text(workflow, "Name");
+    }
+    job.workflow_run_id = child_text(workflow, "RunId");
+}
+
+std::string_view output_kind(std::string_view element)
+{
+    struct Kind {
+        std::string_view element, kind;
+    };
+    static constexpr Kind kKinds[] = {{"Object", "main"},
+                                      {"SpriteObject", "sprite"},
+                                      {"AuObject", "audio"},
+                                      {"BassObject", "background"},
+                                      {"DrumObject", "drum"}};
+    for (const Kind& k : kKinds) {
+        if (k.element == element) {
+            return k.kind;
+        }
+    }
+    return {};
+}
+
+void read_output(JobContext& ctx, const Node* output, JobRecord& job)
+{
+    const OptText bucket = child_text(output, "Bucket");
+    const OptText region = child_text(output, "Region");
+    for (const Node* n = xml::first_child_element(output); n != nullptr; n = n->next_sibling()) {
+        if (name_of(n) == "StreamExtract") {
+            const OptText object = child_text(n, "Object");
+            if (object) {
+                const OptText index = ctx.checked(child_text(n, "Index"), FieldType::integer,
+                                                  "Operation/Output/StreamExtract/", "Index");
+                job.outputs.push_back({"stream_extract", bucket, region, object, index});
+            }
+            continue;
+        }
+        const std::string_view kind = output_kind(name_of(n));
+        const std::string_view object = text(n);
+        if (!kind.empty() && !object.empty() && n->type() == rapidxml::node_element) {
+            job.outputs.push_back({kind, bucket, region, object, std::nullopt});
+        }
+    }
+}
+
+struct StreamKind {
+    std::string_view element, kind, path; // path prefixes warnings
+};
+
+const StreamKind* stream_kind(std::string_view element)
+{
+    static constexpr StreamKind kKinds[] = {
+        {"Video", "video", "Operation/MediaInfo/Stream/Video/"},
+        {"Audio", "audio", "Operation/MediaInfo/Stream/Audio/"},
+        {"Subtitle", "subtitle", "Operation/MediaInfo/Stream/Subtitle/"}};
+    for (const StreamKind& k : kKinds) {
+        if (k.element == element) {
+            return &k;
+        }
+    }
+    return nullptr;
+}
+
+void read_media_info(JobContext& ctx, const Node* media, JobRecord& job)
+{
+    if (media == nullptr) {
+        return;
+    }
+    if (const Node* format = child(media, "Format")) {
+        job.media_format =
+            read_fields(ctx, format, kMediaFormatFields, "Operation/MediaInfo/Format/");
+    }
+    for (const Node* stream = child(media, "Stream"); stream; stream = next_same(stream)) {
+        for (const Node* n = xml::first_child_element(stream); n; n = n->next_sibling()) {
+            const StreamKind* kind = stream_kind(name_of(n));
+            // <Subtitle/> and <Video/> say "no such stream": no row.
+            if (kind == nullptr || !xml::has_child_elements(n)) {
+                continue;
+            }
+            job.streams.push_back(
+                {kind->kind, read_fields(ctx, n, kMediaStreamFields, kind->path)});
+        }
+    }
+}
+
+std::size_t count_children(const Node* parent, std::string_view name)
+{
+    std::size_t count = 0;
+    for (const Node* n = child(parent, name); n != nullptr; n = next_same(n)) {
+        ++count;
+    }
+    return count;
+}
+
+// The Md5 of the Md5Info naming object_name. A lone Md5Info without a name
+// belongs to a lone ObjectName.
+OptText find_md5(const Node* file, std::string_view object_name)
+{
+    const Node* first = child(file, "Md5Info");
+    for (const Node* info = first; info != nullptr; info = next_same(info)) {
+        if (text(child(info, "ObjectName")) == object_name) {
+            return child_text(info, "Md5");
+        }
+    }
+    if (first != nullptr && !child(first, "ObjectName") && next_same(first) == nullptr &&
+        count_children(file, "ObjectName") == 1) {
+        return child_text(first, "Md5");
+    }
+    return std::nullopt;
+}
+
+void read_output_file(const Node* file, std::string_view kind, JobRecord& job)
+{
+    const OptText bucket = child_text(file, "Bucket");
+    const OptText region = child_text(file, "Region");
+    const OptText prefix = child_text(file, "ObjectPrefix");
+    for (const Node* n = child(file, "ObjectName"); n != nullptr; n = next_same(n)) {
+        const std::string_view name = text(n);
+        if (!name.empty()) {
+            job.output_files.push_back({kind, bucket, region, prefix, name, find_md5(file, name)});
+        }
+    }
+}
+
+void read_media_result(const Node* result, JobRecord& job)
+{
+    for (const Node* file = child(result, "OutputFile"); file; file = next_same(file)) {
+        read_output_file(file, "main", job);
+        for (const Node* sprite = child(file, "SpriteOutputFile"); sprite;
+             sprite = next_same(sprite)) {
+            read_output_file(sprite, "sprite", job);
+        }
+    }
+}
+
+void read_operation(JobContext& ctx, const Node* op, JobRecord& job)
+{
+    if (op == nullptr) {
+        return;
+    }
+    job.template_id = child_text(op, "TemplateId");
+    job.template_name = child_text(op, "TemplateName");
+    job.user_data = child_text(op, "UserData");
+    job.job_level = ctx.integer(child_text(op, "JobLevel"), "Operation/JobLevel");
+    for (const Node* w = child(op, "WatermarkTemplateId"); w != nullptr; w = next_same(w)) {
+        const std::string_view id = text(w);
+        if (!id.empty()) {
+            job.watermark_template_ids.push_back(id);
+        }
+    }
+    for (const Node* output = child(op, "Output"); output; output = next_same(output)) {
+        read_output(ctx, output, job);
+    }
+    read_media_info(ctx, child(op, "MediaInfo"), job);
+    read_media_result(child(op, "MediaResult"), job);
+}
+
+void read_required(const JobContext& ctx, const Node* detail, JobRecord& job)
+{
+    job.tag = text(child(detail, "Tag"));
+    if (job.tag.empty()) {
+        throw PartitionError(ctx.who() + " (JobsDetail #" + std::to_string(ctx.position) +
+                             ") has no Tag");
+    }
+    const Node* created = child(detail, "CreationTime");
+    if (created == nullptr) {
+        throw PartitionError(ctx.who() + " has no CreationTime");
+    }
+    const std::optional<UnixSeconds> instant = parse_api_time(text(created));
+    if (!instant) {
+        throw PartitionError(ctx.who() + ": CreationTime " + quoted(text(created)) +
+                             " is not a valid time");
+    }
+    job.creation_time = *instant;
+}
+
+std::string_view detail_source(const JobsPage& page, const Node* detail, std::size_t position)
+{
+    const std::string_view raw(page.raw.data(), page.raw.size());
+    const std::optional<std::string_view> source =
+        xml::element_source(raw, xml::element_offset(detail, page.parsed.data()));
+    if (!source) {
+        // RapidXML accepted the document, so this means a bug here.
+        throw PartitionError("cannot find the end of JobsDetail #" + std::to_string(position));
+    }
+    return *source;
+}
+
+JobRecord read_job(JobsPage& page, const Node* detail, std::size_t position)
+{
+    JobRecord job;
+    job.job_id = text(child(detail, "JobId"));
+    if (job.job_id.empty()) {
+        throw PartitionError("JobsDetail #" + std::to_string(position) + " has no JobId");
+    }
+    JobContext ctx{page.warnings, job.job_id, position};
+    read_required(ctx, detail, job);
+    job.sub_tag = child_text(detail, "SubTag");
+    job.state = child_text(detail, "State");
+    job.code = child_text(detail, "Code");
+    job.message = child_text(detail, "Message");
+    job.queue_id = child_text(detail, "QueueId");
+    job.queue_type = child_text(detail, "QueueType");
+    job.progress = ctx.integer(child_text(detail, "Progress"), "Progress");
+    job.start_time = ctx.time(child_text(detail, "StartTime"), "StartTime");
+    job.end_time = ctx.time(child_text(detail, "EndTime"), "EndTime");
+    job.detail_xml = detail_source(page, detail, position);
+    read_input(child(detail, "Input"), job);
+    read_workflow(child(detail, "Workflow"), job);
+    read_operation(ctx, child(detail, "Operation"), job);
+    return job;
+}
+
+} // namespace
+
+JobsPage parse_jobs_page(std::string body)
+{
+    JobsPage page;
+    page.raw.assign(body.begin(), body.end());
+    page.parsed.reserve(body.size() + 1);
+    page.parsed.assign(body.begin(), body.end());
+    page.parsed.push_back('\0');
+
+    const std::unique_ptr<Document> doc = new_document();
+    const Node* root = parse_document(page, *doc);
+    page.jobs.reserve(count_children(root, "JobsDetail"));
+    std::size_t position = 0;
+    for (const Node* detail = child(root, "JobsDetail"); detail; detail = next_same(detail)) {
+        ++position;
+        if (!is_placeholder(detail)) {
+            page.jobs.push_back(read_job(page, detail, position));
+        }
+    }
+    page.next_token = std::string(text(child(root, "NextToken")));
+    return page;
+}
+
+bool parse_error_body(const std::string& body, ServiceErrorDetails& out)
+{
+    std::vector<char> buffer(body.begin(), body.end());
+    buffer.push_back('\0');
+    const std::unique_ptr<Document> doc = new_document();
+    try {
+        doc->parse<kParseFlags>(buffer.data());
+    } catch (const rapidxml::parse_error&) {
+        return false;
+    }
+    const Node* root = xml::first_child_element(doc.get());
+    if (root == nullptr || name_of(root) != "Error") {
+        return false;
+    }
+    out.code = std::string(text(child(root, "Code")));
+    out.message = std::string(text(child(root, "Message")));
+    // Keep an id the caller took from x-ci-request-id when the body has none.
+    const std::string_view request_id = text(child(root, "RequestId"));
+    if (!request_id.empty()) {
+        out.request_id = std::string(request_id);
+    }
+    return true;
+}
+
+bool is_valid_number(std::string_view number, FieldType type)
+{
+    if (type == FieldType::text) {
+        return true;
+    }
+    std::size_t pos = 0;
+    const auto digits = [&]() {
+        const std::size_t start = pos;
+        while (pos < number.size() && number[pos] >= '0' && number[pos] <= '9') {
+            ++pos;
+        }
+        return pos - start;
+    };
+    const auto accept = [&](char a, char b) {
+        if (pos < number.size() && (number[pos] == a || number[pos] == b)) {
+            ++pos;
+            return true;
+        }
+        return false;
+    };
+    accept('+', '-');
+    const std::size_t int_digits = digits();
+    if (type == FieldType::integer) {
+        return int_digits > 0 && pos == number.size();
+    }
+    const std::size_t frac_digits = accept('.', '.') ? digits() : 0;
+    if (int_digits + frac_digits == 0) {
+        return false;
+    }
+    if (accept('e', 'E')) {
+        accept('+', '-');
+        if (digits() == 0) {
+            return false;
+        }
+    }
+    return pos == number.size();
+}
+
+} // namespace jobsync

@@ -1,0 +1,240 @@
+#include "jobsync/xml_fields.hpp"
+
+#include <new>
+#include <vector>
+
+namespace jobsync::xml {
+
+namespace {
+
+constexpr auto npos = std::string_view::npos;
+
+bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+bool ends_name(char c)
+{
+    return is_space(c) || c == '>' || c == '/';
+}
+
+// True when raw holds the tag name `name` at `at`, followed by a delimiter.
+bool name_at(std::string_view raw, std::size_t at, std::string_view name)
+{
+    return raw.compare(at, name.size(), name) == 0 && at + name.size() < raw.size() &&
+           ends_name(raw[at + name.size()]);
+}
+
+// Just past the '>' of the tag starting at raw[pos]. Quoted attribute values
+// may hold '>' (and RapidXML lets '<' through there too), so skip them.
+std::size_t tag_end(std::string_view raw, std::size_t pos)
+{
+    char quote = 0;
+    for (std::size_t i = pos + 1; i < raw.size(); ++i) {
+        const char c = raw[i];
+        if (quote != 0) {
+            if (c == quote) {
+                quote = 0;
+            }
+        } else if (c == '"' || c == '\'') {
+            quote = c;
+        } else if (c == '>') {
+            return i + 1;
+        }
+    }
+    return npos;
+}
+
+// Just past the terminator when raw[pos] opens a comment, CDATA section or
+// processing instruction (their text may look like tags); 0 when it opens none.
+std::size_t skip_special(std::string_view raw, std::size_t pos)
+{
+    struct Special {
+        std::string_view open, close;
+    };
+    static constexpr Special kSpecials[] = {{"<!--", "-->"}, {"<![CDATA[", "]]>"}, {"<?", "?>"}};
+    for (const Special& s : kSpecials) {
+        if (raw.compare(pos, s.open.size(), s.open) == 0) {
+            const std::size_t end = raw.find(s.close, pos + s.open.size());
+            return end == npos ? npos : end + s.close.size();
+        }
+    }
+    return 0;
+}
+
+// RapidXML frees its whole node pool after each document. glibc hands those
+// blocks back to the kernel, and faulting them in again for the next page
+// cost several times the parse itself, so each thread keeps some for reuse.
+// RapidXML asks for one fixed block size, so the cache holds just that size.
+class BlockCache {
+public:
+    BlockCache() { blocks_.reserve(kMaxBlocks); } // push_back in release() never allocates
+    BlockCache(const BlockCache&) = delete;
+    BlockCache& operator=(const BlockCache&) = delete;
+    ~BlockCache()
+    {
+        for (void* block : blocks_) {
+            ::operator delete(block);
+        }
+    }
+
+    void* acquire(std::size_t size)
+    {
+        if (size == block_size_ && !blocks_.empty()) {
+            void* block = blocks_.back();
+            blocks_.pop_back();
+            return block;
+        }
+        return ::operator new(size);
+    }
+
+    void release(void* block, std::size_t size)
+    {
+        if (block_size_ == 0) {
+            block_size_ = size;
+        }
+        if (size == block_size_ && blocks_.size() < kMaxBlocks) {
+            blocks_.push_back(block);
+        } else {
+            ::operator delete(block);
+        }
+    }
+
+private:
+    static constexpr std::size_t kMaxBlocks = 64; // 4 MiB per thread at most
+    std::size_t block_size_ = 0;
+    std::vector<void*> blocks_;
+};
+
+thread_local BlockCache block_cache;
+
+// RapidXML's free callback gets no size, so each block carries it in front.
+struct alignas(std::max_align_t) BlockHeader {
+    std::size_t size;
+};
+
+void* pool_alloc(std::size_t size)
+{
+    auto* header = static_cast<BlockHeader*>(block_cache.acquire(sizeof(BlockHeader) + size));
+    header->size = sizeof(BlockHeader) + size;
+    return header + 1;
+}
+
+void pool_free(void* memory)
+{
+    BlockHeader* header = static_cast<BlockHeader*>(memory) - 1;
+    block_cache.release(header, header->size);
+}
+
+} // namespace
+
+std::unique_ptr<Document> new_document()
+{
+    auto doc = std::make_unique<Document>();
+    doc->set_allocator(pool_alloc, pool_free);
+    return doc;
+}
+
+const Node* child(const Node* parent, std::string_view name)
+{
+    if (parent == nullptr) {
+        return nullptr;
+    }
+    return parent->first_node(name.data(), name.size());
+}
+
+const Node* next_same(const Node* node)
+{
+    return node->next_sibling(node->name(), node->name_size());
+}
+
+std::string_view text(const Node* node)
+{
+    if (node == nullptr) {
+        return {};
+    }
+    if (node->value_size() == 0) {
+        // RapidXML keeps a CDATA section as a child, not as the element value.
+        const Node* first = node->first_node();
+        if (first != nullptr && first->type() == rapidxml::node_cdata) {
+            return {first->value(), first->value_size()};
+        }
+    }
+    return {node->value(), node->value_size()};
+}
+
+OptText child_text(const Node* parent, std::string_view name)
+{
+    const std::string_view value = text(child(parent, name));
+    if (value.empty()) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+const Node* first_child_element(const Node* node)
+{
+    for (const Node* n = node->first_node(); n != nullptr; n = n->next_sibling()) {
+        if (n->type() == rapidxml::node_element) {
+            return n;
+        }
+    }
+    return nullptr;
+}
+
+std::size_t element_offset(const Node* node, const char* buffer)
+{
+    // The name follows the '<' directly: XML allows no space there.
+    return static_cast<std::size_t>(node->name() - buffer) - 1;
+}
+
+std::optional<std::string_view> element_source(std::string_view raw, std::size_t start)
+{
+    if (start >= raw.size() || raw[start] != '<') {
+        return std::nullopt;
+    }
+    std::size_t name_end = start + 1;
+    while (name_end < raw.size() && !ends_name(raw[name_end])) {
+        ++name_end;
+    }
+    const std::string_view name = raw.substr(start + 1, name_end - start - 1);
+    if (name.empty()) {
+        return std::nullopt;
+    }
+    // Count nested elements of the same name until the depth returns to 0.
+    std::size_t depth = 0;
+    for (std::size_t pos = start; pos != npos && pos < raw.size(); pos = raw.find('<', pos)) {
+        std::size_t end = skip_special(raw, pos);
+        if (end == 0 && raw.compare(pos, 2, "</") == 0) {
+            end = raw.find('>', pos);
+            if (end == npos) {
+                return std::nullopt;
+            }
+            ++end;
+            if (depth > 0 && name_at(raw, pos + 2, name) && --depth == 0) {
+                return raw.substr(start, end - start);
+            }
+        } else if (end == 0) {
+            end = tag_end(raw, pos);
+            if (end == npos) {
+                return std::nullopt;
+            }
+            if (name_at(raw, pos + 1, name)) {
+                const bool self_closing = raw[end - 2] == '/';
+                if (!self_closing) {
+                    ++depth;
+                } else if (depth == 0) {
+                    return raw.substr(start, end - start);
+                }
+            }
+        }
+        if (end == npos) {
+            return std::nullopt;
+        }
+        pos = end;
+    }
+    return std::nullopt;
+}
+
+} // namespace jobsync::xml
