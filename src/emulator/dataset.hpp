@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace jobsync::emulator {
@@ -98,6 +99,7 @@ private:
     mutable Sorted all_sorted_;
     mutable std::map<std::string, Sorted> by_tag_;
     mutable std::map<std::pair<std::string, std::string>, Sorted> by_tag_queue_;
+    mutable std::map<std::pair<std::string, std::string>, Sorted> by_tag_queue_type_;
     mutable std::vector<std::string> queue_ids_;
 };
 

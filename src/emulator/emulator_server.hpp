@@ -25,6 +25,7 @@ struct ServerOptions {
     std::string secret_id = "AKIDemulator";
     std::string secret_key = "emulator-secret-key";
     FaultOptions faults;
+    GeneratorOptions generator; // how POST /_emulator/jobs makes jobs (seed, queues, bucket)
 };
 
 struct ServerStats {

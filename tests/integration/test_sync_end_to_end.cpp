@@ -29,6 +29,14 @@ GeneratorOptions generator(std::size_t count, std::uint64_t seed = 42)
     return options;
 }
 
+ConfigSpec spec_for(const EmulatorFixture& emulator, std::vector<std::string> tags)
+{
+    ConfigSpec spec;
+    spec.endpoint = emulator.server->endpoint();
+    spec.tags = std::move(tags);
+    return spec;
+}
+
 jobsync::SyncSummary sync_once(const jobsync::Config& config)
 {
     jobsync::SyncOptions options;
@@ -55,8 +63,7 @@ TEST_CASE("sync: a full sync lands exactly the emulator's jobs and children; a s
     db.truncate_all();
     EmulatorFixture emulator(generator(10000));
     const jobsync::Config config =
-        load_test_config(db, {emulator.server->endpoint(), "examplebucket-1250000000",
-                              "ap-guangzhou", kTags});
+        load_test_config(db, spec_for(emulator, kTags));
 
     const jobsync::SyncSummary first = sync_once(config);
     CHECK(first.failed == 0);
@@ -89,10 +96,13 @@ TEST_CASE("sync: jobs added after the first sync arrive in the second, late stat
 {
     TempDatabase& db = shared_database();
     db.truncate_all();
-    EmulatorFixture emulator(generator(600, 7));
+    // Created over the last two days: inside the refresh horizon (7 days).
+    GeneratorOptions options = generator(600, 7);
+    options.first_creation_time = jobsync::now_unix_seconds() - 2 * 86400;
+    options.spacing_seconds = 120;
+    EmulatorFixture emulator(options);
     const jobsync::Config config =
-        load_test_config(db, {emulator.server->endpoint(), "examplebucket-1250000000",
-                              "ap-guangzhou", kTags});
+        load_test_config(db, spec_for(emulator, kTags));
     REQUIRE(sync_once(config).failed == 0);
     REQUIRE(db.count("jobs") == 600);
 
@@ -128,11 +138,10 @@ TEST_CASE("sync: rerunning after the worker is killed mid-walk converges to the 
     jobsync::emulator::FaultOptions slow;
     slow.latency_ms = 40;
     EmulatorFixture emulator(generator(3000, 11), slow);
+    ConfigSpec spec = spec_for(emulator, kTags);
+    spec.sync_extra = "page_size = 20\n";
     std::string config_path;
-    load_test_config(db,
-                     {emulator.server->endpoint(), "examplebucket-1250000000", "ap-guangzhou",
-                      kTags, {}, kTestSecretKey, "page_size = 20\n"},
-                     &config_path);
+    load_test_config(db, spec, &config_path);
 
     int kills = 0;
     for (int delay_ms : {300, 700, 450, 900}) {
@@ -157,11 +166,10 @@ TEST_CASE("sync: a wrong secret key fails clearly, exits 1, and moves no checkpo
     TempDatabase& db = shared_database();
     db.truncate_all();
     EmulatorFixture emulator(generator(50, 3));
+    ConfigSpec spec = spec_for(emulator, {"Transcode"});
+    spec.secret_key = "a-wrong-secret-key-0000";
     std::string config_path;
-    load_test_config(db,
-                     {emulator.server->endpoint(), "examplebucket-1250000000", "ap-guangzhou",
-                      {"Transcode"}, {}, "a-wrong-secret-key-0000"},
-                     &config_path);
+    load_test_config(db, spec, &config_path);
     const ProcessResult run = run_jobsync({"--config", config_path, "sync"});
     INFO(run.output);
     CHECK(run.exit_code == 1);
@@ -182,9 +190,7 @@ TEST_CASE("sync: status lists every partition with its cursor and outcome")
     db.truncate_all();
     EmulatorFixture emulator(generator(40, 5));
     std::string config_path;
-    load_test_config(db, {emulator.server->endpoint(), "examplebucket-1250000000",
-                          "ap-guangzhou", {"Transcode", "Snapshot"}},
-                     &config_path);
+    load_test_config(db, spec_for(emulator, {"Transcode", "Snapshot"}), &config_path);
     const ProcessResult before = run_jobsync({"--config", config_path, "status", "--max-lag", "1h"});
     CHECK(before.exit_code == 1); // never synced counts as behind
     CHECK(before.output.find("never synced") != std::string::npos);

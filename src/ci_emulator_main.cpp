@@ -1,0 +1,247 @@
+// ci-emulator: the CI /jobs and /queue API over loopback, for the demo,
+// process-level tests and benchmarks.
+#include "emulator/dataset.hpp"
+#include "emulator/emulator_server.hpp"
+#include "jobsync/api_time.hpp"
+
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <pthread.h>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+using jobsync::emulator::Dataset;
+using jobsync::emulator::EmulatorServer;
+using jobsync::emulator::GeneratorOptions;
+using jobsync::emulator::ServerOptions;
+
+const char* const kUsage =
+    "usage: ci-emulator [--host 127.0.0.1] [--port N] [--seed N] [--jobs N] [--tags A,B]\n"
+    "                   [--queues q1,q2] [--bucket B] [--region R]\n"
+    "                   [--start 2024-01-01T00:00:00+0800] [--spacing-seconds N] [--load DIR]\n"
+    "                   [--secret-id ID] [--secret-key KEY] [--latency-ms N] [--error-rate X]\n"
+    "                   [--throttle-rate X] [--truncate-rate X] [--token-ttl N]\n"
+    "                   [--port-file FILE] [--help]\n"
+    "Serves GET /jobs and GET /queue like Tencent Cloud Infinite, with signature checks.\n"
+    "Secret id/key default to $TENCENTCLOUD_SECRET_ID / $TENCENTCLOUD_SECRET_KEY.\n"
+    "--jobs defaults to 1000, or 0 with --load. Runs until SIGTERM or SIGINT.\n";
+
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct Settings {
+    ServerOptions server;
+    GeneratorOptions generator;
+    bool jobs_given = false;
+    std::string load_dir;
+    std::string port_file;
+};
+
+long long parse_integer(const std::string& flag, const std::string& text, long long min,
+                        long long max)
+{
+    std::size_t used = 0;
+    long long value = 0;
+    try {
+        value = std::stoll(text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used == 0 || used != text.size() || value < min || value > max) {
+        throw UsageError(flag + " needs an integer in " + std::to_string(min) + ".." +
+                         std::to_string(max) + ", got '" + text + "'");
+    }
+    return value;
+}
+
+double parse_rate(const std::string& flag, const std::string& text)
+{
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !(value >= 0 && value <= 1)) {
+        throw UsageError(flag + " needs a rate between 0 and 1, got '" + text + "'");
+    }
+    return value;
+}
+
+std::vector<std::string> parse_list(const std::string& flag, const std::string& text)
+{
+    std::vector<std::string> items;
+    std::stringstream stream(text);
+    std::string item;
+    while (std::getline(stream, item, ',')) {
+        if (!item.empty()) {
+            items.push_back(item);
+        }
+    }
+    if (items.empty()) {
+        throw UsageError(flag + " needs a comma-separated list");
+    }
+    return items;
+}
+
+Settings parse_arguments(int argc, char** argv)
+{
+    Settings s;
+    if (const char* id = std::getenv("TENCENTCLOUD_SECRET_ID"); id && *id) {
+        s.server.secret_id = id;
+    }
+    if (const char* key = std::getenv("TENCENTCLOUD_SECRET_KEY"); key && *key) {
+        s.server.secret_key = key;
+    }
+    for (int i = 1; i < argc; ++i) {
+        const std::string flag = argv[i];
+        if (flag == "--help" || flag == "-h") {
+            std::fputs(kUsage, stdout);
+            std::exit(0);
+        }
+        static const std::set<std::string> kFlags{"--host",          "--port",
+                                                  "--seed",          "--jobs",
+                                                  "--tags",          "--queues",
+                                                  "--bucket",        "--region",
+                                                  "--start",         "--spacing-seconds",
+                                                  "--load",          "--secret-id",
+                                                  "--secret-key",    "--latency-ms",
+                                                  "--error-rate",    "--throttle-rate",
+                                                  "--truncate-rate", "--token-ttl",
+                                                  "--port-file"};
+        if (kFlags.count(flag) == 0) {
+            throw UsageError("unknown option " + flag);
+        }
+        if (i + 1 >= argc) {
+            throw UsageError(flag + " needs a value");
+        }
+        const std::string value = argv[++i];
+        auto& g = s.generator;
+        auto& f = s.server.faults;
+        if (flag == "--host") {
+            s.server.host = value;
+        } else if (flag == "--port") {
+            s.server.port = static_cast<int>(parse_integer(flag, value, 0, 65535));
+        } else if (flag == "--seed") {
+            g.seed = static_cast<std::uint64_t>(parse_integer(flag, value, 0, INT64_MAX));
+        } else if (flag == "--jobs") {
+            g.count = static_cast<std::size_t>(parse_integer(flag, value, 0, 100000000));
+            s.jobs_given = true;
+        } else if (flag == "--tags") {
+            g.tags = parse_list(flag, value);
+        } else if (flag == "--queues") {
+            g.queues = parse_list(flag, value);
+        } else if (flag == "--bucket") {
+            g.bucket = value;
+        } else if (flag == "--region") {
+            g.region = value;
+        } else if (flag == "--start") {
+            const auto start = jobsync::parse_api_time(value);
+            if (!start) {
+                throw UsageError("--start needs a time like 2024-01-01T00:00:00+0800");
+            }
+            g.first_creation_time = *start;
+        } else if (flag == "--spacing-seconds") {
+            g.spacing_seconds = static_cast<long>(parse_integer(flag, value, 0, 86400 * 365));
+        } else if (flag == "--load") {
+            s.load_dir = value;
+        } else if (flag == "--secret-id") {
+            s.server.secret_id = value;
+        } else if (flag == "--secret-key") {
+            s.server.secret_key = value;
+        } else if (flag == "--latency-ms") {
+            f.latency_ms = static_cast<long>(parse_integer(flag, value, 0, 600000));
+        } else if (flag == "--error-rate") {
+            f.server_error_rate = parse_rate(flag, value);
+        } else if (flag == "--throttle-rate") {
+            f.throttle_rate = parse_rate(flag, value);
+        } else if (flag == "--truncate-rate") {
+            f.truncate_rate = parse_rate(flag, value);
+        } else if (flag == "--token-ttl") {
+            f.token_ttl_seconds = static_cast<long>(parse_integer(flag, value, 0, 86400 * 365));
+        } else if (flag == "--port-file") {
+            s.port_file = value;
+        }
+    }
+    if (!s.load_dir.empty() && !s.jobs_given) {
+        s.generator.count = 0;
+    }
+    s.server.generator = s.generator;
+    return s;
+}
+
+// Written beside the target and renamed, so a reader never sees half a file.
+void write_port_file(const std::string& path, int port)
+{
+    const std::string temporary = path + ".tmp";
+    {
+        std::ofstream out(temporary, std::ios::trunc);
+        out << port << "\n";
+        if (!out.flush()) {
+            throw std::runtime_error("cannot write " + temporary);
+        }
+    }
+    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+        std::remove(temporary.c_str());
+        throw std::runtime_error("cannot rename " + temporary + " to " + path);
+    }
+}
+
+int run(const Settings& settings)
+{
+    // Blocked in every thread (the server's inherit this mask); main waits for them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    Dataset dataset;
+    if (!settings.load_dir.empty()) {
+        dataset.load_directory(settings.load_dir);
+    }
+    for (auto& job : jobsync::emulator::generate_jobs(settings.generator)) {
+        dataset.add(std::move(job));
+    }
+    EmulatorServer server(dataset, settings.server);
+    server.start();
+    std::printf("ci-emulator listening on %s with %zu jobs\n", server.endpoint().c_str(),
+                dataset.size());
+    std::fflush(stdout);
+    // After the ready line, so a script that waits for the file also sees the line.
+    if (!settings.port_file.empty()) {
+        write_port_file(settings.port_file, server.port());
+    }
+
+    int received = 0;
+    sigwait(&signals, &received);
+    server.stop();
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    Settings settings;
+    try {
+        settings = parse_arguments(argc, argv);
+    } catch (const UsageError& error) {
+        std::fprintf(stderr, "ci-emulator: %s\n%s", error.what(), kUsage);
+        return 2;
+    }
+    try {
+        return run(settings);
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "ci-emulator: %s\n", error.what());
+        return 1;
+    }
+}

@@ -1,0 +1,143 @@
+// /_emulator/... endpoints for scripts and process-level tests: no
+// signature, loopback peers only.
+#include "emulator/query_params.hpp"
+#include "emulator/request_handler.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace jobsync::emulator {
+namespace {
+
+constexpr unsigned long kMaxAddedJobs = 1000000;
+
+bool parse_count(const std::string& text, unsigned long& value)
+{
+    if (text.empty() || text.size() > 9 ||
+        text.find_first_not_of("0123456789") != std::string::npos) {
+        return false;
+    }
+    value = std::stoul(text);
+    return true;
+}
+
+bool parse_rate(const std::string& text, double& value)
+{
+    char* end = nullptr;
+    value = std::strtod(text.c_str(), &end);
+    return !text.empty() && end == text.c_str() + text.size() && value >= 0 && value <= 1;
+}
+
+std::string describe(const FaultOptions& faults)
+{
+    char text[256];
+    std::snprintf(text, sizeof text,
+                  "server_error_rate=%g throttle_rate=%g truncate_rate=%g token_ttl_seconds=%ld "
+                  "latency_ms=%ld",
+                  faults.server_error_rate, faults.throttle_rate, faults.truncate_rate,
+                  faults.token_ttl_seconds, faults.latency_ms);
+    return text;
+}
+
+} // namespace
+
+HttpResponse RequestHandler::handle_admin(const Exchange& exchange)
+{
+    const HttpRequest& request = exchange.request;
+    if (!request.from_loopback) {
+        return error(exchange, 403, "AccessDenied", "admin endpoints answer loopback peers only");
+    }
+    const std::string& path = request.path;
+    const bool get = request.method == "GET";
+    const bool post = request.method == "POST";
+    if (path == "/_emulator/stats") {
+        if (!get) {
+            return error(exchange, 405, "MethodNotAllowed", "use GET");
+        }
+        const ServerStats s = stats();
+        return text("requests=" + std::to_string(s.requests) +
+                    " jobs_requests=" + std::to_string(s.jobs_requests) +
+                    " rejected_signatures=" + std::to_string(s.rejected_signatures) +
+                    " faults_injected=" + std::to_string(s.faults_injected) +
+                    " jobs=" + std::to_string(dataset_.size()));
+    }
+    if (path != "/_emulator/jobs" && path != "/_emulator/finish" && path != "/_emulator/faults") {
+        return error(exchange, 404, "NoSuchKey", "no such admin endpoint: " + path);
+    }
+    if (!post) {
+        return error(exchange, 405, "MethodNotAllowed", "use POST");
+    }
+    if (path == "/_emulator/jobs") {
+        return admin_add_jobs(exchange);
+    }
+    if (path == "/_emulator/finish") {
+        return text(std::to_string(dataset_.finish_unfinished(now_unix_seconds())));
+    }
+    return admin_set_faults(exchange);
+}
+
+HttpResponse RequestHandler::admin_add_jobs(const Exchange& exchange)
+{
+    unsigned long count = 1;
+    if (const std::string* text = find_param(exchange.params, "count")) {
+        if (!parse_count(*text, count) || count > kMaxAddedJobs) {
+            return error(exchange, 400, "InvalidArgument",
+                         "count must be 0.." + std::to_string(kMaxAddedJobs));
+        }
+    }
+    std::string tag = generator_.tags.empty() ? "Transcode" : generator_.tags.front();
+    if (const std::string* text = find_param(exchange.params, "tag"); text && !text->empty()) {
+        tag = *text;
+    }
+    UnixSeconds creation_time = now_unix_seconds() - 5;
+    if (const std::string* text = find_param(exchange.params, "creation_time");
+        text && !text->empty()) {
+        const auto parsed = parse_api_time(*text);
+        if (!parsed) {
+            return error(exchange, 400, "InvalidArgument", "invalid creation_time: " + *text);
+        }
+        creation_time = *parsed;
+    }
+    for (unsigned long i = 0; i < count; ++i) {
+        JobSpec job;
+        do { // skip ids a dataset shared with another server already holds
+            job = generate_job(generator_, next_added_index_.fetch_add(1), tag, creation_time);
+        } while (dataset_.find(job.job_id));
+        dataset_.add(std::move(job));
+    }
+    return text(std::to_string(count));
+}
+
+HttpResponse RequestHandler::admin_set_faults(const Exchange& exchange)
+{
+    FaultOptions faults = faults_.get();
+    for (const auto& [name, value] : exchange.params) {
+        bool ok = true;
+        unsigned long number = 0;
+        if (name == "server_error_rate") {
+            ok = parse_rate(value, faults.server_error_rate);
+        } else if (name == "throttle_rate") {
+            ok = parse_rate(value, faults.throttle_rate);
+        } else if (name == "truncate_rate") {
+            ok = parse_rate(value, faults.truncate_rate);
+        } else if (name == "token_ttl_seconds" || name == "latency_ms" || name == "seed") {
+            ok = parse_count(value, number);
+            if (name == "token_ttl_seconds") {
+                faults.token_ttl_seconds = static_cast<long>(number);
+            } else if (name == "latency_ms") {
+                faults.latency_ms = static_cast<long>(number);
+            } else {
+                faults.seed = number;
+            }
+        } else {
+            ok = false;
+        }
+        if (!ok) {
+            return error(exchange, 400, "InvalidArgument", "invalid fault setting: " + name);
+        }
+    }
+    faults_.set(faults);
+    return text(describe(faults));
+}
+
+} // namespace jobsync::emulator

@@ -1,0 +1,26 @@
+// GET /jobs parameters, validated the way the service validates them.
+#pragma once
+
+#include "emulator/dataset.hpp"
+#include "jobsync/cos_signer.hpp"
+
+#include <optional>
+#include <string>
+
+namespace jobsync::emulator {
+
+struct JobsRequest {
+    JobQuery query;
+    std::size_t size = 10;
+    std::string next_token; // "" => first page
+};
+
+// Fills `out`; returns the InvalidArgument message when a parameter is bad.
+std::optional<std::string> parse_jobs_request(const QueryParams& params, const Dataset& dataset,
+                                              JobsRequest& out);
+
+// Tags the service knows (DescribeMediaJobs docs); a tag outside this list
+// and absent from the dataset is rejected.
+bool is_documented_tag(const std::string& tag);
+
+} // namespace jobsync::emulator

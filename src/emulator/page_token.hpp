@@ -1,0 +1,32 @@
+// NextToken: opaque to clients but stateless on the server. It carries the
+// offset into the ordered selection, when it was issued, and a digest of the
+// filters, all sealed with a MAC so edits are detected.
+#pragma once
+
+#include "emulator/dataset.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace jobsync::emulator {
+
+struct PageToken {
+    std::uint64_t offset = 0;
+    UnixSeconds issued = 0;
+};
+
+enum class TokenCheck { ok, invalid, expired };
+
+// A short digest of everything that defines the selection (not the page size).
+std::string filter_digest(const JobQuery& query);
+
+std::string encode_page_token(const PageToken& token, const std::string& digest,
+                              const std::string& key);
+
+// Checks the MAC and that the token belongs to these filters; with
+// ttl_seconds > 0, also that it is no older than that.
+TokenCheck decode_page_token(const std::string& text, const std::string& digest,
+                             const std::string& key, long ttl_seconds, UnixSeconds now,
+                             PageToken& token);
+
+} // namespace jobsync::emulator

@@ -1,0 +1,123 @@
+#include "emulator/request_handler.hpp"
+
+#include "emulator/query_params.hpp"
+#include "emulator/xml_escape.hpp"
+
+namespace jobsync::emulator {
+
+RequestHandler::RequestHandler(Dataset& dataset, const ServerOptions& options)
+    : dataset_(dataset),
+      generator_(options.generator), credentials_{options.secret_id, options.secret_key},
+      faults_(options.faults)
+{
+}
+
+HttpResponse RequestHandler::handle(const HttpRequest& request)
+{
+    requests_.fetch_add(1);
+    const Exchange exchange{request, parse_query(request.query), ids_.next_request_id()};
+    HttpResponse response = route(exchange);
+    add_common_headers(response, exchange.request_id);
+    return response;
+}
+
+HttpResponse RequestHandler::route(const Exchange& exchange)
+{
+    const std::string& path = exchange.request.path;
+    if (path.rfind("/_emulator/", 0) == 0) {
+        return handle_admin(exchange);
+    }
+    if (path != "/jobs" && path != "/queue") {
+        return error(exchange, 404, "NoSuchKey", "The specified resource does not exist.");
+    }
+    if (exchange.request.method != "GET") {
+        return error(exchange, 405, "MethodNotAllowed",
+                     "The specified method is not allowed against this resource.");
+    }
+    return path == "/jobs" ? handle_jobs(exchange) : handle_queue(exchange);
+}
+
+HttpResponse RequestHandler::protocol_error(int status, const std::string& message)
+{
+    requests_.fetch_add(1);
+    const std::string request_id = ids_.next_request_id();
+    HttpResponse response = error_with_id(
+        request_id, status, status == 411 ? "MissingContentLength" : "InvalidRequest", message);
+    add_common_headers(response, request_id);
+    return response;
+}
+
+std::optional<HttpResponse> RequestHandler::verify(const Exchange& exchange)
+{
+    const auto rejection =
+        check_signature(exchange.request, exchange.params, credentials_, now_unix_seconds());
+    if (!rejection) {
+        return std::nullopt;
+    }
+    rejected_signatures_.fetch_add(1);
+    return error(exchange, rejection->status, rejection->code, rejection->message);
+}
+
+HttpResponse RequestHandler::error(const Exchange& exchange, int status, const std::string& code,
+                                   const std::string& message) const
+{
+    return error_with_id(exchange.request_id, status, code, message);
+}
+
+HttpResponse RequestHandler::error_with_id(const std::string& request_id, int status,
+                                           const std::string& code,
+                                           const std::string& message) const
+{
+    const std::string trace_id = ids_.trace_id_for(request_id);
+    HttpResponse response;
+    response.status = status;
+    response.body = "<?xml version='1.0' encoding='utf-8' ?>\n<Error>";
+    append_element(response.body, "Code", code);
+    append_element(response.body, "Message", message);
+    append_element(response.body, "RequestId", request_id);
+    append_element(response.body, "TraceId", trace_id);
+    response.body += "</Error>";
+    response.headers.emplace_back("x-ci-trace-id", trace_id);
+    return response;
+}
+
+HttpResponse RequestHandler::text(const std::string& body) const
+{
+    HttpResponse response;
+    response.content_type = "text/plain; charset=utf-8";
+    response.body = body + "\n";
+    return response;
+}
+
+void RequestHandler::add_common_headers(HttpResponse& response, const std::string& request_id) const
+{
+    response.headers.emplace(response.headers.begin(), "x-ci-request-id", request_id);
+    response.headers.emplace(response.headers.begin(), "Server", "tencent-ci");
+    response.headers.emplace(response.headers.begin(), "Date",
+                             format_http_date(now_unix_seconds()));
+}
+
+ServerStats RequestHandler::stats() const
+{
+    ServerStats stats;
+    stats.requests = requests_.load();
+    stats.jobs_requests = jobs_requests_.load();
+    stats.rejected_signatures = rejected_signatures_.load();
+    stats.faults_injected = faults_injected_.load();
+    return stats;
+}
+
+void RequestHandler::reset_stats()
+{
+    requests_ = 0;
+    jobs_requests_ = 0;
+    rejected_signatures_ = 0;
+    faults_injected_ = 0;
+}
+
+void RequestHandler::set_faults(const FaultOptions& faults)
+{
+    faults_.set(faults);
+}
+
+} // namespace jobsync::emulator
