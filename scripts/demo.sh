@@ -41,7 +41,9 @@ echo "PostgreSQL 15 on 127.0.0.1:$pg_port, database cijobsync"
 # Demo credentials: the emulator verifies every request's signature with them.
 export TENCENTCLOUD_SECRET_ID=AKIDdemo0123456789abcdef
 export TENCENTCLOUD_SECRET_KEY=demo-secret-key-$RANDOM$RANDOM
-build/ci-emulator --port "$api_port" --jobs "$jobs" --seed 42 \
+# Jobs created over the last two days; the newest are still running.
+start=$(date -u -d '2 days ago' +%Y-%m-%dT%H:%M:%S+0000)
+build/ci-emulator --port "$api_port" --jobs "$jobs" --seed 42 --start "$start" \
   --tags Transcode,Snapshot,Animation,MediaInfo --port-file "$demo_dir/api.port" \
   >"$demo_dir/emulator.log" 2>&1 &
 emulator_pid=$!
@@ -70,7 +72,7 @@ TOML
 build/ci-jobsync --config "$demo_dir/config.toml" migrate
 build/ci-jobsync --config "$demo_dir/config.toml" sync
 echo
-echo "== a second run: nothing new, one request per partition"
+echo "== a second run: only the window since the oldest unfinished job is re-read, unchanged jobs skipped"
 build/ci-jobsync --config "$demo_dir/config.toml" sync
 
 export PGDATABASE=cijobsync

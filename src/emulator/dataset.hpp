@@ -26,7 +26,8 @@ struct GeneratorOptions {
     long spacing_seconds = 30; // mean gap between creation times; some jobs share a second
 };
 
-// Deterministic: the same options give the same jobs, byte for byte.
+// Deterministic: the same options give the same jobs, byte for byte. Only the
+// newest 3% can be unfinished (Submitted/Running), as on a real account.
 // Job ids are unique ("j" + 32 hex digits derived from seed and index).
 std::vector<JobSpec> generate_jobs(const GeneratorOptions& options);
 

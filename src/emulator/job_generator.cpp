@@ -136,9 +136,16 @@ void choose_operation(JobSpec& job, const GeneratorOptions& options, Prng& rng)
     }
 }
 
-void choose_state(JobSpec& job, Prng& rng)
+// Only recent jobs are still unfinished, as on a real account: older ones
+// have long since succeeded or failed.
+void choose_state(JobSpec& job, Prng& rng, bool recent)
 {
-    const double roll = rng.unit();
+    double roll = rng.unit();
+    if (recent) {
+        roll = roll < 0.6 ? roll * (0.85 / 0.6) : 0.85 + (roll - 0.6) * (0.15 / 0.4);
+    } else if (roll >= 0.93) {
+        roll -= 0.93; // a Success instead of an unfinished job
+    }
     job.code = "Success";
     if (roll < 0.85) {
         job.state = "Success";
@@ -164,8 +171,10 @@ void choose_state(JobSpec& job, Prng& rng)
 
 } // namespace
 
-JobSpec generate_job(const GeneratorOptions& options, std::uint64_t index, const std::string& tag,
-                     UnixSeconds creation_time)
+namespace {
+
+JobSpec make_job(const GeneratorOptions& options, std::uint64_t index, const std::string& tag,
+                 UnixSeconds creation_time, bool recent)
 {
     Prng rng(mix64(mix64(options.seed) + index));
     JobSpec job;
@@ -184,8 +193,16 @@ JobSpec generate_job(const GeneratorOptions& options, std::uint64_t index, const
     job.output_region = options.region;
     choose_objects(job, rng);
     choose_operation(job, options, rng);
-    choose_state(job, rng);
+    choose_state(job, rng, recent);
     return job;
+}
+
+} // namespace
+
+JobSpec generate_job(const GeneratorOptions& options, std::uint64_t index, const std::string& tag,
+                     UnixSeconds creation_time)
+{
+    return make_job(options, index, tag, creation_time, true);
 }
 
 std::vector<JobSpec> generate_jobs(const GeneratorOptions& options)
@@ -206,7 +223,8 @@ std::vector<JobSpec> generate_jobs(const GeneratorOptions& options)
             creation_time += rng.range(1, max_gap);
         }
         const std::string& tag = rng.chance(0.85) ? tags[i % tags.size()] : rng.pick(tags);
-        jobs.push_back(generate_job(options, i, tag, creation_time));
+        const bool recent = i >= options.count - options.count * 3 / 100;
+        jobs.push_back(make_job(options, i, tag, creation_time, recent));
     }
     return jobs;
 }
