@@ -518,7 +518,8 @@ SyncConfig load_sync(const Section& root)
     const Section s{*table, "[sync]", root.diag};
     reject_unknown_keys(s, {"page_size", "lookback", "settle_delay", "refresh_horizon",
                             "connect_timeout", "request_timeout", "max_attempts", "retry_max_time",
-                            "max_response_bytes", "token_max_age", "concurrency"});
+                            "max_response_bytes", "token_max_age", "concurrency",
+                            "metrics_file"});
     sync.page_size =
         static_cast<int>(read_integer(s, "page_size", 1, 100).value_or(sync.page_size));
     sync.max_attempts =
@@ -527,6 +528,7 @@ SyncConfig load_sync(const Section& root)
         read_integer(s, "max_response_bytes", 1024, LONG_MAX).value_or(sync.max_response_bytes);
     sync.concurrency =
         static_cast<int>(read_integer(s, "concurrency", 1, 64).value_or(sync.concurrency));
+    sync.metrics_file = read_string(s, "metrics_file").value_or("");
     const auto duration = [&s](std::string_view key, Zero zero, long fallback) {
         return read_duration(s, key, zero).value_or(fallback);
     };

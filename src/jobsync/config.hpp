@@ -44,6 +44,7 @@ struct SyncConfig {
     long max_response_bytes = 64L * 1024 * 1024;
     long token_max_age_seconds = 3600;   // an older stored NextToken is not resumed
     int concurrency = 4;                 // partitions synced in parallel, 1..64
+    std::string metrics_file;            // "" => none; --metrics-file overrides
 };
 
 struct Config {

@@ -108,6 +108,8 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
                           {"refused", std::to_string(s.refused)}});
             }
             const std::lock_guard<std::mutex> lock(state.mutex);
+            state.summary.reports.push_back(
+                {partition.label(), partition.bucket(), partition.tag, partition.queue_id, outcome});
             state.summary.totals += s;
             switch (outcome.status) {
             case PartitionStatus::failed:

@@ -6,6 +6,8 @@
 #include "jobsync/partition_walker.hpp"
 
 #include <atomic>
+#include <string>
+#include <vector>
 
 namespace jobsync {
 
@@ -14,7 +16,14 @@ struct SyncOptions {
     int concurrency = 1;
 };
 
+struct PartitionReport {
+    std::string label; // bucket/tag/queue
+    std::string bucket, tag, queue_id;
+    PartitionOutcome outcome;
+};
+
 struct SyncSummary {
+    std::vector<PartitionReport> reports; // one per partition walked or skipped
     int partitions = 0;
     int failed = 0;
     int skipped = 0;
