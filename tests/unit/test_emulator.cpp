@@ -406,11 +406,12 @@ TEST_CASE("emulator: generated jobs have the service's variety")
             CHECK_FALSE(job.start_time.has_value());
         }
     }
-    CHECK(states["Success"] > 1600);
-    CHECK(states["Success"] < 1800);
+    // Only the newest 3% (60 jobs) can be unfinished, about 30% of them.
+    CHECK(states["Success"] > 1700);
+    CHECK(states["Success"] < 1900);
     CHECK(states["Failed"] > 80);
-    CHECK(states["Running"] > 20);
-    CHECK(states["Submitted"] > 20);
+    CHECK(states["Running"] + states["Submitted"] > 5);
+    CHECK(states["Running"] + states["Submitted"] < 40);
     CHECK(tags.size() == 4);
     CHECK(queues.size() == 2);
     CHECK(special_objects > 200);
