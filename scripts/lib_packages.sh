@@ -1,11 +1,12 @@
 # Debian packages the project needs, installed when missing (as root).
-# Sourced by test.sh, demo.sh and bench.sh.
+# Sourced by test.sh, demo.sh, bench.sh and install.sh.
 
 JOBSYNC_PACKAGES=(
   g++ cmake make pkg-config ca-certificates
   libpqxx-dev libcurl4-openssl-dev librapidxml-dev libtomlplusplus-dev libssl-dev
   catch2 nlohmann-json3-dev
   postgresql-15 postgresql-client-15
+  systemd  # systemd-analyze verify, for the units test
 )
 
 ensure_packages() {

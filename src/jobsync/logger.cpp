@@ -1,5 +1,8 @@
 #include "jobsync/logger.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <chrono>
@@ -129,7 +132,25 @@ std::string current_timestamp()
     return buffer;
 }
 
+bool stderr_is_journal()
+{
+    struct stat info {};
+    return ::fstat(STDERR_FILENO, &info) == 0 &&
+           journal_stream_matches(std::getenv("JOURNAL_STREAM"), info.st_dev, info.st_ino);
+}
+
 } // namespace
+
+bool journal_stream_matches(const char* journal_stream, unsigned long long device,
+                            unsigned long long inode)
+{
+    unsigned long long stream_device = 0;
+    unsigned long long stream_inode = 0;
+    char extra = 0;
+    return journal_stream != nullptr &&
+           std::sscanf(journal_stream, "%llu:%llu%c", &stream_device, &stream_inode, &extra) == 2 &&
+           stream_device == device && stream_inode == inode;
+}
 
 void Logger::configure(LogLevel min_level, LogFormat format)
 {
@@ -173,7 +194,7 @@ void Logger::write(LogLevel level, std::string_view message, std::initializer_li
     }
     const std::string line = format_log_line(static_cast<LogFormat>(g_format.load()), level,
                                              current_timestamp(), message, fields);
-    static const bool to_journal = std::getenv("JOURNAL_STREAM") != nullptr;
+    static const bool to_journal = stderr_is_journal();
     const std::lock_guard<std::mutex> lock(g_write_mutex);
     if (to_journal) {
         std::fprintf(stderr, "<%d>%s\n", syslog_priority(level), line.c_str());

@@ -39,6 +39,12 @@ inline void log_error(std::string_view m, std::initializer_list<LogField> f = {}
     Logger::write(LogLevel::error, m, f);
 }
 
+// True when JOURNAL_STREAM ("<device>:<inode>", set by systemd) names the file
+// stderr is: only then do lines get "<N>" priority prefixes. A process whose
+// stderr was redirected inherits the variable but is not writing to the journal.
+bool journal_stream_matches(const char* journal_stream, unsigned long long device,
+                            unsigned long long inode);
+
 // Formats one line without writing it (for tests).
 std::string format_log_line(LogFormat format, LogLevel level, std::string_view timestamp,
                             std::string_view message, std::initializer_list<LogField> fields);

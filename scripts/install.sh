@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# From a fresh Debian 12 machine to a timer-driven sync, as root:
+#
+#   git clone <this repository> ci-jobsync && cd ci-jobsync
+#   scripts/install.sh --emulator          # or without --emulator, for a real bucket
+#   systemctl enable --now ci-jobsync.timer
+#
+# It installs the Debian packages needed, builds the .deb (CPack) and installs
+# it (binary, units, /etc/ci-jobsync/config.toml.example, docs), creates the
+# PostgreSQL role and database `ci-jobsync` / `cijobsync` (the service's
+# dynamic user logs in by peer authentication, no password), writes
+# /etc/ci-jobsync/config.toml from the example if there is none, and the API
+# keys as credential files (root-only, handed to the service by LoadCredential=).
+# --emulator also runs the bundled CI API emulator as ci-emulator.service on
+# 127.0.0.1:18080 with the keys the example config uses. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib_packages.sh
+
+emulator=false
+while [ $# -gt 0 ]; do
+  case $1 in
+    --emulator) emulator=true; shift ;;
+    *) echo "usage: scripts/install.sh [--emulator]" >&2; exit 2 ;;
+  esac
+done
+[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
+
+ensure_packages
+
+echo "building the package"
+cmake -S . -B build-package -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+  -DJOBSYNC_BUILD_TESTS=OFF >/dev/null
+cmake --build build-package -j "$(nproc)" >/dev/null
+(cd build-package && cpack -G DEB >/dev/null)
+package=$(ls -t build-package/ci-jobsync_*.deb | head -n 1)
+apt-get install -y -qq --reinstall --no-install-recommends "./$package" >/dev/null
+echo "installed $package"
+
+echo "preparing PostgreSQL"
+systemctl start postgresql
+runuser -u postgres -- psql -qAt -c "SELECT 1 FROM pg_roles WHERE rolname = 'ci-jobsync'" \
+  | grep -q 1 || runuser -u postgres -- createuser ci-jobsync
+runuser -u postgres -- psql -qAt -c "SELECT 1 FROM pg_database WHERE datname = 'cijobsync'" \
+  | grep -q 1 || runuser -u postgres -- createdb -O ci-jobsync cijobsync
+
+install -d -m 0755 /etc/ci-jobsync
+[ -e /etc/ci-jobsync/config.toml ] ||
+  install -m 0644 /etc/ci-jobsync/config.toml.example /etc/ci-jobsync/config.toml
+
+# Credentials: the example config's emulator keys with --emulator; otherwise
+# the operator writes the real ones (the service does not start without them).
+write_secret() {
+  local name=$1 value=$2
+  [ -e "/etc/ci-jobsync/$name" ] && return 0
+  (umask 077 && printf '%s' "$value" >"/etc/ci-jobsync/$name")
+}
+if [ "$emulator" = true ]; then
+  write_secret secret_id AKIDEXAMPLEEXAMPLEEXAMPLEEXAMPLE
+  write_secret secret_key emulator-secret-key
+  start=$(date -u -d '2 days ago' +%Y-%m-%dT%H:%M:%S+0000)
+  cat >/etc/systemd/system/ci-emulator.service <<UNIT
+[Unit]
+Description=CI API emulator for ci-jobsync (test data, not a real bucket)
+
+[Service]
+ExecStart=/usr/bin/ci-emulator --host 127.0.0.1 --port 18080 --jobs 5000 --seed 42 --start $start --tags Transcode,Snapshot --secret-id AKIDEXAMPLEEXAMPLEEXAMPLEEXAMPLE --secret-key emulator-secret-key
+DynamicUser=yes
+ProtectSystem=strict
+PrivateTmp=yes
+NoNewPrivileges=yes
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  systemctl daemon-reload
+  systemctl enable --now ci-emulator.service
+  echo "ci-emulator.service serves 5000 jobs on 127.0.0.1:18080"
+elif [ ! -e /etc/ci-jobsync/secret_key ]; then
+  echo "now write the API keys: /etc/ci-jobsync/secret_id and /etc/ci-jobsync/secret_key" \
+    "(mode 0600), and your bucket in /etc/ci-jobsync/config.toml"
+fi
+
+cat <<'DONE'
+next:
+  systemctl enable --now ci-jobsync.timer          # sync every 5 minutes
+  systemctl start ci-jobsync.service               # or sync right now
+  journalctl -u ci-jobsync                         # the logs
+  runuser -u postgres -- ci-jobsync --config /etc/ci-jobsync/config.toml status
+DONE

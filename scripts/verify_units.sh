@@ -1,0 +1,27 @@
+#!/bin/sh
+# Checks the systemd units with `systemd-analyze verify`, failing on any
+# diagnostic: it exits 0 on unknown keys and unparsable values, which are
+# exactly the mistakes worth catching.
+#   scripts/verify_units.sh [BINARY]
+# BINARY (default /usr/bin/ci-jobsync) replaces ExecStart's path, since verify
+# requires it to exist: the test suite passes the binary it just built.
+set -eu
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+binary=${1:-/usr/bin/ci-jobsync}
+command -v systemd-analyze >/dev/null || { echo "systemd-analyze not found (apt-get install systemd)" >&2; exit 1; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+sed "s#/usr/bin/ci-jobsync#$binary#g" "$here/config/ci-jobsync.service" > "$work/ci-jobsync.service"
+cp "$here/config/ci-jobsync.timer" "$work/ci-jobsync.timer"
+
+# verify finds the timer's service in the same directory.
+status=0
+output=$(cd "$work" && SYSTEMD_LOG_COLOR=0 systemd-analyze verify ./ci-jobsync.service ./ci-jobsync.timer 2>&1) || status=$?
+if [ "$status" -ne 0 ] || [ -n "$output" ]; then
+  printf '%s\n' "$output" >&2
+  echo "systemd-analyze verify: the units have problems (exit status $status)" >&2
+  exit 1
+fi
+echo "ci-jobsync.service and ci-jobsync.timer verified"
