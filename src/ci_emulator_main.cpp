@@ -3,6 +3,7 @@
 #include "emulator/dataset.hpp"
 #include "emulator/emulator_server.hpp"
 #include "jobsync/api_time.hpp"
+#include "jobsync/config.hpp"
 
 #include <csignal>
 #include <cstdint>
@@ -35,7 +36,8 @@ const char* const kUsage =
     "                   [--port-file FILE] [--help]\n"
     "Serves GET /jobs and GET /queue like Tencent Cloud Infinite, with signature checks.\n"
     "Secret id/key default to $TENCENTCLOUD_SECRET_ID / $TENCENTCLOUD_SECRET_KEY.\n"
-    "--jobs defaults to 1000, or 0 with --load. Runs until SIGTERM or SIGINT.\n";
+    "--jobs defaults to 1000, or 0 with --load. --tags all generates all 25 job types.\n"
+    "Runs until SIGTERM or SIGINT.\n";
 
 struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
@@ -136,7 +138,8 @@ Settings parse_arguments(int argc, char** argv)
             g.count = static_cast<std::size_t>(parse_integer(flag, value, 0, 100000000));
             s.jobs_given = true;
         } else if (flag == "--tags") {
-            g.tags = parse_list(flag, value);
+            // "all": every tag of the API page, each with its own Operation shapes.
+            g.tags = value == "all" ? jobsync::all_api_tags() : parse_list(flag, value);
         } else if (flag == "--queues") {
             g.queues = parse_list(flag, value);
         } else if (flag == "--bucket") {

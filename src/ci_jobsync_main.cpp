@@ -4,8 +4,10 @@
 #include "jobsync/config.hpp"
 #include "jobsync/database.hpp"
 #include "jobsync/errors.hpp"
+#include "jobsync/grant_read.hpp"
 #include "jobsync/http_client.hpp"
 #include "jobsync/logger.hpp"
+#include "jobsync/metrics_file.hpp"
 #include "jobsync/migrations.hpp"
 #include "jobsync/status_report.hpp"
 #include "jobsync/sync_run.hpp"
@@ -50,6 +52,11 @@ int run_command(const jobsync::CommandLine& cmd)
     if (cmd.verb == "status") {
         return print_status(config, {cmd.json, cmd.max_lag_seconds}, std::cout);
     }
+    if (cmd.verb == "grant-read") {
+        grant_read_access(config, cmd.role);
+        log_info("read access granted", {{"role", cmd.role}, {"schema", config.database.schema}});
+        return 0;
+    }
     install_signal_handlers();
     http_global_init();
     SyncOptions options;
@@ -79,10 +86,21 @@ int run_command(const jobsync::CommandLine& cmd)
                    {"warnings", std::to_string(t.warnings)},
                    {"duration_s", duration},
                    {"worst_lag", format_lag(t.lag_seconds)}});
+    const std::string metrics_path =
+        cmd.metrics_file.empty() ? config.sync.metrics_file : cmd.metrics_file;
+    bool metrics_failed = false;
+    if (!metrics_path.empty()) {
+        try {
+            write_metrics_file(metrics_path, summary, now_unix_seconds());
+        } catch (const RunError& error) {
+            log_error("metrics file not written", {{"error", error.what()}});
+            metrics_failed = true;
+        }
+    }
     if (summary.interrupted) {
         return 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGTERM);
     }
-    return summary.failed > 0 ? 1 : 0;
+    return summary.failed > 0 || metrics_failed ? 1 : 0;
 }
 
 } // namespace

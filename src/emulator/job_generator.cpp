@@ -193,7 +193,13 @@ JobSpec make_job(const GeneratorOptions& options, std::uint64_t index, const std
     job.output_region = options.region;
     choose_objects(job, rng);
     choose_operation(job, options, rng);
+    add_type_settings(job); // its own draws: the fields above stay as they were
     choose_state(job, rng, recent);
+    if (job.state == "Success") {
+        add_type_results(job);
+    }
+    // Older responses leave unset times empty rather than "-".
+    job.blank_times = !job.end_time && (hash64(job.job_id) & 1) != 0;
     return job;
 }
 

@@ -181,6 +181,7 @@ void complete_job(JobSpec& job, UnixSeconds end_time)
     }
     job.end_time = std::max(end_time, *job.start_time);
     add_media_results(job, rng);
+    add_type_results(job);
 }
 
 } // namespace jobsync::emulator

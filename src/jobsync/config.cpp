@@ -461,17 +461,51 @@ Credentials resolve_source_credentials(const Section& section, const Credentials
     return resolved;
 }
 
+// queues: a list of queue IDs, or "discover" (list them with GET /queue at
+// the start of each run); queue_type: the queueType filter of an all-queues walk.
+void read_queues(const Section& section, SourceConfig& source)
+{
+    const toml::node* node = section.table.get("queues");
+    if (node != nullptr && node->is_string()) {
+        if (node->as_string()->get() != "discover") {
+            section.diag.fail(node->source(), label(section, "queues") +
+                                                  " must be an array of queue IDs or \"discover\"");
+        }
+        source.discover_queues = true;
+    } else {
+        source.queues =
+            read_unique_strings(section, "queues", nullptr).value_or(std::vector<std::string>{});
+    }
+    static const std::vector<std::string> kQueueTypes{
+        "Transcoding",      "Speeching",  "PicProcess", "AIProcess",
+        "SpeedTranscoding", "DocProcess", "FileProcess"};
+    if (const std::optional<std::string> type = read_string(section, "queue_type")) {
+        const toml::node* where = section.table.get("queue_type");
+        if (std::find(kQueueTypes.begin(), kQueueTypes.end(), *type) == kQueueTypes.end()) {
+            section.diag.fail(where->source(),
+                              label(section, "queue_type") + ": unknown value '" + *type +
+                                  "' (expected Transcoding, Speeching, PicProcess, AIProcess, "
+                                  "SpeedTranscoding, DocProcess or FileProcess)");
+        }
+        if (node != nullptr) {
+            // The API ignores queueType when queueId is sent.
+            section.diag.fail(where->source(),
+                              label(section, "queue_type") + " cannot be combined with queues");
+        }
+        source.queue_type = *type;
+    }
+}
+
 SourceConfig load_source(const Section& section, const Credentials& global)
 {
-    reject_unknown_keys(section, {"bucket", "region", "endpoint", "tags", "queues", "start_time",
-                                  "secret_id", "secret_key", "security_token"});
+    reject_unknown_keys(section, {"bucket", "region", "endpoint", "tags", "queues", "queue_type",
+                                  "start_time", "secret_id", "secret_key", "security_token"});
     SourceConfig source;
     source.bucket = require_host_label(section, "bucket");
     source.region = require_host_label(section, "region");
     read_endpoint(section, source);
     source.tags = read_unique_strings(section, "tags", &all_api_tags()).value_or(all_api_tags());
-    source.queues =
-        read_unique_strings(section, "queues", nullptr).value_or(std::vector<std::string>{});
+    read_queues(section, source);
     source.start_time = read_start_time(section);
     source.credentials = resolve_source_credentials(section, global, source.bucket);
     return source;

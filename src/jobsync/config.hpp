@@ -28,6 +28,8 @@ struct SourceConfig {
     std::string host;     // Host header derived from endpoint (authority without scheme)
     std::vector<std::string> tags;   // resolved: config value or every tag on the API page
     std::vector<std::string> queues; // empty => one partition per tag over all queues
+    bool discover_queues = false;    // queues = "discover": list them with GET /queue each run
+    std::string queue_type;          // queueType filter for all-queues walks; "" => none
     std::optional<UnixSeconds> start_time; // nullopt => all history
     Credentials credentials;  // resolved: per-source override, else [credentials]
 };

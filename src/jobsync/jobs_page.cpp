@@ -1,6 +1,7 @@
 #include "jobsync/jobs_page.hpp"
 
 #include "jobsync/api_time.hpp"
+#include "jobsync/known_elements.hpp"
 #include "jobsync/xml_fields.hpp"
 
 #include <charconv>
@@ -377,6 +378,38 @@ std::string_view detail_source(const JobsPage& page, const Node* detail, std::si
     return *source;
 }
 
+// Records the child elements of node (at path) that the schema does not
+// know, without descending into them; known containers are walked.
+void collect_unknown(const Node* node, std::string& path, JobsPage& page, const JobRecord& job,
+                     std::size_t position)
+{
+    const auto* known = known_children(path);
+    if (known == nullptr) {
+        return;
+    }
+    for (const Node* n = xml::first_child_element(node); n != nullptr; n = n->next_sibling()) {
+        if (n->type() != rapidxml::node_element) {
+            continue;
+        }
+        const std::size_t length = path.size();
+        if (!path.empty()) {
+            path += '/';
+        }
+        path += name_of(n);
+        if (known->count(name_of(n)) == 0) {
+            DriftSighting& seen = page.unknown_elements[{std::string(job.tag), path}];
+            if (seen.last_position != position) {
+                seen.last_position = position;
+                ++seen.jobs;
+                seen.last_job_id = std::string(job.job_id);
+            }
+        } else if (xml::has_child_elements(n)) {
+            collect_unknown(n, path, page, job, position);
+        }
+        path.resize(length);
+    }
+}
+
 JobRecord read_job(JobsPage& page, const Node* detail, std::size_t position)
 {
     JobRecord job;
@@ -399,6 +432,8 @@ JobRecord read_job(JobsPage& page, const Node* detail, std::size_t position)
     read_input(child(detail, "Input"), job);
     read_workflow(child(detail, "Workflow"), job);
     read_operation(ctx, child(detail, "Operation"), job);
+    std::string path;
+    collect_unknown(detail, path, page, job, position);
     return job;
 }
 

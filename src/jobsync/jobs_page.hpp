@@ -4,10 +4,22 @@
 #include "jobsync/errors.hpp"
 #include "jobsync/job_record.hpp"
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace jobsync {
+
+// An element path the parser does not know, as seen on one page.
+struct DriftSighting {
+    long jobs = 0;           // jobs of the page that carried it
+    std::string last_job_id; // the last of them, for a maintainer to look at
+    std::size_t last_position = 0; // internal: de-duplicates within a job
+};
+
+// (tag, path relative to JobsDetail, e.g. "Operation/Transcode/NewThing").
+using DriftKey = std::pair<std::string, std::string>;
 
 // One parsed page. Owns the response bytes; every string_view in jobs points
 // into raw (detail_xml) or parsed (field values: RapidXML's in-place copy,
@@ -18,11 +30,13 @@ struct JobsPage {
     std::vector<JobRecord> jobs;
     std::string next_token;   // "" when absent or empty
     std::vector<std::string> warnings; // optional fields that did not parse, "JobId j...: Progress 'abc' is not an integer"
+    std::map<DriftKey, DriftSighting> unknown_elements; // schema drift, for drift_store
 };
 
 // Parses a <Response> with JobsDetail elements. Empty <JobsDetail/> elements
 // (and ones with no JobId, QueueId or Code at all) are skipped, as the
-// service sends one on an empty result. Unknown elements are ignored.
+// service sends one on an empty result. Unknown elements never fail a page:
+// they stay in detail_xml and their paths are collected in unknown_elements.
 // Throws RetryableError when the body is not well-formed XML (a truncated
 // transfer looks like that), PartitionError when it is well-formed but wrong:
 // root is not <Response>, a job without JobId, an unparseable CreationTime.

@@ -109,7 +109,7 @@ std::vector<std::string> compare_with_dataset(pqxx::connection& conn,
                                               std::size_t limit)
 {
     const std::set<std::string> wanted(tags.begin(), tags.end());
-    Table jobs, outputs, watermarks, media, streams, files;
+    Table jobs, outputs, watermarks, media, streams, files, headers;
     for (const JobSpec& job : dataset.specs()) {
         if (!wanted.empty() && wanted.count(job.tag) == 0) {
             continue;
@@ -131,10 +131,26 @@ std::vector<std::string> compare_with_dataset(pqxx::connection& conn,
                     or_null(job.template_id),
                     or_null(job.user_data),
                     std::to_string(job.job_level),
-                    or_null(job.workflow_id)};
+                    or_null(job.workflow_id),
+                    or_null(job.sub_tag),
+                    or_null(job.queue_type),
+                    or_null(job.input_url),
+                    job.workflow_id.empty() ? kNull : jobsync::emulator::workflow_name_for(job),
+                    job.workflow_id.empty() ? kNull : jobsync::emulator::workflow_run_id_for(job)};
+        int output_ordinal = 0;
         if (!job.output_object.empty()) {
-            outputs[id + "1|"] = {"main", or_null(job.output_bucket), or_null(job.output_region),
-                                  job.output_object};
+            outputs[id + std::to_string(++output_ordinal) + "|"] = {
+                "main", or_null(job.output_bucket), or_null(job.output_region), job.output_object,
+                kNull};
+        }
+        for (const auto& extra : job.extra_outputs) {
+            outputs[id + std::to_string(++output_ordinal) + "|"] = {
+                extra.kind, or_null(job.output_bucket), or_null(job.output_region), extra.object,
+                or_null(extra.stream_index)};
+        }
+        for (std::size_t i = 0; i < job.cos_headers.size(); ++i) {
+            headers[id + std::to_string(i + 1) + "|"] = {job.cos_headers[i].first,
+                                                         or_null(job.cos_headers[i].second)};
         }
         for (std::size_t i = 0; i < job.watermark_template_ids.size(); ++i) {
             watermarks[id + std::to_string(i + 1) + "|"] = {job.watermark_template_ids[i]};
@@ -157,23 +173,32 @@ std::vector<std::string> compare_with_dataset(pqxx::connection& conn,
             }
             streams[id + stream.kind + "|" + std::to_string(++ordinals[stream.kind]) + "|"] = row;
         }
-        // The emulator groups files by location; ordinals follow that order.
-        std::vector<const jobsync::emulator::OutputFileSpec*> ordered;
+        // The emulator groups files by location, sprite sheets in the first
+        // group's SpriteOutputFile; ordinals follow that order.
+        std::vector<std::pair<const char*, const jobsync::emulator::OutputFileSpec*>> ordered;
         std::vector<bool> done(job.output_files.size(), false);
         for (std::size_t i = 0; i < job.output_files.size(); ++i) {
+            if (done[i]) {
+                continue;
+            }
             for (std::size_t j = i; j < job.output_files.size(); ++j) {
                 const auto& a = job.output_files[i];
                 const auto& b = job.output_files[j];
                 if (!done[j] && a.bucket == b.bucket && a.region == b.region &&
                     a.object_prefix == b.object_prefix) {
-                    ordered.push_back(&b);
+                    ordered.emplace_back("main", &b);
                     done[j] = true;
+                }
+            }
+            if (i == 0) {
+                for (const auto& sprite : job.sprite_files) {
+                    ordered.emplace_back("sprite", &sprite);
                 }
             }
         }
         for (std::size_t i = 0; i < ordered.size(); ++i) {
-            const auto& file = *ordered[i];
-            files[id + std::to_string(i + 1) + "|"] = {"main", or_null(file.bucket),
+            const auto& file = *ordered[i].second;
+            files[id + std::to_string(i + 1) + "|"] = {ordered[i].first, or_null(file.bucket),
                                                        or_null(file.region),
                                                        or_null(file.object_prefix),
                                                        or_null(file.object_name), or_null(file.md5)};
@@ -197,12 +222,14 @@ std::vector<std::string> compare_with_dataset(pqxx::connection& conn,
               "extract(epoch FROM creation_time)::bigint::text, "
               "extract(epoch FROM start_time)::bigint::text, "
               "extract(epoch FROM end_time)::bigint::text, queue_id, input_bucket, input_region, "
-              "input_object, template_id, user_data, job_level::text, workflow_id "
+              "input_object, template_id, user_data, job_level::text, workflow_id, sub_tag, "
+              "queue_type, input_url, workflow_name, workflow_run_id "
               "FROM jobs j WHERE bucket = " + conn.quote(bucket) + tag_filter,
               1),
          out, limit);
     diff("job_outputs", outputs,
-         load(txn, "SELECT job_id, ordinal::text, kind, o.bucket, region, object FROM job_outputs o" + scope, 2),
+         load(txn, "SELECT job_id, ordinal::text, kind, o.bucket, region, object, "
+                   "stream_index::text FROM job_outputs o" + scope, 2),
          out, limit);
     diff("job_watermark_templates", watermarks,
          load(txn, "SELECT job_id, ordinal::text, w.template_id FROM job_watermark_templates w" + scope, 2),
@@ -218,6 +245,10 @@ std::vector<std::string> compare_with_dataset(pqxx::connection& conn,
     diff("output_files", files,
          load(txn, "SELECT job_id, ordinal::text, kind, f.bucket, region, object_prefix, object_name, md5 "
                    "FROM output_files f" + scope, 2),
+         out, limit);
+    diff("job_input_cos_headers", headers,
+         load(txn, "SELECT job_id, ordinal::text, key, value FROM job_input_cos_headers h" + scope,
+              2),
          out, limit);
     return out;
 }

@@ -31,21 +31,57 @@ EmulatorFixture::EmulatorFixture(const jobsync::emulator::GeneratorOptions& opti
     server->start();
 }
 
-std::string config_text(const TempDatabase& db, const ConfigSpec& spec)
+namespace {
+
+std::string source_text(const ConfigSpec& spec)
 {
-    std::string text = "[database]\nurl = \"" + db.url() + "\"\nschema = \"" + db.schema() +
-                       "\"\n\n[credentials]\nsecret_id = \"" + kTestSecretId +
-                       "\"\nsecret_key = \"" + spec.secret_key + "\"\n\n[[source]]\nbucket = \"" +
-                       spec.bucket + "\"\nregion = \"" + spec.region + "\"\nendpoint = \"" +
-                       spec.endpoint + "\"\n";
+    std::string text = "[[source]]\nbucket = \"" + spec.bucket + "\"\nregion = \"" + spec.region +
+                       "\"\nendpoint = \"" + spec.endpoint + "\"\n";
     if (!spec.tags.empty()) {
         text += "tags = " + toml_list(spec.tags) + "\n";
     }
-    if (!spec.queues.empty()) {
+    if (spec.discover_queues) {
+        text += "queues = \"discover\"\n";
+    } else if (!spec.queues.empty()) {
         text += "queues = " + toml_list(spec.queues) + "\n";
     }
-    text += "\n[sync]\nconcurrency = 2\n" + spec.sync_extra + "\n";
+    if (!spec.queue_type.empty()) {
+        text += "queue_type = \"" + spec.queue_type + "\"\n";
+    }
+    if (spec.own_credentials) {
+        text += "secret_id = \"" + kTestSecretId + "\"\nsecret_key = \"" + spec.secret_key + "\"\n";
+    }
+    return text + "\n";
+}
+
+} // namespace
+
+std::string config_text(const TempDatabase& db, const std::vector<ConfigSpec>& specs)
+{
+    const ConfigSpec& first = specs.front();
+    std::string text = "[database]\nurl = \"" + db.url() + "\"\nschema = \"" + db.schema() +
+                       "\"\n\n[credentials]\nsecret_id = \"" + kTestSecretId +
+                       "\"\nsecret_key = \"" + first.secret_key + "\"\n\n";
+    for (const ConfigSpec& spec : specs) {
+        text += source_text(spec);
+    }
+    text += "[sync]\nconcurrency = 2\n" + first.sync_extra + "\n";
     return text;
+}
+
+std::string config_text(const TempDatabase& db, const ConfigSpec& spec)
+{
+    return config_text(db, std::vector<ConfigSpec>{spec});
+}
+
+jobsync::Config load_test_config(const TempDatabase& db, const std::vector<ConfigSpec>& specs,
+                                 std::string* path_out)
+{
+    const std::string path = write_temp_file(config_text(db, specs));
+    if (path_out != nullptr) {
+        *path_out = path;
+    }
+    return jobsync::load_config(path);
 }
 
 jobsync::Config load_test_config(const TempDatabase& db, const ConfigSpec& spec,

@@ -34,10 +34,21 @@ struct ConfigSpec {
     std::vector<std::string> queues; // empty => all queues
     std::string secret_key = kTestSecretKey;
     std::string sync_extra; // extra lines under [sync]
+    bool discover_queues = false; // queues = "discover" (queues must then be empty)
+    std::string queue_type;       // queue_type = ...; "" => left out
+    bool own_credentials = false; // secret_id/secret_key in the [[source]], not [credentials]
 };
 
 // TOML text for a config with one source.
 std::string config_text(const TempDatabase& db, const ConfigSpec& spec);
+
+// TOML text for a config with one [[source]] per spec; [database],
+// [credentials] and [sync] come from the first.
+std::string config_text(const TempDatabase& db, const std::vector<ConfigSpec>& specs);
+
+// Writes a several-source config to a temp file and loads it with the real loader.
+jobsync::Config load_test_config(const TempDatabase& db, const std::vector<ConfigSpec>& specs,
+                                 std::string* path_out = nullptr);
 
 // Writes the config to a temp file and loads it with the real loader.
 jobsync::Config load_test_config(const TempDatabase& db, const ConfigSpec& spec,

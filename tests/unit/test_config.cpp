@@ -648,3 +648,27 @@ TEST_CASE("config: resolve_config_path prefers the command line, then the enviro
     CHECK(resolve_config_path("") == "/srv/jobsync.toml");
     CHECK(resolve_config_path("./local.toml") == "./local.toml");
 }
+
+TEST_CASE("config: queues = \"discover\" and queue_type")
+{
+    const CleanEnv env;
+    const Config discover = load(kMinimal + "queues = \"discover\"\n");
+    CHECK(discover.sources[0].discover_queues);
+    CHECK(discover.sources[0].queues.empty());
+    CHECK(discover.sources[0].queue_type.empty());
+
+    const Config listed = load(kMinimal + "queues = [\"p1\", \"p2\"]\n");
+    CHECK_FALSE(listed.sources[0].discover_queues);
+    CHECK(listed.sources[0].queues == std::vector<std::string>{"p1", "p2"});
+
+    const Config typed = load(kMinimal + "queue_type = \"Speeching\"\n");
+    CHECK(typed.sources[0].queue_type == "Speeching");
+    CHECK_FALSE(typed.sources[0].discover_queues);
+
+    expect_error(kMinimal + "queues = \"all\"\n", "8:10", {"queues", "discover"});
+    expect_error(kMinimal + "queue_type = \"Bogus\"\n", "8:14", {"queue_type", "Bogus"});
+    expect_error(kMinimal + "queues = [\"p1\"]\nqueue_type = \"Speeching\"\n", "9:14",
+                 {"queue_type", "queues"});
+    expect_error(kMinimal + "queues = \"discover\"\nqueue_type = \"Speeching\"\n", "9:14",
+                 {"queue_type", "queues"});
+}

@@ -4,6 +4,8 @@
 #include "emulator/emulator_server.hpp"
 #include "emulator/job_spec.hpp"
 #include "jobsync/api_time.hpp"
+#include "jobsync/config.hpp"
+#include "jobsync/jobs_page.hpp"
 #include "jobsync/cos_signer.hpp"
 #include "jobsync/url_encode.hpp"
 
@@ -955,4 +957,62 @@ TEST_CASE("emulator: concurrent clients and stop with open connections")
     char byte;
     CHECK(recv(idle, &byte, 1, 0) == 0);
     close(idle);
+}
+
+TEST_CASE("emulator: every tag renders its type's shapes, all known to the parser")
+{
+    GeneratorOptions options = small_options(1500);
+    options.tags = all_api_tags();
+    const auto jobs = generate_jobs(options);
+    std::string body = "<Response>";
+    std::map<std::string, int> tags;
+    std::set<std::string> output_kinds;
+    int sprites = 0, headers = 0, urls = 0, blank = 0, empty_video = 0, results = 0;
+    for (const JobSpec& job : jobs) {
+        body += render_job_xml(job);
+        ++tags[job.tag];
+        for (const auto& extra : job.extra_outputs) {
+            output_kinds.insert(extra.kind);
+        }
+        sprites += job.sprite_files.empty() ? 0 : 1;
+        headers += job.cos_headers.empty() ? 0 : 1;
+        urls += job.input_url.empty() ? 0 : 1;
+        blank += job.blank_times ? 1 : 0;
+        results += job.result_rows.empty() ? 0 : 1;
+        empty_video += std::any_of(job.streams.begin(), job.streams.end(), [](const auto& s) {
+            return s.kind == "video" && s.fields.empty();
+        });
+        if (!job.cos_headers.empty()) {
+            CHECK_FALSE(job.workflow_id.empty());
+        }
+    }
+    body += "</Response>";
+    CHECK(tags.size() == 25);
+    CHECK(output_kinds == std::set<std::string>{"sprite", "audio", "background", "stream_extract"});
+    CHECK(sprites > 10);
+    CHECK(headers > 10);
+    CHECK(urls > 10);
+    CHECK(blank > 0);
+    CHECK(empty_video > 10);
+    CHECK(results > 100);
+
+    const JobsPage page = parse_jobs_page(body);
+    REQUIRE(page.jobs.size() == jobs.size());
+    CHECK(page.warnings.empty());
+    for (const auto& [key, sighting] : page.unknown_elements) {
+        UNSCOPED_INFO(key.first << " " << key.second);
+    }
+    CHECK(page.unknown_elements.empty());
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        const JobSpec& spec = jobs[i];
+        const JobRecord& job = page.jobs[i];
+        INFO(spec.tag << " " << spec.job_id);
+        CHECK(job.outputs.size() ==
+              spec.extra_outputs.size() + (spec.output_object.empty() ? 0 : 1));
+        CHECK(job.output_files.size() == spec.output_files.size() + spec.sprite_files.size());
+        CHECK(job.cos_headers.size() == spec.cos_headers.size());
+        CHECK(job.input_url.has_value() == !spec.input_url.empty());
+        CHECK(job.workflow_run_id.has_value() == !spec.workflow_id.empty());
+        CHECK(job.end_time.has_value() == spec.end_time.has_value());
+    }
 }

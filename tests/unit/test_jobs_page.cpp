@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -726,4 +727,38 @@ TEST_CASE("jobs_page: is_valid_number per field type")
     }
     CHECK(is_valid_number("1/12800", FieldType::text));
     CHECK(is_valid_number("", FieldType::text));
+}
+
+TEST_CASE("jobs_page: unknown elements at any depth are collected per tag, never fatal")
+{
+    const JobsPage page = parse_jobs_page(read_fixture("drift_jobs.xml"));
+    REQUIRE(page.jobs.size() == 3);
+    CHECK(page.warnings.empty());
+    std::map<DriftKey, long> seen;
+    for (const auto& [key, sighting] : page.unknown_elements) {
+        seen[key] = sighting.jobs;
+    }
+    const std::map<DriftKey, long> expected{
+        {{"Transcode", "NewTopField"}, 1},
+        {{"Transcode", "Input/NewInputField"}, 1},
+        {{"Transcode", "Operation/NewThing"}, 2}, // two jobs; twice in one counts once
+        {{"Transcode", "Operation/Transcode/NewThing"}, 1},
+        {{"Transcode", "Operation/MediaInfo/Stream/Video/NewStreamField"}, 1},
+        {{"Transcode", "Operation/MediaResult/OutputFile/NewFileField"}, 1},
+        {{"Snapshot", "Operation/NewThing"}, 1},
+    };
+    CHECK(seen == expected);
+    CHECK(page.unknown_elements.at({"Transcode", "Operation/NewThing"}).last_job_id ==
+          "j00000000000000000000000000000d02");
+    // Known fields still land, and the unknown ones stay in the detail bytes.
+    CHECK(page.jobs[0].streams.size() == 1);
+    CHECK(page.jobs[0].output_files.size() == 1);
+    CHECK(page.jobs[0].detail_xml.find("<NewStreamField>9</NewStreamField>") !=
+          std::string_view::npos);
+}
+
+TEST_CASE("jobs_page: the API sample parses without drift")
+{
+    const JobsPage page = parse_jobs_page(read_fixture("sample_response.xml"));
+    CHECK(page.unknown_elements.empty());
 }
