@@ -41,7 +41,9 @@ void install_signal_handlers()
 int run_command(const jobsync::CommandLine& cmd)
 {
     using namespace jobsync;
-    const Config config = load_config(resolve_config_path(cmd.config_path));
+    // Only commands that call the API need its keys.
+    const bool calls_api = cmd.verb == "sync" || cmd.verb == "verify" || cmd.verb == "backfill";
+    const Config config = load_config(resolve_config_path(cmd.config_path), calls_api);
     if (cmd.verb == "migrate") {
         auto conn = open_connection(config.database);
         const auto applied = apply_migrations(*conn, config.database.schema);

@@ -1,8 +1,11 @@
 #include "jobsync/config.hpp"
 
 #include "jobsync/errors.hpp"
+#include "jobsync/logger.hpp"
 
 #include <toml++/toml.h>
+
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
@@ -11,6 +14,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -392,6 +397,51 @@ void override_from_environment(Credentials& credentials)
     }
 }
 
+// systemd's LoadCredential= puts each secret in its own file in
+// $CREDENTIALS_DIRECTORY; those win over the config file and the environment.
+void override_from_credentials_directory(Credentials& credentials)
+{
+    const char* directory = std::getenv("CREDENTIALS_DIRECTORY");
+    if (directory == nullptr || *directory == '\0') {
+        return;
+    }
+    const std::pair<const char*, std::string*> files[] = {
+        {"secret_id", &credentials.secret_id},
+        {"secret_key", &credentials.secret_key},
+        {"security_token", &credentials.security_token},
+    };
+    for (const auto& [name, field] : files) {
+        std::ifstream in(std::string(directory) + "/" + name, std::ios::binary);
+        if (!in) {
+            continue; // a credential not given this way keeps its other source
+        }
+        std::string value((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) {
+            value.pop_back();
+        }
+        if (!value.empty()) {
+            *field = value;
+        }
+    }
+}
+
+// A file holding a secret should be readable by its owner only.
+void warn_if_secret_readable_by_others(const std::string& path, const std::string& text)
+{
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0 || (info.st_mode & 077) == 0) {
+        return;
+    }
+    if (text.find("secret_key") == std::string::npos &&
+        text.find("security_token") == std::string::npos) {
+        return;
+    }
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
+    log_warn("config file holding a secret is readable by group or others; chmod 600 it",
+             {{"path", path}, {"mode", mode}});
+}
+
 Credentials load_global_credentials(const Section& root)
 {
     Credentials credentials;
@@ -404,6 +454,7 @@ Credentials load_global_credentials(const Section& root)
         credentials.security_token = partial.security_token.value_or("");
     }
     override_from_environment(credentials);
+    override_from_credentials_directory(credentials);
     return credentials;
 }
 
@@ -438,7 +489,7 @@ DatabaseConfig load_database(const Section& root)
 
 // Per-source keys win; a source without its own pair uses [credentials].
 Credentials resolve_source_credentials(const Section& section, const Credentials& global,
-                                       const std::string& bucket)
+                                       const std::string& bucket, bool require_credentials)
 {
     const PartialCredentials own = read_credentials(section);
     if (own.secret_id.has_value() != own.secret_key.has_value()) {
@@ -454,7 +505,7 @@ Credentials resolve_source_credentials(const Section& section, const Credentials
     const Credentials resolved = own.secret_id ? Credentials{*own.secret_id, *own.secret_key,
                                                              own.security_token.value_or("")}
                                                : global;
-    if (resolved.secret_id.empty() || resolved.secret_key.empty()) {
+    if (require_credentials && (resolved.secret_id.empty() || resolved.secret_key.empty())) {
         section.diag.fail(section.table.source(), "no credentials for source '" + bucket +
                                                       "': " + std::string(kCredentialsHint));
     }
@@ -496,7 +547,8 @@ void read_queues(const Section& section, SourceConfig& source)
     }
 }
 
-SourceConfig load_source(const Section& section, const Credentials& global)
+SourceConfig load_source(const Section& section, const Credentials& global,
+                         bool require_credentials)
 {
     reject_unknown_keys(section, {"bucket", "region", "endpoint", "tags", "queues", "queue_type",
                                   "start_time", "secret_id", "secret_key", "security_token"});
@@ -507,11 +559,13 @@ SourceConfig load_source(const Section& section, const Credentials& global)
     source.tags = read_unique_strings(section, "tags", &all_api_tags()).value_or(all_api_tags());
     read_queues(section, source);
     source.start_time = read_start_time(section);
-    source.credentials = resolve_source_credentials(section, global, source.bucket);
+    source.credentials =
+        resolve_source_credentials(section, global, source.bucket, require_credentials);
     return source;
 }
 
-std::vector<SourceConfig> load_sources(const Section& root, const Credentials& global)
+std::vector<SourceConfig> load_sources(const Section& root, const Credentials& global,
+                                       bool require_credentials)
 {
     const toml::node* node = root.table.get("source");
     if (node == nullptr) {
@@ -528,7 +582,7 @@ std::vector<SourceConfig> load_sources(const Section& root, const Credentials& g
     std::map<std::string, std::uint32_t> bucket_lines;
     for (const toml::node& element : *array) {
         const Section section{*element.as_table(), "[[source]]", root.diag};
-        SourceConfig source = load_source(section, global);
+        SourceConfig source = load_source(section, global, require_credentials);
         const auto line = section.table.source().begin.line;
         const auto [it, inserted] = bucket_lines.emplace(source.bucket, line);
         if (!inserted) {
@@ -709,7 +763,7 @@ std::optional<long> parse_duration_seconds(const std::string& text)
     return value * multiplier;
 }
 
-Config load_config(const std::string& path)
+Config load_config(const std::string& path, bool require_credentials)
 {
     const Diagnostics diag(path);
     const std::string text = read_whole_file(path);
@@ -721,8 +775,9 @@ Config load_config(const std::string& path)
     config.path = path;
     config.database = load_database(root);
     config.credentials = load_global_credentials(root);
-    config.sources = load_sources(root, config.credentials);
+    config.sources = load_sources(root, config.credentials, require_credentials);
     config.sync = load_sync(root);
+    warn_if_secret_readable_by_others(path, text);
     return config;
 }
 

@@ -64,11 +64,16 @@ const std::vector<std::string>& all_api_tags();
 std::optional<long> parse_duration_seconds(const std::string& text);
 
 // Loads and validates a config file. Environment variables
-// TENCENTCLOUD_SECRET_ID / _SECRET_KEY / _SECURITY_TOKEN override [credentials].
+// TENCENTCLOUD_SECRET_ID / _SECRET_KEY / _SECURITY_TOKEN override [credentials],
+// and files secret_id, secret_key, security_token in $CREDENTIALS_DIRECTORY
+// (systemd LoadCredential=) override both. Warns when a file holding a secret
+// is readable by group or others.
 // Throws ConfigError naming the file, line and key for: unreadable file, TOML
 // syntax errors, unknown keys, wrong types, out-of-range values, bad durations,
 // a missing [[source]], missing credentials. Never includes a secret's value.
-Config load_config(const std::string& path);
+// require_credentials=false is for commands that never call the API
+// (migrate, status, grant-read): sources may then lack keys.
+Config load_config(const std::string& path, bool require_credentials = true);
 
 // Resolution of the config path: --config, else $CI_JOBSYNC_CONFIG, else
 // /etc/ci-jobsync/config.toml.

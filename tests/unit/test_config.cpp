@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -49,7 +51,8 @@ public:
     CleanEnv()
     {
         for (const char* name : {"TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY",
-                                 "TENCENTCLOUD_SECURITY_TOKEN", "CI_JOBSYNC_CONFIG"}) {
+                                 "TENCENTCLOUD_SECURITY_TOKEN", "CI_JOBSYNC_CONFIG",
+                                 "CREDENTIALS_DIRECTORY"}) {
             const char* value = std::getenv(name);
             saved_.emplace_back(name, value ? std::optional<std::string>(value) : std::nullopt);
             unsetenv(name);
@@ -519,6 +522,35 @@ TEST_CASE("config: the environment overrides [credentials]")
     CHECK(config.sources.at(0).credentials.secret_id == "own-id");
     CHECK(config.sources.at(0).credentials.secret_key == "own-key");
     CHECK(config.credentials.secret_id == "env-id");
+}
+
+TEST_CASE("config: systemd credential files override the file and the environment")
+{
+    const CleanEnv env;
+    char directory[] = "/tmp/ci-jobsync-credentials-XXXXXX";
+    REQUIRE(mkdtemp(directory) != nullptr);
+    const std::string key_path = std::string(directory) + "/secret_key";
+    {
+        std::ofstream out(key_path);
+        out << "key-from-credential-file\n";
+    }
+    setenv("TENCENTCLOUD_SECRET_KEY", "env-key", 1);
+    setenv("CREDENTIALS_DIRECTORY", directory, 1);
+    const Config config = load(kMinimal);
+    CHECK(config.credentials.secret_key == "key-from-credential-file"); // newline trimmed
+    CHECK(config.credentials.secret_id == "AKIDtest"); // no secret_id file: unchanged
+    CHECK(config.sources.at(0).credentials.secret_key == "key-from-credential-file");
+    unlink(key_path.c_str());
+    rmdir(directory);
+}
+
+TEST_CASE("config: commands that never call the API load without keys")
+{
+    const CleanEnv env;
+    const TempFile file(kNoCredentials);
+    CHECK_THROWS_AS(load_config(file.path()), ConfigError);
+    const Config config = load_config(file.path(), false);
+    CHECK(config.sources.at(0).credentials.secret_key.empty());
 }
 
 TEST_CASE("config: per-source credentials and missing credentials")
