@@ -1,7 +1,7 @@
 #include "jobsync/job_store.hpp"
 
-#include "jobsync/api_time.hpp"
 #include "jobsync/database.hpp"
+#include "jobsync/job_tables.hpp"
 #include "jobsync/sql_params.hpp"
 
 #include <openssl/evp.h>
@@ -9,11 +9,9 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <stdexcept>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 namespace jobsync {
@@ -21,9 +19,10 @@ namespace {
 
 // libpq allows 65535 parameters per statement; stay well below.
 constexpr std::size_t kMaxParams = 60000;
-// Pages hold at most a few dozen jobs, so the row counts seen in practice are
-// few; bigger statements are built per call to keep the cache small.
-constexpr std::size_t kMaxCachedRows = 128;
+// Statements are prepared for padded row counts (1, 2, 4, ... kMaxBatchRows),
+// so a connection holds a few prepared statements per table, not one per row
+// count seen; bigger row sets are split.
+constexpr std::size_t kMaxBatchRows = 128;
 
 constexpr std::array<std::string_view, 3> kTerminalStates{"Success", "Failed", "Cancel"};
 
@@ -33,129 +32,63 @@ bool is_terminal(const std::optional<std::string_view>& state)
                         kTerminalStates.end();
 }
 
-// ---- statement shapes -------------------------------------------------------
-
-struct Column {
-    std::string name;
-    std::string_view cast; // appended to the parameter, e.g. "::int"; "" for text
-};
-
-// A multi-row INSERT: the table, its columns, and what follows the VALUES.
-struct InsertShape {
-    std::string table;
-    std::vector<Column> columns;
-    std::string suffix;
-};
-
-std::string build_insert_sql(const InsertShape& shape, std::size_t rows)
+std::string quoted_terminal_states()
 {
-    std::string sql = "INSERT INTO " + shape.table + " (";
-    for (std::size_t c = 0; c < shape.columns.size(); ++c) {
-        sql += (c == 0 ? "" : ", ") + shape.columns[c].name;
+    std::string list;
+    for (const std::string_view state : kTerminalStates) {
+        list += (list.empty() ? "'" : ", '") + std::string(state) + "'";
     }
-    sql += ") VALUES ";
+    return list;
+}
+
+// What follows the SELECT of the jobs upsert. Its WHERE repeats the
+// no-going-backwards rule because a concurrent writer may have inserted the
+// row after our SELECT saw it absent; RETURNING then tells which rows were
+// really written, and whether each was new (xmax = 0) or an update.
+std::string jobs_upsert_suffix()
+{
+    std::string suffix = " ON CONFLICT (job_id) DO UPDATE SET ";
+    for (const TableColumn& column : jobs_table().columns) {
+        if (column.name != "job_id") {
+            suffix += column.name + " = EXCLUDED." + column.name + ", ";
+        }
+    }
+    const std::string terminal = quoted_terminal_states();
+    return suffix + "last_synced_at = now() WHERE jobs.state IS NULL OR jobs.state NOT IN (" +
+           terminal + ") OR EXCLUDED.state IN (" + terminal + ") RETURNING job_id, xmax = 0";
+}
+
+// INSERT ... SELECT from a VALUES list of `rows` rows; all-NULL padding rows
+// (a NULL first column, which is always a NOT NULL key) are filtered out.
+std::string build_insert_sql(const TableShape& shape, std::size_t rows)
+{
+    std::string names;
+    std::string value_names;
+    for (std::size_t c = 0; c < shape.columns.size(); ++c) {
+        names += (c == 0 ? "" : ", ") + shape.columns[c].name;
+        value_names += (c == 0 ? "v" : ", v") + std::to_string(c);
+    }
+    std::string sql = "INSERT INTO " + shape.name + " (" + names + ") SELECT * FROM (VALUES ";
     std::size_t param = 0;
     for (std::size_t r = 0; r < rows; ++r) {
         sql += r == 0 ? "(" : ", (";
         for (std::size_t c = 0; c < shape.columns.size(); ++c) {
             sql += (c == 0 ? "$" : ", $") + std::to_string(++param);
-            sql += shape.columns[c].cast;
+            sql += shape.columns[c].cast.empty() ? "::text" : shape.columns[c].cast;
         }
         sql += ')';
     }
-    return sql + shape.suffix;
+    sql += ") AS v (" + value_names + ") WHERE v0 IS NOT NULL";
+    return &shape == &jobs_table() ? sql + jobs_upsert_suffix() : sql;
 }
 
-// The text of `shape` for `rows` rows, built once per thread and shape (the
-// shapes are static, so their addresses are stable keys).
-const std::string& cached_insert_sql(const InsertShape& shape, std::size_t rows)
+std::size_t padded_rows(std::size_t rows)
 {
-    thread_local std::map<std::pair<const InsertShape*, std::size_t>, std::string> cache;
-    std::string& sql = cache[{&shape, rows}];
-    if (sql.empty()) {
-        sql = build_insert_sql(shape, rows);
+    std::size_t padded = 1;
+    while (padded < rows) {
+        padded *= 2;
     }
-    return sql;
-}
-
-// Runs the INSERT of `shape` over params (whole rows), in as many statements
-// as the parameter limit needs; none when there are no rows.
-std::vector<pqxx::result> insert_rows(pqxx::work& txn, const InsertShape& shape,
-                                      const SqlParams& params)
-{
-    const std::size_t width = shape.columns.size();
-    if (params.size() % width != 0) {
-        throw std::logic_error("parameters for " + shape.table + " are not whole rows");
-    }
-    const std::vector<const char*> values = params.pointers();
-    const std::size_t rows = values.size() / width;
-    const std::size_t max_rows = kMaxParams / width;
-    std::vector<pqxx::result> results;
-    for (std::size_t first = 0; first < rows; first += max_rows) {
-        const std::size_t count = std::min(max_rows, rows - first);
-        const char* const* begin = values.data() + first * width;
-        const auto chunk = pqxx::prepare::make_dynamic_params(begin, begin + count * width);
-        if (count <= kMaxCachedRows) {
-            results.push_back(txn.exec_params(cached_insert_sql(shape, count), chunk));
-        } else {
-            results.push_back(txn.exec_params(build_insert_sql(shape, count), chunk));
-        }
-    }
-    return results;
-}
-
-// ---- parameter helpers --------------------------------------------------------
-
-void add_int(SqlParams& params, const std::optional<long long>& value)
-{
-    if (value) {
-        params.add(std::to_string(*value));
-    } else {
-        params.add_null();
-    }
-}
-
-void add_time(SqlParams& params, const std::optional<UnixSeconds>& value)
-{
-    if (value) {
-        params.add(format_iso_utc(*value));
-    } else {
-        params.add_null();
-    }
-}
-
-void add_ordinal(SqlParams& params, std::size_t ordinal)
-{
-    params.add(std::to_string(ordinal));
-}
-
-std::string_view cast_for(FieldType type)
-{
-    switch (type) {
-    case FieldType::integer:
-        return "::bigint"; // assignment-cast down to int columns, range-checked
-    case FieldType::decimal:
-        return "::numeric";
-    case FieldType::text:
-        break;
-    }
-    return "";
-}
-
-template <std::size_t N>
-std::vector<Column> with_fields(std::vector<Column> columns, const std::array<FieldSpec, N>& fields)
-{
-    for (const FieldSpec& field : fields) {
-        columns.push_back({std::string(field.column), cast_for(field.type)});
-    }
-    return columns;
-}
-
-template <std::size_t N> void add_field_values(SqlParams& params, const FieldValues<N>& values)
-{
-    for (const OptText& value : values) {
-        params.add_nullable(value);
-    }
+    return padded;
 }
 
 std::string to_hex(std::string_view bytes)
@@ -171,255 +104,12 @@ std::string to_hex(std::string_view bytes)
     return hex;
 }
 
-// ---- jobs ---------------------------------------------------------------------
-
 // A job about to be upserted, with what its row needs besides the record.
 struct JobRow {
     const JobRecord* job;
-    std::string_view bucket;
     std::string hash_literal; // "\x<hex>", for a ::bytea parameter
-    bool stored;              // a row existed when the page was classified
+    bool stored;              // a row existed when the page was read (for the counts)
 };
-
-// Column name, cast and value side by side, so they cannot drift apart.
-struct JobColumn {
-    std::string_view name;
-    std::string_view cast;
-    void (*add)(SqlParams&, const JobRow&);
-};
-
-// clang-format off
-constexpr JobColumn kJobColumns[] = {
-    {"job_id", "", [](SqlParams& p, const JobRow& r) { p.add(r.job->job_id); }},
-    {"bucket", "", [](SqlParams& p, const JobRow& r) { p.add(r.bucket); }},
-    {"tag", "", [](SqlParams& p, const JobRow& r) { p.add(r.job->tag); }},
-    {"sub_tag", "", [](SqlParams& p, const JobRow& r) { p.add_nullable(r.job->sub_tag); }},
-    {"state", "", [](SqlParams& p, const JobRow& r) { p.add_nullable(r.job->state); }},
-    {"progress", "::int", [](SqlParams& p, const JobRow& r) { add_int(p, r.job->progress); }},
-    {"code", "", [](SqlParams& p, const JobRow& r) { p.add_nullable(r.job->code); }},
-    {"message", "", [](SqlParams& p, const JobRow& r) { p.add_nullable(r.job->message); }},
-    {"creation_time", "::timestamptz",
-     [](SqlParams& p, const JobRow& r) { add_time(p, r.job->creation_time); }},
-    {"start_time", "::timestamptz",
-     [](SqlParams& p, const JobRow& r) { add_time(p, r.job->start_time); }},
-    {"end_time", "::timestamptz",
-     [](SqlParams& p, const JobRow& r) { add_time(p, r.job->end_time); }},
-    {"queue_id", "", [](SqlParams& p, const JobRow& r) { p.add_nullable(r.job->queue_id); }},
-    {"queue_type", "", [](SqlParams& p, const JobRow& r) { p.add_nullable(r.job->queue_type); }},
-    {"input_bucket", "",
-     [](SqlParams& p, const JobRow& r) { p.add_nullable(r.job->input_bucket); }},
-    {"input_region", "",
-     [](SqlParams& p, const JobRow& r) { p.add_nullable(r.job->input_region); }},
-    {"input_object", "",
-     [](SqlParams& p, const JobRow& r) { p.add_nullable(r.job->input_object); }},
-    {"input_url", "", [](SqlParams& p, const JobRow& r) { p.add_nullable(r.job->input_url); }},
-    {"template_id", "",
-     [](SqlParams& p, const JobRow& r) { p.add_nullable(r.job->template_id); }},
-    {"template_name", "",
-     [](SqlParams& p, const JobRow& r) { p.add_nullable(r.job->template_name); }},
-    {"user_data", "", [](SqlParams& p, const JobRow& r) { p.add_nullable(r.job->user_data); }},
-    {"job_level", "::int", [](SqlParams& p, const JobRow& r) { add_int(p, r.job->job_level); }},
-    {"workflow_id", "",
-     [](SqlParams& p, const JobRow& r) { p.add_nullable(r.job->workflow_id); }},
-    {"workflow_name", "",
-     [](SqlParams& p, const JobRow& r) { p.add_nullable(r.job->workflow_name); }},
-    {"workflow_run_id", "",
-     [](SqlParams& p, const JobRow& r) { p.add_nullable(r.job->workflow_run_id); }},
-    {"detail", "::xml", [](SqlParams& p, const JobRow& r) { p.add(r.job->detail_xml); }},
-    {"detail_hash", "::bytea", [](SqlParams& p, const JobRow& r) { p.add(r.hash_literal); }},
-};
-// clang-format on
-
-std::string quoted_terminal_states()
-{
-    std::string list;
-    for (const std::string_view state : kTerminalStates) {
-        list += (list.empty() ? "'" : ", '") + std::string(state) + "'";
-    }
-    return list;
-}
-
-// The upsert. Its WHERE repeats the no-going-backwards rule because a
-// concurrent writer may have inserted the row after our SELECT saw it absent;
-// RETURNING then tells which rows were really written.
-const InsertShape& jobs_shape()
-{
-    static const InsertShape shape = [] {
-        InsertShape s{"jobs", {}, " ON CONFLICT (job_id) DO UPDATE SET "};
-        for (const JobColumn& column : kJobColumns) {
-            s.columns.push_back({std::string(column.name), column.cast});
-            if (column.name != "job_id") {
-                const std::string name(column.name);
-                s.suffix += name + " = EXCLUDED." + name + ", ";
-            }
-        }
-        const std::string terminal = quoted_terminal_states();
-        s.suffix += "last_synced_at = now() WHERE jobs.state IS NULL OR jobs.state NOT IN (" +
-                    terminal + ") OR EXCLUDED.state IN (" + terminal + ") RETURNING job_id";
-        return s;
-    }();
-    return shape;
-}
-
-// Upserts rows; returns the ids actually written.
-std::unordered_set<std::string> upsert_jobs(pqxx::work& txn, const std::vector<JobRow>& rows)
-{
-    SqlParams params;
-    for (const JobRow& row : rows) {
-        for (const JobColumn& column : kJobColumns) {
-            column.add(params, row);
-        }
-    }
-    std::unordered_set<std::string> written;
-    for (const pqxx::result& result : insert_rows(txn, jobs_shape(), params)) {
-        for (const pqxx::row& row : result) {
-            written.insert(row[0].as<std::string>());
-        }
-    }
-    return written;
-}
-
-// ---- child tables ---------------------------------------------------------------
-
-void add_output_rows(SqlParams& params, const JobRecord& job)
-{
-    std::size_t ordinal = 0;
-    for (const OutputObject& output : job.outputs) {
-        params.add(job.job_id);
-        add_ordinal(params, ++ordinal);
-        params.add(output.kind);
-        params.add_nullable(output.bucket);
-        params.add_nullable(output.region);
-        params.add_nullable(output.object);
-        params.add_nullable(output.stream_index);
-    }
-}
-
-void add_watermark_rows(SqlParams& params, const JobRecord& job)
-{
-    std::size_t ordinal = 0;
-    for (const std::string_view template_id : job.watermark_template_ids) {
-        params.add(job.job_id);
-        add_ordinal(params, ++ordinal);
-        params.add(template_id);
-    }
-}
-
-void add_media_info_rows(SqlParams& params, const JobRecord& job)
-{
-    if (job.media_format) {
-        params.add(job.job_id);
-        add_field_values(params, *job.media_format);
-    }
-}
-
-void add_stream_rows(SqlParams& params, const JobRecord& job)
-{
-    std::map<std::string_view, std::size_t> ordinals; // per kind
-    for (const MediaStream& stream : job.streams) {
-        params.add(job.job_id);
-        params.add(stream.kind);
-        add_ordinal(params, ++ordinals[stream.kind]);
-        add_field_values(params, stream.values);
-    }
-}
-
-void add_output_file_rows(SqlParams& params, const JobRecord& job)
-{
-    std::size_t ordinal = 0;
-    for (const OutputFile& file : job.output_files) {
-        params.add(job.job_id);
-        add_ordinal(params, ++ordinal);
-        params.add(file.kind);
-        params.add_nullable(file.bucket);
-        params.add_nullable(file.region);
-        params.add_nullable(file.object_prefix);
-        params.add_nullable(file.object_name);
-        params.add_nullable(file.md5);
-    }
-}
-
-void add_cos_header_rows(SqlParams& params, const JobRecord& job)
-{
-    std::size_t ordinal = 0;
-    for (const CosHeader& header : job.cos_headers) {
-        params.add(job.job_id);
-        add_ordinal(params, ++ordinal);
-        params.add(header.key);
-        params.add(header.value);
-    }
-}
-
-struct ChildTable {
-    InsertShape insert; // columns in the order add_rows adds the values
-    void (*add_rows)(SqlParams&, const JobRecord&);
-    std::string delete_sql;
-};
-
-ChildTable child_table(std::string name, std::vector<Column> columns,
-                       void (*add_rows)(SqlParams&, const JobRecord&))
-{
-    std::string delete_sql = "DELETE FROM " + name + " WHERE job_id = ANY($1::text[])";
-    return {{std::move(name), std::move(columns), ""}, add_rows, std::move(delete_sql)};
-}
-
-const std::vector<ChildTable>& child_tables()
-{
-    static const std::vector<ChildTable> tables{
-        child_table("job_outputs",
-                    {{"job_id", ""},
-                     {"ordinal", "::int"},
-                     {"kind", ""},
-                     {"bucket", ""},
-                     {"region", ""},
-                     {"object", ""},
-                     {"stream_index", "::int"}},
-                    add_output_rows),
-        child_table("job_watermark_templates",
-                    {{"job_id", ""}, {"ordinal", "::int"}, {"template_id", ""}},
-                    add_watermark_rows),
-        child_table("media_info", with_fields({{"job_id", ""}}, kMediaFormatFields),
-                    add_media_info_rows),
-        child_table(
-            "media_streams",
-            with_fields({{"job_id", ""}, {"kind", ""}, {"ordinal", "::int"}}, kMediaStreamFields),
-            add_stream_rows),
-        child_table("output_files",
-                    {{"job_id", ""},
-                     {"ordinal", "::int"},
-                     {"kind", ""},
-                     {"bucket", ""},
-                     {"region", ""},
-                     {"object_prefix", ""},
-                     {"object_name", ""},
-                     {"md5", ""}},
-                    add_output_file_rows),
-        child_table("job_input_cos_headers",
-                    {{"job_id", ""}, {"ordinal", "::int"}, {"key", ""}, {"value", ""}},
-                    add_cos_header_rows),
-    };
-    return tables;
-}
-
-// Deletes and reinserts the children of jobs. Newly inserted jobs are
-// included in the DELETE: a concurrent writer may have inserted the same job
-// (with children) after our SELECT found it absent.
-void replace_children(pqxx::work& txn, const std::vector<const JobRecord*>& jobs)
-{
-    std::vector<std::string> ids;
-    for (const JobRecord* job : jobs) {
-        ids.emplace_back(job->job_id);
-    }
-    const std::string id_array = to_text_array_literal(ids);
-    for (const ChildTable& table : child_tables()) {
-        txn.exec_params(table.delete_sql, id_array);
-        SqlParams params;
-        for (const JobRecord* job : jobs) {
-            table.add_rows(params, *job);
-        }
-        insert_rows(txn, table.insert, params);
-    }
-}
 
 // ---- classification -----------------------------------------------------------
 
@@ -444,9 +134,11 @@ struct StoredJob {
     std::optional<std::string> state;
 };
 
-// The stored versions of jobs, locked against concurrent rewrites. Sorted
-// locking keeps two workers with overlapping pages from deadlocking.
-std::unordered_map<std::string, StoredJob> lock_stored(pqxx::work& txn,
+// The stored versions of jobs. Not locked: FOR UPDATE would write every
+// row's xmax (and, after a checkpoint, a full-page image) even when nothing
+// changed, a quarter of a first sync's WAL on a re-walk. The upsert locks
+// what it writes and re-checks the terminal-state rule itself.
+std::unordered_map<std::string, StoredJob> read_stored(pqxx::work& txn,
                                                        const std::vector<const JobRecord*>& jobs)
 {
     std::vector<std::string> ids;
@@ -455,7 +147,7 @@ std::unordered_map<std::string, StoredJob> lock_stored(pqxx::work& txn,
     }
     const pqxx::result result = txn.exec_params(
         "SELECT job_id, detail_hash, state FROM jobs WHERE job_id = ANY($1::text[]) "
-        "ORDER BY job_id FOR UPDATE",
+        "ORDER BY job_id",
         to_text_array_literal(ids));
     std::unordered_map<std::string, StoredJob> stored;
     for (const pqxx::row& row : result) {
@@ -469,6 +161,11 @@ std::unordered_map<std::string, StoredJob> lock_stored(pqxx::work& txn,
 }
 
 } // namespace
+
+std::string bytea_literal(const std::string& bytes)
+{
+    return "\\x" + to_hex(bytes);
+}
 
 std::string detail_hash(const JobRecord& job)
 {
@@ -492,6 +189,43 @@ std::string detail_hash(const JobRecord& job)
     return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
+const std::string& JobStore::statement(const TableShape& shape, std::size_t rows)
+{
+    Statement& entry = statements_[{&shape, rows}];
+    if (entry.name.empty()) {
+        entry.name = "jobsync_" + shape.name + "_" + std::to_string(rows);
+        entry.sql = build_insert_sql(shape, rows);
+    }
+    return entry.name;
+}
+
+std::vector<pqxx::result> JobStore::insert_rows(pqxx::work& txn, const TableShape& shape,
+                                                const SqlParams& params)
+{
+    const std::size_t width = shape.columns.size();
+    if (params.size() % width != 0) {
+        throw std::logic_error("parameters for " + shape.name + " are not whole rows");
+    }
+    std::vector<const char*> values = params.pointers();
+    const std::size_t rows = values.size() / width;
+    const std::size_t max_rows = std::min(kMaxBatchRows, kMaxParams / width);
+    // Padding: NULL parameters, dropped by the statement's WHERE.
+    values.resize(values.size() + (padded_rows(rows % max_rows) - rows % max_rows) * width,
+                  nullptr);
+    std::vector<pqxx::result> results;
+    for (std::size_t first = 0; first < rows; first += max_rows) {
+        const std::size_t count = std::min(max_rows, padded_rows(rows - first));
+        const std::string& name = statement(shape, count);
+        // A no-op when this connection already knows the statement; libpqxx
+        // prepares it on the server at its first use and after a reconnect.
+        txn.conn().prepare(name, statements_[{&shape, count}].sql);
+        const char* const* begin = values.data() + first * width;
+        results.push_back(txn.exec_prepared(
+            name, pqxx::prepare::make_dynamic_params(begin, begin + count * width)));
+    }
+    return results;
+}
+
 PageWriteResult JobStore::write_page(pqxx::work& txn, const std::string& bucket,
                                      const std::vector<JobRecord>& jobs)
 {
@@ -502,14 +236,14 @@ PageWriteResult JobStore::write_page(pqxx::work& txn, const std::string& bucket,
         return result;
     }
 
-    const std::unordered_map<std::string, StoredJob> stored = lock_stored(txn, unique);
+    const std::unordered_map<std::string, StoredJob> stored = read_stored(txn, unique);
     std::vector<JobRow> rows;
     for (const JobRecord* job : unique) {
         std::string hash = detail_hash(*job);
         const auto found = stored.find(std::string(job->job_id));
         if (found != stored.end()) {
             if (found->second.hash == hash) {
-                ++result.unchanged;
+                ++result.unchanged; // never sent: the server does nothing for it
                 continue;
             }
             if (is_terminal(found->second.state) && !is_terminal(job->state)) {
@@ -517,7 +251,7 @@ PageWriteResult JobStore::write_page(pqxx::work& txn, const std::string& bucket,
                 continue;
             }
         }
-        rows.push_back({job, bucket, "\\x" + to_hex(hash), found != stored.end()});
+        rows.push_back({job, bytea_literal(hash), found != stored.end()});
     }
     if (rows.empty()) {
         return result;
@@ -526,21 +260,61 @@ PageWriteResult JobStore::write_page(pqxx::work& txn, const std::string& bucket,
     // The same order in every writer, so concurrent upserts lock rows alike.
     std::sort(rows.begin(), rows.end(),
               [](const JobRow& a, const JobRow& b) { return a.job->job_id < b.job->job_id; });
-    const std::unordered_set<std::string> written = upsert_jobs(txn, rows);
-
-    std::vector<const JobRecord*> changed;
+    SqlParams params;
     for (const JobRow& row : rows) {
-        if (written.count(std::string(row.job->job_id)) == 0) {
-            ++result.refused; // a terminal version was committed concurrently
-        } else {
-            ++(row.stored ? result.updated : result.inserted);
-            changed.push_back(row.job);
+        jobs_table().add_rows(params, {*row.job, bucket, row.hash_literal});
+    }
+    std::unordered_map<std::string, bool> written; // job id -> newly inserted
+    for (const pqxx::result& page : insert_rows(txn, jobs_table(), params)) {
+        for (const pqxx::row& row : page) {
+            written.emplace(row[0].as<std::string>(), row[1].as<bool>());
         }
     }
-    if (!changed.empty()) {
-        replace_children(txn, changed);
+
+    std::vector<const JobRecord*> changed;
+    std::vector<std::string> replaced; // updated jobs, whose old children go first
+    for (const JobRow& row : rows) {
+        const auto found = written.find(std::string(row.job->job_id));
+        if (found == written.end()) {
+            ++result.refused; // a terminal version was committed concurrently
+            continue;
+        }
+        ++(row.stored ? result.updated : result.inserted);
+        changed.push_back(row.job);
+        if (!found->second) {
+            replaced.emplace_back(row.job->job_id);
+        }
     }
+    replace_children(txn, bucket, changed, replaced);
     return result;
+}
+
+// Inserts the children of changed jobs, after deleting those of the updated
+// ones. A job new to the table has none: the upsert said it inserted the row
+// (xmax = 0), even if a concurrent writer inserted it after our SELECT.
+void JobStore::replace_children(pqxx::work& txn, const std::string& bucket,
+                                const std::vector<const JobRecord*>& changed,
+                                const std::vector<std::string>& replaced)
+{
+    if (changed.empty()) {
+        return;
+    }
+    const std::string id_array = replaced.empty() ? "" : to_text_array_literal(replaced);
+    for (const TableShape& table : child_tables()) {
+        if (!replaced.empty()) {
+            const std::string name = "jobsync_delete_" + table.name;
+            txn.conn().prepare(name,
+                               "DELETE FROM " + table.name + " WHERE job_id = ANY($1::text[])");
+            txn.exec_prepared(name, id_array);
+        }
+        SqlParams params;
+        for (const JobRecord* job : changed) {
+            table.add_rows(params, {*job, bucket, {}});
+        }
+        if (!params.empty()) {
+            insert_rows(txn, table, params);
+        }
+    }
 }
 
 } // namespace jobsync

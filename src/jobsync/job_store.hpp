@@ -2,19 +2,24 @@
 #pragma once
 
 #include "jobsync/job_record.hpp"
+#include "jobsync/job_tables.hpp"
 
 #include <pqxx/pqxx>
 
+#include <cstddef>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace jobsync {
 
 struct PageWriteResult {
-    long inserted = 0;  // new job rows
-    long updated = 0;   // existing rows whose content changed
-    long unchanged = 0; // same detail hash as stored: nothing sent to the server
-    long refused = 0;   // a stored terminal state (Success/Failed/Cancel) not replaced by a non-terminal one
+    long inserted = 0;   // new job rows
+    long updated = 0;    // existing rows whose content changed
+    long unchanged = 0;  // same detail hash as stored: nothing sent to the server
+    long refused = 0;    // a stored terminal state (Success/Failed/Cancel) kept over a
+                         // non-terminal one
     long duplicates = 0; // repeats of a job id within the page (last occurrence wins)
 };
 
@@ -24,15 +29,36 @@ inline constexpr int kNormaliserVersion = 1;
 
 // SHA-1 (20 raw bytes) of kNormaliserVersion and the job's detail_xml bytes.
 std::string detail_hash(const JobRecord& job);
+// "\x<hex>" of a hash, as a bytea parameter or COPY text value.
+std::string bytea_literal(const std::string& bytes);
 
+// One per connection's thread (it caches statement texts; the statements are
+// prepared on whichever connection txn uses).
 class JobStore {
 public:
     // Upserts the jobs of a page inside txn (the caller commits, together
-    // with the checkpoint). Per table one statement: jobs are deduplicated by
-    // job_id first, unchanged ones skipped by hash, and the children of
-    // changed jobs replaced (deleted and reinserted).
+    // with the checkpoint). Per table one prepared multi-row statement: jobs
+    // are deduplicated by job_id first, unchanged ones skipped by hash (never
+    // sent), and the children of changed jobs replaced.
     PageWriteResult write_page(pqxx::work& txn, const std::string& bucket,
                                const std::vector<JobRecord>& jobs);
+
+private:
+    struct Statement {
+        std::string name;
+        std::string sql;
+    };
+
+    // The prepared statement's name for `rows` (padded) rows of shape.
+    const std::string& statement(const TableShape& shape, std::size_t rows);
+    // Runs the INSERT of shape over params (whole rows) in padded batches.
+    std::vector<pqxx::result> insert_rows(pqxx::work& txn, const TableShape& shape,
+                                          const SqlParams& params);
+    void replace_children(pqxx::work& txn, const std::string& bucket,
+                          const std::vector<const JobRecord*>& changed,
+                          const std::vector<std::string>& replaced);
+
+    std::map<std::pair<const TableShape*, std::size_t>, Statement> statements_;
 };
 
 } // namespace jobsync

@@ -450,3 +450,37 @@ TEST_CASE("job_store: concurrent writers of the same new job")
         CHECK(scalar("SELECT string_agg(object, ',') FROM job_outputs") == "again.mp4");
     }
 }
+
+TEST_CASE("job_store: statements are prepared once per padded size and reused on any connection")
+{
+    testing::shared_database().truncate_all();
+    std::deque<std::string> storage;
+    const auto page_of = [&storage](int first, int count) {
+        std::vector<JobRecord> page;
+        for (int i = first; i < first + count; ++i) {
+            const std::string& id = storage.emplace_back("prep-" + std::to_string(i));
+            const std::string& xml = storage.emplace_back("<JobsDetail>" + id + "</JobsDetail>");
+            page.push_back(basic_job(id, xml));
+            page.back().outputs.push_back({"main", "b", "r", std::string_view(id), std::nullopt});
+        }
+        return page;
+    };
+    JobStore store;
+    int next = 0;
+    for (int round = 0; round < 2; ++round) {
+        auto conn = testing::shared_database().connect();
+        for (const int count : {1, 3, 4, 100, 97, 5}) {
+            pqxx::work txn(*conn);
+            check_counts(store.write_page(txn, kBucket, page_of(next, count)), count, 0, 0, 0, 0);
+            txn.commit();
+            next += count;
+        }
+        // Sizes 1, 4, 8 and 128, for jobs and job_outputs: 8 statements, not one per count.
+        pqxx::nontransaction txn(*conn);
+        const pqxx::result prepared =
+            txn.exec("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'jobsync%'");
+        CHECK(prepared[0][0].as<int>() == 8);
+    }
+    CHECK(testing::shared_database().count("jobs") == next);
+    CHECK(testing::shared_database().count("job_outputs") == next);
+}

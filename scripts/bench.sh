@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# The performance figures of issue 5, on this machine, in one run (as root on
+# a fresh machine: it installs what it needs). Starts its own PostgreSQL
+# (durable default settings) and emulator, then prints first-sync, re-walk and
+# no-op rates, CPU, WAL and RSS, next to the naive reference loader, the bare
+# COPY ceiling and the emulator's own serving rate. Figures, not a test.
+#   scripts/bench.sh [--jobs N] [--million]
+#     --jobs N     jobs for the main figures (default 200000)
+#     --million    also sync 1,000,000 jobs for the peak-RSS figure (~4-6 more minutes)
+#     --malloc-tuned  run the worker with glibc's mmap/trim thresholds raised (what a
+#                  mallopt() in main would do; see docs/performance.md)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib_packages.sh
+source scripts/lib_postgres.sh
+
+jobs=200000
+million=false
+worker=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --jobs) jobs=$2; shift 2 ;;
+    --million) million=true; shift ;;
+    --malloc-tuned)
+      worker=(env GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=67108864)
+      shift ;;
+    *) echo "usage: scripts/bench.sh [--jobs N] [--million] [--malloc-tuned]" >&2; exit 2 ;;
+  esac
+done
+
+ensure_packages time curl
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-bench -j "$(nproc)" --target ci-jobsync ci-emulator jobsync-bench >/dev/null
+bin=build-bench
+bench_tool=$(find "$bin" -name jobsync-bench -type f | head -1)
+
+dir=${BENCH_DIR:-/tmp/ci-jobsync-bench}
+pg_port=${BENCH_PG_PORT:-55498}
+rm -rf "$dir" && mkdir -p "$dir"
+emulator_pid=
+stop_emulator() {
+  if [ -n "$emulator_pid" ]; then
+    kill "$emulator_pid" 2>/dev/null || true
+    wait "$emulator_pid" 2>/dev/null || true
+    emulator_pid=
+  fi
+}
+cleanup() { stop_emulator; pg_temp_stop "$dir/pg"; }
+trap cleanup EXIT
+
+pg_temp_start "$dir/pg" "$pg_port"
+postmaster=$(head -1 "$dir/pg/data/postmaster.pid")
+q() { psql -X -Atq -d "${2:-postgres}" -c "$1"; }
+echo "PostgreSQL $(q 'SHOW server_version') on 127.0.0.1:$pg_port: durable defaults" \
+  "(fsync=$(q 'SHOW fsync'), synchronous_commit=$(q 'SHOW synchronous_commit')," \
+  "shared_buffers=$(q 'SHOW shared_buffers'))"
+[ ${#worker[@]} -eq 0 ] || echo "worker runs with ${worker[*]}"
+echo "machine: $(nproc) cores; other processes on it add noise (compare ratios, not absolutes)"
+echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo '+local changes')"
+
+export TENCENTCLOUD_SECRET_ID=AKIDbench0123456789abcdef
+export TENCENTCLOUD_SECRET_KEY=bench-secret-key-$RANDOM$RANDOM
+tags=Transcode,Animation,Snapshot,Concat,VideoEnhance
+queues=p2242ab62c7c94486915508540933a2c6,p8f1c1c1f6a2e4b6c9d0e1f2a3b4c5d6e
+queues=$queues,p0a1b2c3d4e5f60718293a4b5c6d7e8f9,p9f8e7d6c5b4a39281706f5e4d3c2b1a0
+spacing=30
+clk_tck=$(getconf CLK_TCK)
+
+# start_emulator N: N jobs, 30 s apart, the newest a day old, all finished
+# (so a no-op run has no unfinished job pinning its window open).
+start_emulator() {
+  local n=$1 start
+  start=$(date -u -d "@$(($(date +%s) - n * spacing - 86400))" +%Y-%m-%dT%H:%M:%S+0000)
+  rm -f "$dir/api.port"
+  "$bin/ci-emulator" --jobs "$n" --seed 7 --start "$start" --spacing-seconds "$spacing" \
+    --tags "$tags" --queues "$queues" --port-file "$dir/api.port" >"$dir/emulator.log" 2>&1 &
+  emulator_pid=$!
+  for _ in $(seq 1200); do [ -s "$dir/api.port" ] && break; sleep 0.1; done
+  [ -s "$dir/api.port" ] || { cat "$dir/emulator.log" >&2; exit 1; }
+  api="http://127.0.0.1:$(cat "$dir/api.port")"
+  curl -sf -X POST "$api/_emulator/finish" >/dev/null
+}
+
+# write_config DB: a config for database DB against the running emulator.
+write_config() {
+  local db=$1
+  createdb "$db"
+  cat >"$dir/$db.toml" <<TOML
+[database]
+url = "postgresql://postgres@127.0.0.1:$pg_port/$db"
+[[source]]
+bucket = "examplebucket-1250000000"
+region = "ap-guangzhou"
+endpoint = "$api"
+tags = [$(echo "$tags" | sed 's/[^,]*/"&"/g')]
+queues = [$(echo "$queues" | sed 's/[^,]*/"&"/g')]
+[sync]
+page_size = 100
+TOML
+  "$bin/ci-jobsync" -q --config "$dir/$db.toml" migrate
+}
+
+requests() { curl -sf "$api/_emulator/stats" | sed 's/.*jobs_requests=\([0-9]*\).*/\1/'; }
+wal_lsn() { q 'SELECT pg_current_wal_lsn()'; }
+wal_bytes() { q "SELECT pg_wal_lsn_diff('$2', '$1')"; }
+# CPU ticks of our cluster: the postmaster, its exited children (cutime,
+# cstime) and its live ones.
+pg_ticks() {
+  local total=0 pid stat
+  for pid in $postmaster $(pgrep -P "$postmaster"); do
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+    stat=${stat##*) }
+    set -- $stat
+    total=$((total + ${12} + ${13} + ${14} + ${15}))
+  done
+  echo "$total"
+}
+# timed LABEL CMD...: runs CMD under /usr/bin/time; sets wall, cpu (user+sys
+# seconds), rss_kb, pg_cpu (seconds) and wal (bytes).
+timed() {
+  local label=$1 before_ticks before_lsn after_lsn
+  shift
+  before_ticks=$(pg_ticks)
+  before_lsn=$(wal_lsn)
+  /usr/bin/time -f '%e %U %S %M' -o "$dir/$label.time" "$@" >"$dir/$label.out" 2>"$dir/$label.log" ||
+    { echo "$label failed:" >&2; tail -20 "$dir/$label.log" >&2; exit 1; }
+  after_lsn=$(wal_lsn)
+  read -r wall user sys rss_kb <"$dir/$label.time"
+  cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')
+  pg_cpu=$(awk -v a="$(pg_ticks)" -v b="$before_ticks" -v t="$clk_tck" 'BEGIN { print (a - b) / t }')
+  wal=$(wal_bytes "$before_lsn" "$after_lsn")
+}
+# (Parenthesised: a bare '>' after printf is an output redirection in awk.)
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf("%.0f", (s > 0 ? n / s : 0)) }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf("%.2f", (b > 0 ? a / b : 0)) }'; }
+per100k() { awk -v c="$1" -v n="$2" 'BEGIN { printf("%.1f", (n > 0 ? c * 100000 / n : 0)) }'; }
+tool_rate() { sed -n "s/^$1 .*jobs_per_s=\([0-9]*\).*/\1/p" "$dir/$1.out"; }
+tool_jobs() { sed -n "s/^$1 jobs=\([0-9]*\) .*/\1/p" "$dir/$1.out"; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+echo
+echo "== $jobs jobs over 20 partitions (5 tags x 4 queues), pages of 100"
+t0=$(date +%s)
+start_emulator "$jobs"
+echo "emulator ready in $(($(date +%s) - t0)) s"
+
+# The references first, each on its own database. The naive loader and the
+# COPY ceiling run on the first ref_jobs jobs only (a rate; the partitions
+# are alike) to keep the run short.
+ref_jobs=$((jobs < 40000 ? jobs : 40000))
+write_config fetch
+timed fetch "$bench_tool" fetch --config "$dir/fetch.toml"
+serve_rate=$(tool_rate fetch)
+write_config naive
+timed naive "$bench_tool" naive --config "$dir/naive.toml" --limit "$ref_jobs"
+naive_rate=$(tool_rate naive)
+naive_jobs=$(tool_jobs naive)
+naive_pg_cpu=$pg_cpu
+write_config copy
+timed copy "$bench_tool" copy --config "$dir/copy.toml" --limit "$ref_jobs"
+copy_rate=$(tool_rate copy)
+
+# The worker.
+write_config bench
+r0=$(requests)
+timed first "${worker[@]}" "$bin/ci-jobsync" --config "$dir/bench.toml" sync
+first_rate=$(rate "$jobs" "$wall")
+first_wal=$wal first_cpu=$cpu first_pg_cpu=$pg_cpu first_rss=$rss_kb first_wall=$wall
+first_requests=$(($(requests) - r0))
+stored=$(q 'SELECT count(*) FROM ci.jobs' bench)
+
+# Re-walk the same, unchanged window: forget the cursors, sync again.
+q 'UPDATE ci.sync_checkpoints SET cursor = NULL' bench
+timed rewalk "${worker[@]}" "$bin/ci-jobsync" --config "$dir/bench.toml" sync
+rewalk_rate=$(rate "$jobs" "$wall")
+rewalk_wal=$wal rewalk_cpu=$cpu rewalk_pg_cpu=$pg_cpu
+
+# A no-op incremental run.
+r0=$(requests)
+timed noop "${worker[@]}" "$bin/ci-jobsync" --config "$dir/bench.toml" sync
+noop_wall=$wall
+noop_requests=$(($(requests) - r0))
+stop_emulator
+
+echo
+printf '%-44s %s\n' \
+  "emulator serving rate (fetch+parse, no DB)" "$serve_rate jobs/s" \
+  "naive loader (INSERT per row, txn per page)" "$naive_rate jobs/s on $naive_jobs jobs (PostgreSQL CPU $(per100k "$naive_pg_cpu" "$naive_jobs") s/100k jobs)" \
+  "bare COPY ceiling (no HTTP, no parsing)" "$copy_rate jobs/s on $(tool_jobs copy) jobs, txn per page" \
+  "first sync" "$first_rate jobs/s in $first_wall s, $first_requests requests, $stored jobs stored" \
+  "  vs naive" "$(ratio "$first_rate" "$naive_rate")x   (target >= 2x)" \
+  "  vs COPY ceiling" "$(ratio "$first_rate" "$copy_rate")x   (target >= 0.7x)" \
+  "  vs emulator serving rate" "$(ratio "$first_rate" "$serve_rate")x   (near 1 => emulator-bound)" \
+  "  WAL" "$first_wal bytes" \
+  "re-walk of the unchanged window" "$rewalk_rate jobs/s" \
+  "  vs first sync" "$(ratio "$rewalk_rate" "$first_rate")x   (target >= 3x)" \
+  "  vs naive" "$(ratio "$rewalk_rate" "$naive_rate")x" \
+  "  WAL" "$rewalk_wal bytes = $(ratio "$((rewalk_wal * 100))" "$first_wal")% of first sync (target < 10%)" \
+  "no-op incremental run" "$noop_wall s wall, $noop_requests requests (target: 20 requests, < 1 s)" \
+  "worker CPU (user+sys), first sync" "$(per100k "$first_cpu" "$jobs") s/100k jobs" \
+  "PostgreSQL CPU, first sync" "$(per100k "$first_pg_cpu" "$jobs") s/100k jobs" \
+  "  worker / PostgreSQL CPU" "$(ratio "$first_cpu" "$first_pg_cpu")x   (target <= 0.15)" \
+  "worker CPU, re-walk" "$(per100k "$rewalk_cpu" "$jobs") s/100k jobs; PostgreSQL $(per100k "$rewalk_pg_cpu" "$jobs") s/100k" \
+  "peak RSS, first sync of $jobs" "$(mib "$first_rss") MiB"
+
+if [ "$million" = true ]; then
+  echo
+  echo "== 1,000,000 jobs: peak RSS (the emulator alone needs a few GB and a few minutes)"
+  t0=$(date +%s)
+  start_emulator 1000000
+  write_config million
+  timed million "${worker[@]}" "$bin/ci-jobsync" --config "$dir/million.toml" sync
+  stop_emulator
+  printf '%-44s %s\n' \
+    "first sync of 1M" "$(rate 1000000 "$wall") jobs/s in $wall s ($(($(date +%s) - t0)) s with the emulator)" \
+    "peak RSS at 1M" "$(mib "$rss_kb") MiB = $(ratio "$rss_kb" "$first_rss")x the $jobs-job figure (target <= 64 MiB, within 10%)"
+fi
