@@ -8,7 +8,9 @@ namespace {
 
 // Nullable timestamptz parameter: ISO text, or a null pointer for NULL.
 struct TimeParam {
-    explicit TimeParam(std::optional<UnixSeconds> t) : text(t ? format_iso_utc(*t) : "") , null(!t) {}
+    explicit TimeParam(std::optional<UnixSeconds> t) : text(t ? format_iso_utc(*t) : ""), null(!t)
+    {
+    }
     const char* get() const { return null ? nullptr : text.c_str(); }
     std::string text;
     bool null;
@@ -107,12 +109,13 @@ void complete_walk(pqxx::transaction_base& txn, const Partition& partition)
                     partition.bucket(), partition.tag, partition.queue_id);
 }
 
-void record_failure(pqxx::connection& conn, const Partition& partition, const std::string& error)
+void record_outcome(pqxx::connection& conn, const Partition& partition, const std::string& status,
+                    const std::string& error)
 {
     pqxx::work txn(conn);
-    txn.exec_params("UPDATE sync_checkpoints SET last_run_at = now(), last_status = 'failed', "
-                    "last_error = $4 WHERE bucket = $1 AND tag = $2 AND queue_id = $3",
-                    partition.bucket(), partition.tag, partition.queue_id, error);
+    txn.exec_params("UPDATE sync_checkpoints SET last_run_at = now(), last_status = $4, "
+                    "last_error = $5 WHERE bucket = $1 AND tag = $2 AND queue_id = $3",
+                    partition.bucket(), partition.tag, partition.queue_id, status, error);
     txn.commit();
 }
 
@@ -166,11 +169,12 @@ bool PartitionLock::try_acquire()
     return held_;
 }
 
-bool PartitionLock::acquire_within(long seconds)
+bool PartitionLock::acquire_within(long seconds, const std::atomic<bool>* stop_flag)
 {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
     while (!try_acquire()) {
-        if (std::chrono::steady_clock::now() >= deadline) {
+        if (std::chrono::steady_clock::now() >= deadline ||
+            (stop_flag != nullptr && stop_flag->load())) {
             return false;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(250));

@@ -7,6 +7,7 @@
 
 #include <pqxx/pqxx>
 
+#include <atomic>
 #include <optional>
 #include <string>
 
@@ -49,8 +50,10 @@ void restart_walk(pqxx::transaction_base& txn, const Partition& partition,
 // The walk is done: cursor = window end, walk cleared, status ok.
 void complete_walk(pqxx::transaction_base& txn, const Partition& partition);
 
-// A failed walk keeps its cursor and walk state; only the outcome is written.
-void record_failure(pqxx::connection& conn, const Partition& partition, const std::string& error);
+// A failed or interrupted walk keeps its cursor and walk state; only the
+// outcome (last_status = status, last_error = error) is written.
+void record_outcome(pqxx::connection& conn, const Partition& partition, const std::string& status,
+                    const std::string& error);
 
 // Creation time of the oldest unfinished job (Submitted, Running, Pause) of
 // the partition created at or after horizon_start.
@@ -74,8 +77,9 @@ public:
     PartitionLock& operator=(const PartitionLock&) = delete;
 
     bool try_acquire();
-    // Waits up to `seconds` for the lock; returns false if it is still held.
-    bool acquire_within(long seconds);
+    // Waits up to `seconds` for the lock; returns false if it is still held
+    // or *stop_flag was set meanwhile.
+    bool acquire_within(long seconds, const std::atomic<bool>* stop_flag = nullptr);
     bool held() const { return held_; }
 
 private:

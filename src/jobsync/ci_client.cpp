@@ -78,6 +78,24 @@ long parse_retry_after(const HttpResponse& response)
     return std::stol(value);
 }
 
+// A 200 body as a page; failures name the request and its RequestId. A
+// truncated or empty body is retryable, a well-formed wrong one is not.
+JobsPage parse_page(const std::string& what, const HttpResponse& response)
+{
+    const std::string request_id = header_or_empty(response, "x-ci-request-id");
+    const std::string suffix = request_id.empty() ? "" : " (RequestId " + request_id + ")";
+    if (response.body.empty()) {
+        throw RetryableError(what + ": empty 200 response" + suffix);
+    }
+    try {
+        return parse_jobs_page(response.body);
+    } catch (const RetryableError& e) {
+        throw RetryableError(what + ": " + e.what() + suffix);
+    } catch (const PartitionError& e) {
+        throw PartitionError(what + ": " + e.what() + suffix);
+    }
+}
+
 } // namespace
 
 QueryParams build_list_jobs_params(const ListJobsQuery& query)
@@ -128,14 +146,12 @@ JobsPage CiClient::list_jobs(const ListJobsQuery& query)
         }
         long retry_after = -1;
         std::string failure;
+        ServiceErrorDetails last_details;
         try {
             const HttpResponse response = http_.get(url, signed_headers("/jobs", params));
             ++counters_.requests;
             if (response.status == 200) {
-                if (response.body.empty()) {
-                    throw RetryableError(what + ": empty 200 response");
-                }
-                return parse_jobs_page(response.body);
+                return parse_page(what, response);
             }
             const ServiceErrorDetails details = error_details(response);
             if (is_clock_error(details) && !clock_corrected) {
@@ -151,11 +167,9 @@ JobsPage CiClient::list_jobs(const ListJobsQuery& query)
             throw PartitionError(what + ": " + details.describe(), details);
         } catch (const RetryableError& e) {
             failure = e.what();
+            last_details = e.details();
             retry_after = e.retry_after_seconds();
-            const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(
-                                     std::chrono::steady_clock::now() - started)
-                                     .count();
-            if (attempt >= retry_.max_attempts || elapsed >= retry_.max_total_seconds) {
+            if (attempt >= retry_.max_attempts) {
                 throw PartitionError("giving up after " + std::to_string(attempt) +
                                          " attempts: " + failure,
                                      e.details());
@@ -166,6 +180,17 @@ JobsPage CiClient::list_jobs(const ListJobsQuery& query)
         long delay_ms = std::uniform_int_distribution<long>(0, ceiling)(jitter);
         if (retry_after >= 0) {
             delay_ms = std::max(delay_ms, retry_after * 1000);
+        }
+        // The time budget (sync.retry_max_time) bounds the waits too: a wait
+        // that would end past it is not worth starting.
+        const auto waited_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now() - started)
+                                   .count();
+        if (waited_ms + delay_ms > retry_.max_total_seconds * 1000) {
+            throw PartitionError("giving up after " + std::to_string(attempt) +
+                                     " attempts (sync.retry_max_time would be exceeded): " +
+                                     failure,
+                                 last_details);
         }
         log_warn("retrying request", {{"request", what},
                                       {"attempt", std::to_string(attempt)},
@@ -181,7 +206,8 @@ std::vector<std::string> CiClient::signed_headers(const std::string& path,
 {
     const UnixSeconds start = now_unix_seconds() + clock_offset_seconds_ - kSignBackdateSeconds;
     const std::string key_time =
-        std::to_string(start) + ";" + std::to_string(start + kSignBackdateSeconds + kSignValiditySeconds);
+        std::to_string(start) + ";" +
+        std::to_string(start + kSignBackdateSeconds + kSignValiditySeconds);
     SigningRequest request{"GET", path, params, {{"Host", source_.host}}};
     const Credentials& credentials = source_.credentials;
     if (!credentials.security_token.empty()) {
@@ -189,7 +215,8 @@ std::vector<std::string> CiClient::signed_headers(const std::string& path,
     }
     std::vector<std::string> lines{"Host: " + source_.host,
                                    "Authorization: " + sign_request(request, credentials.secret_id,
-                                                                    credentials.secret_key, key_time)};
+                                                                    credentials.secret_key,
+                                                                    key_time)};
     if (!credentials.security_token.empty()) {
         lines.push_back("x-ci-security-token: " + credentials.security_token);
     }

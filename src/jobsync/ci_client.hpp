@@ -58,7 +58,8 @@ public:
 
 private:
     // Host, Authorization (and the token header) for one request.
-    std::vector<std::string> signed_headers(const std::string& path, const QueryParams& params) const;
+    std::vector<std::string> signed_headers(const std::string& path,
+                                            const QueryParams& params) const;
     void learn_clock_offset(const HttpResponse& response);
     void pause(long delay_ms); // backoff sleep; throws RunError when aborted
 

@@ -26,7 +26,8 @@ size_t on_body(char* data, size_t size, size_t count, void* user)
 {
     auto* impl = static_cast<HttpClient::Impl*>(user);
     const size_t bytes = size * count;
-    if (impl->response.body.size() + bytes > static_cast<size_t>(impl->options.max_response_bytes)) {
+    if (impl->response.body.size() + bytes >
+        static_cast<size_t>(impl->options.max_response_bytes)) {
         impl->too_large = true;
         return 0; // makes curl fail the transfer with CURLE_WRITE_ERROR
     }

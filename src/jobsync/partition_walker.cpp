@@ -3,11 +3,30 @@
 #include "jobsync/checkpoint_store.hpp"
 #include "jobsync/errors.hpp"
 #include "jobsync/logger.hpp"
+#include "jobsync/window_pages.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <set>
+#include <thread>
 
 namespace jobsync {
+namespace {
+
+// Consecutive database faults tolerated for one partition before giving up;
+// the counts reset whenever a page commits.
+constexpr int kMaxConnectionLosses = 5;
+constexpr int kMaxConflicts = 5;
+
+std::optional<UnixSeconds> restart_point(const Checkpoint& checkpoint)
+{
+    // Creation-time bounds are exclusive, so one second early re-reads the
+    // jobs sharing the last committed second: never skipping ahead.
+    return checkpoint.last_creation_time ? std::optional(*checkpoint.last_creation_time - 1)
+                                         : checkpoint.window_start;
+}
+
+} // namespace
 
 PartitionStats& PartitionStats::operator+=(const PartitionStats& other)
 {
@@ -41,54 +60,104 @@ const char* to_string(PartitionStatus status)
     return "unknown";
 }
 
-PartitionWalker::PartitionWalker(pqxx::connection& conn, CiClient& client, const SyncConfig& sync,
+PartitionWalker::PartitionWalker(DbSession& db, CiClient& client, const SyncConfig& sync,
                                  WalkOptions options, const std::atomic<bool>* stop_flag)
-    : conn_(conn), client_(client), sync_(sync), options_(std::move(options)),
-      stop_flag_(stop_flag)
+    : db_(db), client_(client), sync_(sync), options_(std::move(options)), stop_flag_(stop_flag)
 {
 }
 
 PartitionOutcome PartitionWalker::sync(const Partition& partition)
 {
-    checkpoint_store::ensure_row(conn_, partition);
-    PartitionLock lock(conn_, options_.schema, partition);
-    const bool locked = options_.wait_lock_seconds > 0
-                            ? lock.acquire_within(options_.wait_lock_seconds)
-                            : lock.try_acquire();
-    if (!locked) {
-        log_info("partition is being synced by another process; skipped",
-                 {{"partition", partition.label()}});
-        return {PartitionStatus::skipped, {}, ""};
-    }
     const RequestCounters before = client_.counters();
     PartitionOutcome outcome;
-    try {
-        outcome = walk(partition);
-    } catch (const PartitionError& e) {
-        outcome.status = PartitionStatus::failed;
-        outcome.error = e.what();
-    } catch (const pqxx::broken_connection&) {
-        throw; // the run's connection is gone: the caller decides
-    } catch (const pqxx::sql_error& e) {
-        outcome.status = PartitionStatus::failed;
-        outcome.error = std::string("database error: ") + e.what();
-    } catch (const RunError& e) {
-        if (!stopping()) {
-            throw;
+    int connection_losses = 0;
+    int conflicts = 0;
+    for (;;) {
+        const long pages_before = outcome.stats.pages;
+        try {
+            outcome.status = lock_and_walk(partition, outcome.stats);
+            if (outcome.status == PartitionStatus::interrupted) {
+                outcome.error = "interrupted";
+            }
+            break;
+        } catch (const PartitionError& e) {
+            outcome.status = PartitionStatus::failed;
+            outcome.error = e.what();
+            break;
+        } catch (const RunError& e) {
+            if (!stopping()) {
+                throw;
+            }
+            outcome.status = PartitionStatus::interrupted;
+            outcome.error = "interrupted";
+            break;
+        } catch (const pqxx::failure& e) {
+            if (outcome.stats.pages > pages_before) {
+                connection_losses = conflicts = 0;
+            }
+            const DbFault fault = classify_db_error(e);
+            if (fault == DbFault::connection_lost && ++connection_losses <= kMaxConnectionLosses &&
+                !stopping()) {
+                log_warn("lost the database connection; reconnecting and redoing the page",
+                         {{"partition", partition.label()}, {"error", e.what()}});
+                db_.reconnect();
+                continue;
+            }
+            if (fault == DbFault::conflict && ++conflicts <= kMaxConflicts) {
+                log_warn("transaction rolled back by the server; redoing the page",
+                         {{"partition", partition.label()}, {"error", e.what()}});
+                std::this_thread::sleep_for(std::chrono::milliseconds(50 * conflicts));
+                continue;
+            }
+            if (fault == DbFault::connection_lost) {
+                throw RunError(std::string("lost the database connection: ") + e.what());
+            }
+            outcome.status = PartitionStatus::failed;
+            outcome.error = std::string("database error: ") + e.what();
+            break;
         }
-        outcome.status = PartitionStatus::interrupted;
-        outcome.error = e.what();
     }
     outcome.stats.requests = client_.counters().requests - before.requests;
     outcome.stats.retries = client_.counters().retries - before.retries;
+    record_outcome(partition, outcome);
+    return outcome;
+}
+
+PartitionStatus PartitionWalker::lock_and_walk(const Partition& partition, PartitionStats& stats)
+{
+    checkpoint_store::ensure_row(conn(), partition);
+    PartitionLock lock(conn(), options_.schema, partition);
+    const bool locked = options_.wait_lock_seconds > 0
+                            ? lock.acquire_within(options_.wait_lock_seconds, stop_flag_)
+                            : lock.try_acquire();
+    if (!locked && stopping()) {
+        return PartitionStatus::interrupted;
+    }
+    if (!locked) {
+        log_info("partition is being synced by another process; skipped",
+                 {{"partition", partition.label()}});
+        return PartitionStatus::skipped;
+    }
+    return walk(partition, stats);
+}
+
+void PartitionWalker::record_outcome(const Partition& partition, const PartitionOutcome& outcome)
+{
+    if (outcome.status != PartitionStatus::failed &&
+        outcome.status != PartitionStatus::interrupted) {
+        return;
+    }
     if (outcome.status == PartitionStatus::failed) {
-        checkpoint_store::record_failure(conn_, partition, outcome.error);
         log_error("partition failed; its checkpoint stays where it was",
                   {{"partition", partition.label()}, {"error", outcome.error}});
-    } else if (outcome.status == PartitionStatus::interrupted) {
-        checkpoint_store::record_failure(conn_, partition, "interrupted");
     }
-    return outcome;
+    try {
+        checkpoint_store::record_outcome(conn(), partition, to_string(outcome.status),
+                                         outcome.error);
+    } catch (const pqxx::failure& e) {
+        log_error("could not record the partition's outcome",
+                  {{"partition", partition.label()}, {"error", e.what()}});
+    }
 }
 
 // Freezes the window of a new walk: from the cursor minus the lookback (or
@@ -97,7 +166,7 @@ PartitionOutcome PartitionWalker::sync(const Partition& partition)
 void PartitionWalker::prepare_walk(const Partition& partition)
 {
     const UnixSeconds now = now_unix_seconds();
-    pqxx::work txn(conn_);
+    pqxx::work txn(conn());
     const Checkpoint checkpoint = checkpoint_store::load(txn, partition);
     std::optional<UnixSeconds> start = partition.source->start_time;
     if (checkpoint.cursor) {
@@ -106,7 +175,7 @@ void PartitionWalker::prepare_walk(const Partition& partition)
     const UnixSeconds horizon_start = now - sync_.refresh_horizon_seconds;
     const auto unfinished = checkpoint_store::oldest_unfinished(txn, partition, horizon_start);
     if (unfinished && (!start || *unfinished - 1 < *start)) {
-        start = *unfinished - 1; // bounds may be exclusive: start a second early
+        start = *unfinished - 1; // bounds are exclusive: start a second early
     }
     if (partition.source->start_time && start && *start < *partition.source->start_time) {
         start = partition.source->start_time;
@@ -116,43 +185,50 @@ void PartitionWalker::prepare_walk(const Partition& partition)
     txn.commit();
 }
 
-PartitionOutcome PartitionWalker::walk(const Partition& partition)
+void PartitionWalker::restart_from_last_committed(const Partition& partition,
+                                                  const Checkpoint& checkpoint)
 {
-    PartitionOutcome outcome;
-    PartitionStats& stats = outcome.stats;
+    pqxx::work txn(conn());
+    checkpoint_store::restart_walk(txn, partition, restart_point(checkpoint));
+    txn.commit();
+}
+
+void PartitionWalker::start_or_resume(const Partition& partition)
+{
     Checkpoint checkpoint;
     {
-        pqxx::work txn(conn_);
+        pqxx::work txn(conn());
         checkpoint = checkpoint_store::load(txn, partition);
     }
-    if (checkpoint.walk_in_progress()) {
-        const bool token_too_old = !checkpoint.next_token.empty() && checkpoint.token_issued_at &&
-                                   now_unix_seconds() - *checkpoint.token_issued_at >
-                                       sync_.token_max_age_seconds;
-        if (token_too_old) {
-            pqxx::work txn(conn_);
-            checkpoint_store::restart_walk(txn, partition,
-                                           checkpoint.last_creation_time
-                                               ? std::optional(*checkpoint.last_creation_time - 1)
-                                               : checkpoint.window_start);
-            txn.commit();
-        }
-        log_info("resuming an interrupted walk", {{"partition", partition.label()},
-                                                  {"pages_done", std::to_string(checkpoint.pages)}});
-    } else {
+    if (!checkpoint.walk_in_progress()) {
         prepare_walk(partition);
+        return;
     }
+    const bool token_too_old =
+        !checkpoint.next_token.empty() && checkpoint.token_issued_at &&
+        now_unix_seconds() - *checkpoint.token_issued_at > sync_.token_max_age_seconds;
+    if (token_too_old) {
+        log_info("stored continuation token is older than sync.token_max_age; restarting the "
+                 "walk from the last committed job",
+                 {{"partition", partition.label()}});
+        restart_from_last_committed(partition, checkpoint);
+    }
+    log_info("resuming an interrupted walk",
+             {{"partition", partition.label()}, {"pages_done", std::to_string(checkpoint.pages)}});
+}
 
+PartitionStatus PartitionWalker::walk(const Partition& partition, PartitionStats& stats)
+{
+    start_or_resume(partition);
     std::set<std::string> seen_tokens;
-    bool token_retry_used = false;
+    bool token_restart_allowed = true; // once until the next committed page
     for (;;) {
         if (stopping()) {
-            outcome.status = PartitionStatus::interrupted;
-            outcome.error = "interrupted";
-            return outcome;
+            return PartitionStatus::interrupted;
         }
+        Checkpoint checkpoint;
         {
-            pqxx::work txn(conn_);
+            pqxx::work txn(conn());
             checkpoint = checkpoint_store::load(txn, partition);
         }
         ListJobsQuery query;
@@ -167,56 +243,20 @@ PartitionOutcome PartitionWalker::walk(const Partition& partition)
         try {
             page = client_.list_jobs(query);
         } catch (const PartitionError& e) {
-            // A rejected continuation token (expired, 4xx): restart from the
-            // last committed creation time minus one second, once per walk.
-            const long status = e.details().http_status;
-            if (query.next_token.empty() || token_retry_used || status < 400 || status >= 500 ||
-                status == 403) {
+            if (query.next_token.empty() || !token_restart_allowed || !is_rejected_token(e)) {
                 throw;
             }
-            token_retry_used = true;
+            token_restart_allowed = false;
             log_warn("continuation token rejected; restarting the walk from the last committed job",
                      {{"partition", partition.label()}, {"error", e.what()}});
-            pqxx::work txn(conn_);
-            checkpoint_store::restart_walk(txn, partition,
-                                           checkpoint.last_creation_time
-                                               ? std::optional(*checkpoint.last_creation_time - 1)
-                                               : checkpoint.window_start);
-            txn.commit();
+            restart_from_last_committed(partition, checkpoint);
             continue;
         }
-        for (const std::string& warning : page.warnings) {
-            log_warn("job field did not parse; stored as NULL",
-                     {{"partition", partition.label()}, {"detail", warning}});
-        }
-
-        std::optional<UnixSeconds> newest;
-        for (const JobRecord& job : page.jobs) {
-            newest = std::max(newest.value_or(job.creation_time), job.creation_time);
-        }
-        const bool token_repeats = !page.next_token.empty() && !seen_tokens.insert(page.next_token).second;
+        const bool token_repeats =
+            !page.next_token.empty() && !seen_tokens.insert(page.next_token).second;
         const bool last_page = page.next_token.empty() || page.jobs.empty() || token_repeats;
-        {
-            pqxx::work txn(conn_);
-            const PageWriteResult written = store_.write_page(txn, partition.bucket(), page.jobs);
-            checkpoint_store::record_page(txn, partition, last_page ? "" : page.next_token, newest,
-                                          static_cast<long>(page.jobs.size()));
-            if (last_page) {
-                checkpoint_store::complete_walk(txn, partition);
-            }
-            txn.commit();
-            stats.pages += 1;
-            stats.jobs += static_cast<long>(page.jobs.size()) - written.duplicates;
-            stats.inserted += written.inserted;
-            stats.updated += written.updated;
-            stats.unchanged += written.unchanged;
-            stats.refused += written.refused;
-            stats.duplicates += written.duplicates;
-            stats.warnings += static_cast<long>(page.warnings.size());
-        }
-        log_debug("page committed", {{"partition", partition.label()},
-                                     {"jobs", std::to_string(page.jobs.size())},
-                                     {"next_token", page.next_token}});
+        commit_page(partition, page, last_page, stats);
+        token_restart_allowed = true;
         if (token_repeats) {
             log_warn("the service repeated a continuation token; treating it as the last page",
                      {{"partition", partition.label()}});
@@ -225,19 +265,56 @@ PartitionOutcome PartitionWalker::walk(const Partition& partition)
             break;
         }
     }
+    finish_walk(partition, stats);
+    return PartitionStatus::ok;
+}
 
-    pqxx::work txn(conn_);
+// The page's jobs and the checkpoint in one transaction: a crash at any
+// instant either keeps both or neither.
+void PartitionWalker::commit_page(const Partition& partition, const JobsPage& page, bool last_page,
+                                  PartitionStats& stats)
+{
+    for (const std::string& warning : page.warnings) {
+        log_warn("job field did not parse; stored as NULL",
+                 {{"partition", partition.label()}, {"detail", warning}});
+    }
+    std::optional<UnixSeconds> newest;
+    for (const JobRecord& job : page.jobs) {
+        newest = std::max(newest.value_or(job.creation_time), job.creation_time);
+    }
+    pqxx::work txn(conn());
+    const PageWriteResult written = store_.write_page(txn, partition.bucket(), page.jobs);
+    checkpoint_store::record_page(txn, partition, last_page ? "" : page.next_token, newest,
+                                  static_cast<long>(page.jobs.size()));
+    if (last_page) {
+        checkpoint_store::complete_walk(txn, partition);
+    }
+    txn.commit();
+    stats.pages += 1;
+    stats.jobs += static_cast<long>(page.jobs.size()) - written.duplicates;
+    stats.inserted += written.inserted;
+    stats.updated += written.updated;
+    stats.unchanged += written.unchanged;
+    stats.refused += written.refused;
+    stats.duplicates += written.duplicates;
+    stats.warnings += static_cast<long>(page.warnings.size());
+    log_debug("page committed",
+              {{"partition", partition.label()}, {"jobs", std::to_string(page.jobs.size())}});
+}
+
+void PartitionWalker::finish_walk(const Partition& partition, PartitionStats& stats)
+{
+    pqxx::work txn(conn());
     const Checkpoint done = checkpoint_store::load(txn, partition);
     const UnixSeconds now = now_unix_seconds();
-    stats.stale_unfinished =
-        checkpoint_store::count_stale_unfinished(txn, partition, now - sync_.refresh_horizon_seconds);
+    stats.stale_unfinished = checkpoint_store::count_stale_unfinished(
+        txn, partition, now - sync_.refresh_horizon_seconds);
     stats.lag_seconds = done.cursor ? now - *done.cursor : -1;
     if (stats.stale_unfinished > 0) {
         log_warn("unfinished jobs older than the refresh horizon are no longer refreshed",
                  {{"partition", partition.label()},
                   {"stale_unfinished", std::to_string(stats.stale_unfinished)}});
     }
-    return outcome;
 }
 
 } // namespace jobsync

@@ -2,7 +2,9 @@
 // window, each page's jobs and the checkpoint committed in one transaction.
 #pragma once
 
+#include "jobsync/checkpoint_store.hpp"
 #include "jobsync/ci_client.hpp"
+#include "jobsync/db_session.hpp"
 #include "jobsync/job_store.hpp"
 #include "jobsync/partition.hpp"
 
@@ -46,19 +48,31 @@ struct WalkOptions {
 
 class PartitionWalker {
 public:
-    PartitionWalker(pqxx::connection& conn, CiClient& client, const SyncConfig& sync,
-                    WalkOptions options, const std::atomic<bool>* stop_flag);
+    PartitionWalker(DbSession& db, CiClient& client, const SyncConfig& sync, WalkOptions options,
+                    const std::atomic<bool>* stop_flag);
 
     // Never throws for partition-level failures: they are recorded in the
-    // checkpoint and returned. Throws RunError when the run must stop.
+    // checkpoint and returned. A lost connection is replaced and the page
+    // redone; serialization failures and deadlocks are retried. Throws
+    // RunError when the run must stop (the database stays unreachable).
     PartitionOutcome sync(const Partition& partition);
 
 private:
-    PartitionOutcome walk(const Partition& partition);
+    // One attempt: takes the lock and walks. Database errors propagate.
+    PartitionStatus lock_and_walk(const Partition& partition, PartitionStats& stats);
+    PartitionStatus walk(const Partition& partition, PartitionStats& stats);
+    void start_or_resume(const Partition& partition);
     void prepare_walk(const Partition& partition);
+    // Restarts the walk from the last committed creation time minus one second.
+    void restart_from_last_committed(const Partition& partition, const Checkpoint& checkpoint);
+    void commit_page(const Partition& partition, const JobsPage& page, bool last_page,
+                     PartitionStats& stats);
+    void finish_walk(const Partition& partition, PartitionStats& stats);
+    void record_outcome(const Partition& partition, const PartitionOutcome& outcome);
     bool stopping() const { return stop_flag_ != nullptr && stop_flag_->load(); }
+    pqxx::connection& conn() { return db_.conn(); }
 
-    pqxx::connection& conn_;
+    DbSession& db_;
     CiClient& client_;
     const SyncConfig& sync_;
     WalkOptions options_;

@@ -1,6 +1,7 @@
 #include "jobsync/sync_run.hpp"
 
 #include "jobsync/database.hpp"
+#include "jobsync/db_session.hpp"
 #include "jobsync/errors.hpp"
 #include "jobsync/logger.hpp"
 #include "jobsync/migrations.hpp"
@@ -46,6 +47,22 @@ void finish_run_record(pqxx::connection& conn, long long run_id, const SyncSumma
     txn.commit();
 }
 
+// The run's own connection idles while the workers run: if it was lost
+// meanwhile, reconnect once rather than leave the run marked 'running'.
+void record_run_end(DbSession& db, long long run_id, const SyncSummary& summary,
+                    const std::string& errors)
+{
+    try {
+        finish_run_record(db.conn(), run_id, summary, errors);
+    } catch (const pqxx::failure& e) {
+        if (classify_db_error(e) == DbFault::none) {
+            throw;
+        }
+        db.reconnect();
+        finish_run_record(db.conn(), run_id, summary, errors);
+    }
+}
+
 HttpOptions http_options(const SyncConfig& sync)
 {
     return {sync.connect_timeout_seconds, sync.request_timeout_seconds, sync.max_response_bytes};
@@ -73,7 +90,7 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
                 const std::atomic<bool>* stop_flag)
 {
     try {
-        auto conn = open_connection(config.database);
+        DbSession db(config.database);
         std::map<const SourceConfig*, std::unique_ptr<CiClient>> clients;
         for (;;) {
             const std::size_t index = state.next++;
@@ -93,7 +110,7 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
                                                     retry_policy(config.sync));
                 client->set_abort_flag(stop_flag);
             }
-            PartitionWalker walker(*conn, *client, config.sync,
+            PartitionWalker walker(db, *client, config.sync,
                                    {config.database.schema, options.wait_lock_seconds}, stop_flag);
             const PartitionOutcome outcome = walker.sync(partition);
             const PartitionStats& s = outcome.stats;
@@ -108,8 +125,8 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
                           {"refused", std::to_string(s.refused)}});
             }
             const std::lock_guard<std::mutex> lock(state.mutex);
-            state.summary.reports.push_back(
-                {partition.label(), partition.bucket(), partition.tag, partition.queue_id, outcome});
+            state.summary.reports.push_back({partition.label(), partition.bucket(), partition.tag,
+                                             partition.queue_id, outcome});
             state.summary.totals += s;
             switch (outcome.status) {
             case PartitionStatus::failed:
@@ -141,13 +158,13 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
                      const std::atomic<bool>* stop_flag)
 {
     const auto started = std::chrono::steady_clock::now();
-    auto conn = open_connection(config.database);
-    apply_migrations(*conn, config.database.schema);
+    DbSession db(config.database);
+    apply_migrations(db.conn(), config.database.schema);
 
     RunState state;
     state.partitions = expand_partitions(config);
     state.summary.partitions = static_cast<int>(state.partitions.size());
-    const long long run_id = start_run_record(*conn, state.summary.partitions);
+    const long long run_id = start_run_record(db.conn(), state.summary.partitions);
 
     const int workers = std::max(1, std::min<int>(options.concurrency,
                                                   static_cast<int>(state.partitions.size())));
@@ -169,8 +186,8 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
         ++state.summary.failed;
     }
     try {
-        finish_run_record(*conn, run_id, state.summary, state.errors);
-    } catch (const pqxx::failure& e) {
+        record_run_end(db, run_id, state.summary, state.errors);
+    } catch (const std::exception& e) {
         log_error("could not record the run", {{"error", e.what()}});
     }
     if (!state.fatal.empty()) {

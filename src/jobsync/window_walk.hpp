@@ -13,9 +13,11 @@
 namespace jobsync {
 
 struct WindowOptions {
-    std::optional<UnixSeconds> since; // --since / --from; default: each source's start_time, else all history
-    std::optional<UnixSeconds> until; // --until / --to; default: now
-    std::vector<std::string> tags;    // --tags; default: every configured tag
+    // --since / --from; default: each source's start_time, else all history
+    std::optional<UnixSeconds> since;
+    // --until / --to; default: now - sync.settle_delay (newer jobs are not synced yet)
+    std::optional<UnixSeconds> until;
+    std::vector<std::string> tags; // --tags; default: every configured tag
 };
 
 // `verify`: reports jobs missing from the database, extra in it, or different

@@ -1,0 +1,214 @@
+// Bad HTTP answers the emulator cannot give (HTML from a proxy, JSON, empty
+// bodies, oversize, broken XML): each fails the partition with a specific
+// message and exit 1, and moves no checkpoint and no job.
+#include "support/process.hpp"
+#include "support/sync_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+using namespace testing;
+
+namespace {
+
+// An HTTP server on 127.0.0.1 that answers every request with one canned
+// response and closes the connection: a stand-in for a proxy or a broken service.
+class CannedServer {
+public:
+    CannedServer()
+    {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+            ::listen(fd_, 16) != 0 ||
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+            throw std::runtime_error("cannot listen on 127.0.0.1");
+        }
+        port_ = ntohs(address.sin_port);
+        thread_ = std::thread([this] { serve(); });
+    }
+
+    ~CannedServer()
+    {
+        stop_ = true;
+        thread_.join();
+        ::close(fd_);
+    }
+
+    CannedServer(const CannedServer&) = delete;
+    CannedServer& operator=(const CannedServer&) = delete;
+
+    std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    long requests() const { return requests_; }
+
+    void respond(const std::string& status_line, const std::string& content_type,
+                 const std::string& body)
+    {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        response_ = "HTTP/1.1 " + status_line + "\r\n" +
+                    (content_type.empty() ? "" : "Content-Type: " + content_type + "\r\n") +
+                    "Content-Length: " + std::to_string(body.size()) +
+                    "\r\nx-ci-request-id: canned-request-1\r\nConnection: close\r\n\r\n" + body;
+        requests_ = 0;
+    }
+
+private:
+    void serve()
+    {
+        while (!stop_) {
+            pollfd waiting{fd_, POLLIN, 0};
+            if (::poll(&waiting, 1, 50) <= 0) {
+                continue;
+            }
+            const int client = ::accept(fd_, nullptr, nullptr);
+            if (client < 0) {
+                continue;
+            }
+            answer(client);
+            ::close(client);
+        }
+    }
+
+    void answer(int client)
+    {
+        std::string request;
+        char buffer[4096];
+        while (request.find("\r\n\r\n") == std::string::npos) {
+            const ssize_t got = ::recv(client, buffer, sizeof buffer, 0);
+            if (got <= 0) {
+                return;
+            }
+            request.append(buffer, static_cast<std::size_t>(got));
+        }
+        ++requests_;
+        std::string response;
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            response = response_;
+        }
+        for (std::size_t sent = 0; sent < response.size();) {
+            const ssize_t n =
+                ::send(client, response.data() + sent, response.size() - sent, MSG_NOSIGNAL);
+            if (n <= 0) {
+                return;
+            }
+            sent += static_cast<std::size_t>(n);
+        }
+    }
+
+    int fd_ = -1;
+    int port_ = 0;
+    std::thread thread_;
+    std::atomic<bool> stop_{false};
+    std::atomic<long> requests_{0};
+    std::mutex mutex_;
+    std::string response_;
+};
+
+const std::string kEmptyPage = "<Response><JobsDetail/><NextToken></NextToken></Response>";
+
+std::string page_with(const std::string& job_fields)
+{
+    return "<Response><JobsDetail>" + job_fields +
+           "</JobsDetail><NextToken></NextToken>"
+           "</Response>";
+}
+
+struct BadCase {
+    const char* name;
+    const char* status_line;
+    const char* content_type;
+    std::string body;
+    std::vector<std::string> expected; // substrings of the message and last_error
+    bool retried;                      // whether more than one request is made
+};
+
+} // namespace
+
+TEST_CASE("bad responses: each fails the partition clearly and moves nothing")
+{
+    TempDatabase& db = shared_database();
+    CannedServer server;
+    ConfigSpec spec;
+    spec.endpoint = server.endpoint();
+    spec.tags = {"Transcode"};
+    spec.sync_extra = "max_attempts = 2\nmax_response_bytes = 4096\n";
+    std::string config_path;
+    load_test_config(db, spec, &config_path);
+
+    const std::string job = "<JobId>j1</JobId><Tag>Transcode</Tag><State>Success</State>";
+    // One case per entry reads better than one field per line.
+    // clang-format off
+    const std::vector<BadCase> cases{
+        {"HTML from a proxy", "502 Bad Gateway", "text/html",
+         "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
+         {"HTTP 502", "non-XML body (text/html): <html>", "giving up after 2 attempts",
+          "canned-request-1"},
+         true},
+        {"HTML 200 from a captive portal", "200 OK", "text/html",
+         "<html><body><p>Please log in</p></body></html>",
+         {"GET /jobs tag=Transcode", "response root is <html>", "canned-request-1"}, false},
+        {"empty 200", "200 OK", "application/xml", "",
+         {"empty 200 response", "giving up after 2 attempts"}, true},
+        {"JSON error body", "403 Forbidden", "application/json", "{\"error\": \"denied\"}",
+         {"HTTP 403", "non-XML body (application/json)", "denied"}, false},
+        {"CI error document, not retried", "404 Not Found", "application/xml",
+         "<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist."
+         "</Message><RequestId>NjQ4bucket</RequestId></Error>",
+         {"HTTP 404 NoSuchBucket", "The specified bucket does not exist", "NjQ4bucket"}, false},
+        {"XML that is not well-formed", "200 OK", "application/xml",
+         "<Response><JobsDetail><JobId>j1</JobId></Response>",
+         {"malformed XML in /jobs response", "giving up after 2 attempts"}, true},
+        {"a job without JobId", "200 OK", "application/xml",
+         page_with("<Code>Success</Code><QueueId>p1</QueueId><Tag>Transcode</Tag>"
+                   "<CreationTime>2024-01-01T00:00:00+0800</CreationTime>"),
+         {"has no JobId"}, false},
+        {"an unparseable CreationTime", "200 OK", "application/xml",
+         page_with(job + "<CreationTime>yesterday</CreationTime>"),
+         {"CreationTime", "yesterday"}, false},
+        {"a response over max_response_bytes", "200 OK", "application/xml",
+         "<Response>" + std::string(8192, ' ') + "</Response>",
+         {"exceeds the limit of 4096 bytes (sync.max_response_bytes)"}, false},
+    };
+    // clang-format on
+    for (const BadCase& bad : cases) {
+        SECTION(bad.name)
+        {
+            db.truncate_all();
+            server.respond("200 OK", "application/xml", kEmptyPage);
+            REQUIRE(run_jobsync({"--config", config_path, "sync"}).exit_code == 0);
+            const std::string cursor = db.scalar("SELECT cursor::text FROM sync_checkpoints");
+            REQUIRE_FALSE(cursor.empty());
+
+            server.respond(bad.status_line, bad.content_type, bad.body);
+            const ProcessResult run = run_jobsync({"--config", config_path, "sync"});
+            INFO(run.output);
+            CHECK(run.exit_code == 1);
+            CHECK(run.output.find(kTestSecretKey) == std::string::npos);
+            const std::string error = db.scalar("SELECT last_error FROM sync_checkpoints");
+            for (const std::string& expected : bad.expected) {
+                INFO(expected);
+                CHECK(run.output.find(expected) != std::string::npos);
+                CHECK(error.find(expected) != std::string::npos);
+            }
+            CHECK(db.scalar("SELECT cursor::text FROM sync_checkpoints") == cursor);
+            CHECK(db.scalar("SELECT last_status FROM sync_checkpoints") == "failed");
+            CHECK(db.scalar("SELECT walk_pages FROM sync_checkpoints") == "0");
+            CHECK(db.count("jobs") == 0);
+            CHECK((server.requests() > 1) == bad.retried);
+        }
+    }
+}
