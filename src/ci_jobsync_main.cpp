@@ -9,9 +9,14 @@
 #include "jobsync/logger.hpp"
 #include "jobsync/metrics_file.hpp"
 #include "jobsync/migrations.hpp"
+#include "jobsync/progress.hpp"
 #include "jobsync/status_report.hpp"
 #include "jobsync/sync_run.hpp"
 #include "jobsync/version.hpp"
+#include "jobsync/window_walk.hpp"
+
+#include <malloc.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <csignal>
@@ -61,6 +66,16 @@ int run_command(const jobsync::CommandLine& cmd)
     }
     install_signal_handlers();
     http_global_init();
+    if (cmd.verb == "verify" || cmd.verb == "backfill") {
+        const WindowOptions window{cmd.since, cmd.until, cmd.tags};
+        if (cmd.verb == "verify") {
+            return run_verify(config, window, std::cout, &g_stop);
+        }
+        // Long backfills show live progress on a terminal, a periodic log line otherwise.
+        ProgressBoard progress(::isatty(STDERR_FILENO) == 1 && cmd.log_format == LogFormat::logfmt);
+        ProgressBoard::install(&progress);
+        return run_backfill(config, window, &g_stop);
+    }
     SyncOptions options;
     options.wait_lock_seconds = cmd.wait_lock_seconds;
     options.concurrency = config.sync.concurrency;
@@ -110,6 +125,10 @@ int run_command(const jobsync::CommandLine& cmd)
 int main(int argc, char** argv)
 {
     using namespace jobsync;
+    // Page bodies are a few hundred KB: keep them out of mmap and keep freed
+    // memory, so each page does not pay fresh page faults (see docs/performance.md).
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
     try {
         const CommandLine cmd = parse_command_line(argc, argv);
         if (cmd.help) {
@@ -127,7 +146,7 @@ int main(int argc, char** argv)
         return 2;
     } catch (const RunError& e) {
         log_error(e.what());
-        return 1;
+        return g_stop ? 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGTERM) : 1;
     } catch (const pqxx::failure& e) {
         log_error("database error", {{"error", e.what()}});
         return 1;

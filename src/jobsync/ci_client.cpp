@@ -144,6 +144,9 @@ JobsPage CiClient::list_jobs(const ListJobsQuery& query)
         if (abort_flag_ != nullptr && abort_flag_->load()) {
             throw RunError("interrupted");
         }
+        if (limiter_ != nullptr && !limiter_->acquire(abort_flag_)) {
+            throw RunError("interrupted");
+        }
         long retry_after = -1;
         std::string failure;
         ServiceErrorDetails last_details;

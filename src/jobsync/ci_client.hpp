@@ -6,6 +6,7 @@
 #include "jobsync/cos_signer.hpp"
 #include "jobsync/http_client.hpp"
 #include "jobsync/jobs_page.hpp"
+#include "jobsync/rate_limiter.hpp"
 
 #include <atomic>
 #include <functional>
@@ -52,6 +53,8 @@ public:
 
     const RequestCounters& counters() const { return counters_; }
     void set_abort_flag(const std::atomic<bool>* flag);
+    // Every attempt, retries included, takes a token from the run's limiter.
+    void set_rate_limiter(RateLimiter* limiter) { limiter_ = limiter; }
 
     // For tests: replaces sleeping between retries.
     void set_sleeper(std::function<void(long ms)> sleeper) { sleeper_ = std::move(sleeper); }
@@ -69,6 +72,7 @@ private:
     RequestCounters counters_;
     long clock_offset_seconds_ = 0; // learned from a RequestTimeTooSkewed response's Date
     const std::atomic<bool>* abort_flag_ = nullptr;
+    RateLimiter* limiter_ = nullptr;
     std::function<void(long ms)> sleeper_;
 };
 

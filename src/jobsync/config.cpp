@@ -183,6 +183,25 @@ std::optional<long> read_integer(const Section& section, std::string_view key, l
     return static_cast<long>(value);
 }
 
+// A rate: an integer or a float, at least 0 (0 => unlimited).
+double read_rate(const Section& section, std::string_view key)
+{
+    const toml::node* node = section.table.get(key);
+    if (node == nullptr) {
+        return 0;
+    }
+    if (!node->is_integer() && !node->is_floating_point()) {
+        wrong_type(section, key, *node, "a number");
+    }
+    const double value = node->is_integer() ? static_cast<double>(node->as_integer()->get())
+                                            : node->as_floating_point()->get();
+    if (!(value >= 0) || value > 1e6) {
+        section.diag.fail(node->source(),
+                          label(section, key) + " must be between 0 (unlimited) and 1000000");
+    }
+    return value;
+}
+
 enum class Zero { allowed, rejected };
 
 std::optional<long> read_duration(const Section& section, std::string_view key, Zero zero)
@@ -607,7 +626,7 @@ SyncConfig load_sync(const Section& root)
     reject_unknown_keys(s, {"page_size", "lookback", "settle_delay", "refresh_horizon",
                             "connect_timeout", "request_timeout", "max_attempts", "retry_max_time",
                             "max_response_bytes", "token_max_age", "concurrency",
-                            "metrics_file"});
+                            "metrics_file", "max_requests_per_second"});
     sync.page_size =
         static_cast<int>(read_integer(s, "page_size", 1, 100).value_or(sync.page_size));
     sync.max_attempts =
@@ -617,6 +636,7 @@ SyncConfig load_sync(const Section& root)
     sync.concurrency =
         static_cast<int>(read_integer(s, "concurrency", 1, 64).value_or(sync.concurrency));
     sync.metrics_file = read_string(s, "metrics_file").value_or("");
+    sync.max_requests_per_second = read_rate(s, "max_requests_per_second");
     const auto duration = [&s](std::string_view key, Zero zero, long fallback) {
         return read_duration(s, key, zero).value_or(fallback);
     };

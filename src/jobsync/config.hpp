@@ -47,6 +47,7 @@ struct SyncConfig {
     long token_max_age_seconds = 3600;   // an older stored NextToken is not resumed
     int concurrency = 4;                 // partitions synced in parallel, 1..64
     std::string metrics_file;            // "" => none; --metrics-file overrides
+    double max_requests_per_second = 0; // whole run, every partition; 0 => unlimited
 };
 
 struct Config {

@@ -127,12 +127,19 @@ const Node* parse_document(JobsPage& page, Document& doc)
     return root;
 }
 
-// The service sends one empty JobsDetail when nothing matches.
+// The service sends one empty JobsDetail when nothing matches: no child
+// carries any text or element. Anything with content is a job, and a job
+// without a JobId fails its page.
 bool is_placeholder(const Node* detail)
 {
-    return !xml::has_child_elements(detail) ||
-           (!child_text(detail, "JobId") && !child_text(detail, "QueueId") &&
-            !child_text(detail, "Code"));
+    for (const Node* child = detail->first_node(); child != nullptr;
+         child = child->next_sibling()) {
+        if (child->type() == rapidxml::node_element &&
+            (child->value_size() > 0 || xml::has_child_elements(child))) {
+            return false;
+        }
+    }
+    return true;
 }
 
 template <std::size_t N>

@@ -1,6 +1,8 @@
 #include "jobsync/partition_walker.hpp"
 
 #include "jobsync/checkpoint_store.hpp"
+#include "jobsync/drift_store.hpp"
+#include "jobsync/progress.hpp"
 #include "jobsync/errors.hpp"
 #include "jobsync/logger.hpp"
 #include "jobsync/window_pages.hpp"
@@ -220,6 +222,11 @@ void PartitionWalker::start_or_resume(const Partition& partition)
 PartitionStatus PartitionWalker::walk(const Partition& partition, PartitionStats& stats)
 {
     start_or_resume(partition);
+    if (ProgressBoard* board = ProgressBoard::current()) {
+        pqxx::work txn(conn());
+        const Checkpoint walk = checkpoint_store::load(txn, partition);
+        board->start_walk(partition.label(), walk.window_start, walk.window_end.value_or(0));
+    }
     std::set<std::string> seen_tokens;
     bool token_restart_allowed = true; // once until the next committed page
     for (;;) {
@@ -234,6 +241,7 @@ PartitionStatus PartitionWalker::walk(const Partition& partition, PartitionStats
         ListJobsQuery query;
         query.tag = partition.tag;
         query.queue_id = partition.queue_id;
+        query.queue_type = partition.source->queue_type;
         query.start_creation_time = checkpoint.window_start;
         query.end_creation_time = checkpoint.window_end;
         query.size = sync_.page_size;
@@ -284,12 +292,16 @@ void PartitionWalker::commit_page(const Partition& partition, const JobsPage& pa
     }
     pqxx::work txn(conn());
     const PageWriteResult written = store_.write_page(txn, partition.bucket(), page.jobs);
+    record_drift(txn, partition.bucket(), page);
     checkpoint_store::record_page(txn, partition, last_page ? "" : page.next_token, newest,
                                   static_cast<long>(page.jobs.size()));
     if (last_page) {
         checkpoint_store::complete_walk(txn, partition);
     }
     txn.commit();
+    if (ProgressBoard* board = ProgressBoard::current()) {
+        board->page_committed(partition.label(), static_cast<long>(page.jobs.size()), newest);
+    }
     stats.pages += 1;
     stats.jobs += static_cast<long>(page.jobs.size()) - written.duplicates;
     stats.inserted += written.inserted;
@@ -304,6 +316,9 @@ void PartitionWalker::commit_page(const Partition& partition, const JobsPage& pa
 
 void PartitionWalker::finish_walk(const Partition& partition, PartitionStats& stats)
 {
+    if (ProgressBoard* board = ProgressBoard::current()) {
+        board->finish_walk(partition.label());
+    }
     pqxx::work txn(conn());
     const Checkpoint done = checkpoint_store::load(txn, partition);
     const UnixSeconds now = now_unix_seconds();

@@ -5,6 +5,8 @@
 #include "jobsync/errors.hpp"
 #include "jobsync/logger.hpp"
 #include "jobsync/migrations.hpp"
+#include "jobsync/queue_lister.hpp"
+#include "jobsync/rate_limiter.hpp"
 
 #include <unistd.h>
 
@@ -78,7 +80,9 @@ RetryPolicy retry_policy(const SyncConfig& sync)
 
 // Shared between the workers of one run.
 struct RunState {
+    explicit RunState(double max_requests_per_second) : limiter(max_requests_per_second) {}
     std::vector<Partition> partitions;
+    RateLimiter limiter; // one per run: the service throttles per account
     std::atomic<std::size_t> next{0};
     std::mutex mutex;
     SyncSummary summary;
@@ -109,6 +113,7 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
                 client = std::make_unique<CiClient>(*partition.source, http_options(config.sync),
                                                     retry_policy(config.sync));
                 client->set_abort_flag(stop_flag);
+                client->set_rate_limiter(&state.limiter);
             }
             PartitionWalker walker(db, *client, config.sync,
                                    {config.database.schema, options.wait_lock_seconds}, stop_flag);
@@ -161,8 +166,15 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
     DbSession db(config.database);
     apply_migrations(db.conn(), config.database.schema);
 
-    RunState state;
-    state.partitions = expand_partitions(config);
+    RunState state(config.sync.max_requests_per_second);
+    HttpQueueLister lister(http_options(config.sync));
+    std::vector<std::string> discovery_errors;
+    state.partitions = expand_partitions(config, lister, discovery_errors);
+    for (const std::string& error : discovery_errors) {
+        ++state.summary.failed;
+        state.errors += (state.errors.empty() ? "" : "\n") + error;
+        log_error("queue discovery failed", {{"error", error}});
+    }
     state.summary.partitions = static_cast<int>(state.partitions.size());
     const long long run_id = start_run_record(db.conn(), state.summary.partitions);
 

@@ -20,6 +20,7 @@ void walk_window(CiClient& client, const Partition& partition, int page_size,
     ListJobsQuery query;
     query.tag = partition.tag;
     query.queue_id = partition.queue_id;
+    query.queue_type = partition.source->queue_type;
     query.start_creation_time = start;
     query.end_creation_time = end;
     query.size = page_size;

@@ -1,10 +1,12 @@
 #include "jobsync/window_walk.hpp"
 
 #include "jobsync/db_session.hpp"
+#include "jobsync/drift_store.hpp"
 #include "jobsync/errors.hpp"
 #include "jobsync/job_store.hpp"
 #include "jobsync/logger.hpp"
 #include "jobsync/migrations.hpp"
+#include "jobsync/progress.hpp"
 #include "jobsync/verify_report.hpp"
 #include "jobsync/window_pages.hpp"
 
@@ -93,6 +95,7 @@ PageWriteResult write_page_with_retries(DbSession& db, JobStore& store, const st
         try {
             pqxx::work txn(db.conn());
             const PageWriteResult result = store.write_page(txn, bucket, page.jobs);
+            record_drift(txn, bucket, page);
             txn.commit();
             return result;
         } catch (const pqxx::failure& e) {
@@ -158,12 +161,25 @@ int run_backfill(const Config& config, const WindowOptions& options,
     int failed = 0;
     for (const Partition& partition : partitions) {
         const Window window = window_of(config, partition, options);
+        ProgressBoard* board = ProgressBoard::current();
+        if (board != nullptr) {
+            board->start_walk(partition.label(), window.start, window.end.value_or(0));
+        }
         PageWriteResult totals;
         try {
             walk_window(clients.for_source(*partition.source), partition, config.sync.page_size,
                         window.start, window.end, stop_flag, [&](const JobsPage& page) {
                             const PageWriteResult r =
                                 write_page_with_retries(db, store, partition.bucket(), page);
+                            if (board != nullptr) {
+                                std::optional<UnixSeconds> newest;
+                                for (const JobRecord& job : page.jobs) {
+                                    newest = std::max(newest.value_or(job.creation_time),
+                                                      job.creation_time);
+                                }
+                                board->page_committed(partition.label(),
+                                                      static_cast<long>(page.jobs.size()), newest);
+                            }
                             totals.inserted += r.inserted;
                             totals.updated += r.updated;
                             totals.unchanged += r.unchanged;
@@ -174,6 +190,9 @@ int run_backfill(const Config& config, const WindowOptions& options,
             log_error("backfill of a partition failed",
                       {{"partition", partition.label()}, {"error", e.what()}});
             continue;
+        }
+        if (board != nullptr) {
+            board->finish_walk(partition.label());
         }
         log_info("partition backfilled", {{"partition", partition.label()},
                                           {"inserted", std::to_string(totals.inserted)},

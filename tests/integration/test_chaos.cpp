@@ -13,6 +13,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <sstream>
@@ -74,12 +75,15 @@ TEST_CASE("chaos: SIGKILL at random instants under faults and mutations converge
     const jobsync::Config config = load_test_config(db, spec, &config_path);
 
     std::mt19937 random(20260101);
-    std::uniform_int_distribution<int> delay_ms(250, 2000);
+    // The kill instant is drawn within the length of the last run that was
+    // allowed to finish, so kills land inside runs whether a run is a long
+    // first load (ASan build) or a quick incremental one (optimised build).
+    long last_run_ms = 2000;
     std::uint64_t added = 0;
     int kills = 0;
     int completed = 0;
     std::vector<std::string> outputs;
-    for (int round = 0; kills < kKills && round < 3 * kKills; ++round) {
+    for (int round = 0; kills < kKills && round < 6 * kKills; ++round) {
         if (round % 4 == 3) { // new jobs arrive, some unfinished
             const jobsync::UnixSeconds recent = jobsync::now_unix_seconds() - 90;
             for (int i = 0; i < 40; ++i, ++added) {
@@ -90,15 +94,22 @@ TEST_CASE("chaos: SIGKILL at random instants under faults and mutations converge
         if (round % 6 == 5) { // late state changes
             emulator.dataset.finish_unfinished(jobsync::now_unix_seconds() - 30);
         }
+        const auto started = std::chrono::steady_clock::now();
         ChildProcess worker(JOBSYNC_BINARY, {"--config", config_path, "sync"});
-        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
+        const int delay_ms = std::uniform_int_distribution<int>(
+            5, static_cast<int>(std::max(50L, last_run_ms)))(random);
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
         if (worker.running()) {
             worker.send_signal(SIGKILL);
             ++kills;
+            outputs.push_back(worker.wait().output);
         } else {
             ++completed;
+            outputs.push_back(worker.wait().output);
+            last_run_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - started)
+                              .count();
         }
-        outputs.push_back(worker.wait().output);
     }
     INFO("kills=" << kills << " completed=" << completed);
     REQUIRE(kills >= kKills);

@@ -314,7 +314,7 @@ TEST_CASE("exactness: a token older than sync.token_max_age is not resumed")
     }
     REQUIRE(db.scalar("SELECT count(*) FROM sync_checkpoints WHERE walk_next_token IS NOT NULL") !=
             "0");
-    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(3500));
     emulator.server->set_faults({});
     const ProcessResult run = run_checked({"--config", config_path, "sync"});
     INFO(run.output);

@@ -544,6 +544,20 @@ TEST_CASE("config: systemd credential files override the file and the environmen
     rmdir(directory);
 }
 
+TEST_CASE("config: max_requests_per_second takes a non-negative number")
+{
+    const CleanEnv env;
+    CHECK(load(kMinimal).sync.max_requests_per_second == 0);
+    CHECK(load(kMinimal + "[sync]\nmax_requests_per_second = 2.5\n").sync.max_requests_per_second ==
+          2.5);
+    CHECK(load(kMinimal + "[sync]\nmax_requests_per_second = 10\n").sync.max_requests_per_second ==
+          10);
+    expect_error(kMinimal + "[sync]\nmax_requests_per_second = -1\n", "9:27",
+                 {"max_requests_per_second", "between 0"});
+    expect_error(kMinimal + "[sync]\nmax_requests_per_second = \"fast\"\n", "9:27",
+                 {"max_requests_per_second", "a number"});
+}
+
 TEST_CASE("config: commands that never call the API load without keys")
 {
     const CleanEnv env;

@@ -260,11 +260,11 @@ TEST_CASE("jobs_page: empty results have no jobs")
         CHECK(page.jobs.empty());
         CHECK(page.next_token.empty());
     }
-    SECTION("JobsDetail with only whitespace or only unrelated elements")
+    SECTION("JobsDetail with only whitespace or only empty elements")
     {
         const JobsPage page =
             parse_jobs_page("<Response>\n <JobsDetail>\n </JobsDetail>\n"
-                            " <JobsDetail><State/><JobId/><Tag>Transcode</Tag></JobsDetail>\n"
+                            " <JobsDetail><State/><JobId/><Code></Code></JobsDetail>\n"
                             " <NextToken></NextToken>\n</Response>\n");
         CHECK(page.jobs.empty());
         CHECK(page.next_token.empty());
@@ -541,6 +541,9 @@ TEST_CASE("jobs_page: a job without JobId is a PartitionError naming its positio
                                       "<CreationTime>2024-01-01T00:00:00Z</CreationTime>"
                                       "</JobsDetail>");
     CHECK(partition_message(body) == "JobsDetail #3 has no JobId");
+    // Any content makes it a job: a Tag without a JobId fails the page.
+    CHECK(partition_message(response("<JobsDetail><State/><JobId/><Tag>Transcode</Tag>"
+                                     "</JobsDetail>")) == "JobsDetail #1 has no JobId");
     // Names are case-sensitive: <jobId> is not <JobId>.
     CHECK(partition_message(response("<JobsDetail><jobId>j1</jobId><Code>Success</Code>"
                                      "</JobsDetail>")) == "JobsDetail #1 has no JobId");
