@@ -16,6 +16,7 @@ struct FaultOptions {
     double truncate_rate = 0;     // 200 with the body cut in half
     long token_ttl_seconds = 0;   // 0 => tokens never expire; else 400 InvalidArgument after
     long latency_ms = 0;          // sleep before every /jobs answer
+    long clock_offset_seconds = 0; // the emulator's clock is this far ahead (skew tests)
     std::uint64_t seed = 7;
 };
 

@@ -50,7 +50,7 @@ HttpResponse RequestHandler::protocol_error(int status, const std::string& messa
 std::optional<HttpResponse> RequestHandler::verify(const Exchange& exchange)
 {
     const auto rejection =
-        check_signature(exchange.request, exchange.params, credentials_, now_unix_seconds());
+        check_signature(exchange.request, exchange.params, credentials_, emulator_now());
     if (!rejection) {
         return std::nullopt;
     }
@@ -94,7 +94,12 @@ void RequestHandler::add_common_headers(HttpResponse& response, const std::strin
     response.headers.emplace(response.headers.begin(), "x-ci-request-id", request_id);
     response.headers.emplace(response.headers.begin(), "Server", "tencent-ci");
     response.headers.emplace(response.headers.begin(), "Date",
-                             format_http_date(now_unix_seconds()));
+                             format_http_date(emulator_now()));
+}
+
+UnixSeconds RequestHandler::emulator_now() const
+{
+    return now_unix_seconds() + faults_.get().clock_offset_seconds;
 }
 
 ServerStats RequestHandler::stats() const

@@ -22,6 +22,8 @@ public:
     ServerStats stats() const;
     void reset_stats();
     void set_faults(const FaultOptions& faults);
+    // The emulator's own clock: the machine's plus the configured skew.
+    UnixSeconds emulator_now() const;
 
 private:
     // One request being answered: its decoded query and its request id.
