@@ -5,6 +5,7 @@
 #include "jobsync/progress.hpp"
 #include "jobsync/errors.hpp"
 #include "jobsync/logger.hpp"
+#include "jobsync/page_prefetcher.hpp"
 #include "jobsync/window_pages.hpp"
 
 #include <algorithm>
@@ -229,6 +230,7 @@ PartitionStatus PartitionWalker::walk(const Partition& partition, PartitionStats
     }
     std::set<std::string> seen_tokens;
     bool token_restart_allowed = true; // once until the next committed page
+    PagePrefetcher prefetcher(client_);
     for (;;) {
         if (stopping()) {
             return PartitionStatus::interrupted;
@@ -249,7 +251,7 @@ PartitionStatus PartitionWalker::walk(const Partition& partition, PartitionStats
 
         JobsPage page;
         try {
-            page = client_.list_jobs(query);
+            page = prefetcher.fetch(query);
         } catch (const PartitionError& e) {
             if (query.next_token.empty() || !token_restart_allowed || !is_rejected_token(e)) {
                 throw;
@@ -263,6 +265,13 @@ PartitionStatus PartitionWalker::walk(const Partition& partition, PartitionStats
         const bool token_repeats =
             !page.next_token.empty() && !seen_tokens.insert(page.next_token).second;
         const bool last_page = page.next_token.empty() || page.jobs.empty() || token_repeats;
+        if (!last_page) {
+            // Fetch page N+1 while page N is written; the checkpoint still
+            // records N's token only after N commits.
+            ListJobsQuery next = query;
+            next.next_token = page.next_token;
+            prefetcher.start(next);
+        }
         commit_page(partition, page, last_page, stats);
         token_restart_allowed = true;
         if (token_repeats) {
