@@ -59,19 +59,18 @@ std::vector<std::string> queues_of(const std::vector<jobsync::Partition>& partit
     return queues;
 }
 
-// Syncs the discovered partitions. run_sync does not call discovery itself
-// yet (see the report for issue 4), so the discovered queues are handed to it
-// as a queue list: the same partitions, the same walk.
-jobsync::SyncSummary sync_discovered(const TempDatabase& db, ConfigSpec spec,
-                                     const std::vector<jobsync::Partition>& partitions)
+// One run of a config whose sources discover their queues: run_sync lists
+// them with GET /queue at the start of the run.
+jobsync::SyncSummary sync_discovered(const TempDatabase& db, const ConfigSpec& spec,
+                                     std::size_t expected_partitions)
 {
-    spec.discover_queues = false;
-    spec.queues = queues_of(partitions);
+    REQUIRE(spec.discover_queues);
     const jobsync::Config config = load_test_config(db, spec);
-    REQUIRE(jobsync::expand_partitions(config).size() == partitions.size());
     jobsync::SyncOptions options;
     options.concurrency = 2;
-    return jobsync::run_sync(config, options, nullptr);
+    const jobsync::SyncSummary summary = jobsync::run_sync(config, options, nullptr);
+    CHECK(summary.partitions == static_cast<int>(expected_partitions));
+    return summary;
 }
 
 } // namespace
@@ -124,9 +123,20 @@ TEST_CASE("queue discovery: one partition per (tag, queue); new queues are picke
     CHECK(errors[0].find("SignatureDoesNotMatch") != std::string::npos);
     CHECK(partitions.size() == 3 * good.generator.queues.size());
     CHECK(queues_of(partitions) == good.dataset.queue_ids());
-    CHECK(sync_discovered(db, good_spec, partitions).failed == 0);
+    CHECK(sync_discovered(db, good_spec, partitions.size()).failed == 0);
     require_same(db, good);
     CHECK(db.scalar("SELECT count(DISTINCT queue_id) FROM sync_checkpoints") == "2");
+
+    // Both sources in one run: the bad one's discovery fails the run (exit 1),
+    // the good one still syncs.
+    {
+        jobsync::SyncOptions options;
+        options.concurrency = 2;
+        const jobsync::SyncSummary both = jobsync::run_sync(config, options, nullptr);
+        CHECK(both.failed == 1);
+        CHECK(both.partitions == static_cast<int>(partitions.size()));
+        require_same(db, good);
+    }
 
     // A job in a new queue: the next run's discovery adds its partitions.
     GeneratorOptions later = good.generator;
@@ -135,7 +145,7 @@ TEST_CASE("queue discovery: one partition per (tag, queue); new queues are picke
                                                      good.generator.first_creation_time + 60));
     partitions = jobsync::expand_partitions(config, lister, errors);
     CHECK(partitions.size() == 3 * (good.generator.queues.size() + 1));
-    CHECK(sync_discovered(db, good_spec, partitions).failed == 0);
+    CHECK(sync_discovered(db, good_spec, partitions.size()).failed == 0);
     require_same(db, good);
     CHECK(db.scalar("SELECT count(*) FROM sync_checkpoints WHERE queue_id = "
                     "'p0000000000000000000000000000new1'") == "3");
