@@ -83,7 +83,7 @@ int run_command(const jobsync::CommandLine& cmd)
     const PartitionStats& t = summary.totals;
     char duration[32];
     std::snprintf(duration, sizeof duration, "%.3f", summary.duration_seconds);
-    const std::string status = summary.interrupted ? "interrupted"
+    const std::string status = summary.interrupted  ? "interrupted"
                                : summary.failed > 0 ? "failed"
                                                     : "ok";
     Logger::write(summary.failed > 0 || summary.interrupted ? LogLevel::error : LogLevel::info,

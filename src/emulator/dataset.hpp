@@ -39,14 +39,14 @@ JobSpec generate_job(const GeneratorOptions& options, std::uint64_t index, const
 struct StoredJob {
     std::string job_id, tag, queue_id, queue_type, state, input_object, workflow_id;
     UnixSeconds creation_time = 0;
-    std::string xml;               // the JobsDetail element served
-    std::optional<JobSpec> spec;   // present for generated jobs
+    std::string xml;             // the JobsDetail element served
+    std::optional<JobSpec> spec; // present for generated jobs
 };
 
 struct JobQuery {
     std::string tag;
     std::string queue_id, queue_type, workflow_id, input_object;
-    std::vector<std::string> states; // empty or contains "All" => every state
+    std::vector<std::string> states;       // empty or contains "All" => every state
     std::optional<UnixSeconds> start, end; // strict: start < creation_time < end
     bool ascending = false;                // orderByTime=Asc; default Desc
 };
@@ -59,8 +59,8 @@ struct JobPage {
 
 class Dataset {
 public:
-    void add(JobSpec job);        // replaces a job with the same id
-    void add_raw(StoredJob job);  // loaded from XML
+    void add(JobSpec job);       // replaces a job with the same id
+    void add_raw(StoredJob job); // loaded from XML
     // Jobs matching the query, sorted by (creation_time, job_id) in the
     // query's order: a snapshot copy.
     std::vector<StoredJob> select(const JobQuery& query) const;
@@ -85,8 +85,8 @@ public:
 private:
     using Sorted = std::vector<const StoredJob*>; // by (creation_time, job_id)
 
-    void mark_changed(); // requires mutex_
-    void rebuild_index() const; // requires mutex_
+    void mark_changed();                                   // requires mutex_
+    void rebuild_index() const;                            // requires mutex_
     const Sorted& candidates(const JobQuery& query) const; // requires mutex_
     template <typename Visit>
     void visit(const JobQuery& query, std::size_t offset, Visit&& visit_job) const;

@@ -11,11 +11,11 @@
 namespace jobsync::emulator {
 
 struct FaultOptions {
-    double server_error_rate = 0; // 500 InternalError
-    double throttle_rate = 0;     // 503 SlowDown with Retry-After: 1
-    double truncate_rate = 0;     // 200 with the body cut in half
-    long token_ttl_seconds = 0;   // 0 => tokens never expire; else 400 InvalidArgument after
-    long latency_ms = 0;          // sleep before every /jobs answer
+    double server_error_rate = 0;  // 500 InternalError
+    double throttle_rate = 0;      // 503 SlowDown with Retry-After: 1
+    double truncate_rate = 0;      // 200 with the body cut in half
+    long token_ttl_seconds = 0;    // 0 => tokens never expire; else 400 InvalidArgument after
+    long latency_ms = 0;           // sleep before every /jobs answer
     long clock_offset_seconds = 0; // the emulator's clock is this far ahead (skew tests)
     std::uint64_t seed = 7;
 };
@@ -30,8 +30,8 @@ struct ServerOptions {
 };
 
 struct ServerStats {
-    long requests = 0;        // every request received
-    long jobs_requests = 0;   // GET /jobs answered 200
+    long requests = 0;      // every request received
+    long jobs_requests = 0; // GET /jobs answered 200
     long rejected_signatures = 0;
     long faults_injected = 0;
 };

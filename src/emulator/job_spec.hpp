@@ -14,8 +14,8 @@ namespace jobsync::emulator {
 using ElementList = std::vector<std::pair<std::string, std::string>>; // element name, text
 
 struct StreamSpec {
-    std::string kind;    // "video" | "audio" | "subtitle"
-    ElementList fields;  // e.g. {"CodecName","h264"}, {"Width","544"}; rendered in this order
+    std::string kind;   // "video" | "audio" | "subtitle"
+    ElementList fields; // e.g. {"CodecName","h264"}, {"Width","544"}; rendered in this order
 };
 
 struct OutputFileSpec {
@@ -44,11 +44,11 @@ struct JobSpec {
     std::vector<OutputObjectSpec> extra_outputs; // inside Operation/Output, after Object
     std::string user_data;
     int job_level = 0;
-    ElementList format_fields;          // MediaInfo/Format; empty => no MediaInfo
-    std::vector<StreamSpec> streams;    // MediaInfo/Stream children, in order
+    ElementList format_fields;                // MediaInfo/Format; empty => no MediaInfo
+    std::vector<StreamSpec> streams;          // MediaInfo/Stream children, in order
     std::vector<OutputFileSpec> output_files; // MediaResult/OutputFile ObjectName+Md5Info each
     std::vector<OutputFileSpec> sprite_files; // in the first OutputFile's SpriteOutputFile
-    std::string extra_operation_xml;    // verbatim XML inside Operation (e.g. RemoveWatermark)
+    std::string extra_operation_xml; // verbatim XML inside Operation (e.g. RemoveWatermark)
     std::string settings_xml; // verbatim template settings (Operation/<Tag>...), before Output
     std::string result_xml;   // verbatim type-specific results, after MediaResult
     // What the tag's result view (migrations/0003) returns for this job: one

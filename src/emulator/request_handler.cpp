@@ -93,8 +93,7 @@ void RequestHandler::add_common_headers(HttpResponse& response, const std::strin
 {
     response.headers.emplace(response.headers.begin(), "x-ci-request-id", request_id);
     response.headers.emplace(response.headers.begin(), "Server", "tencent-ci");
-    response.headers.emplace(response.headers.begin(), "Date",
-                             format_http_date(emulator_now()));
+    response.headers.emplace(response.headers.begin(), "Date", format_http_date(emulator_now()));
 }
 
 UnixSeconds RequestHandler::emulator_now() const

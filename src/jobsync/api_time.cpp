@@ -42,7 +42,11 @@ CivilTime civil_from_unix(UnixSeconds t)
     const unsigned d = doy - (153 * mp + 2) / 5 + 1;
     const unsigned m = mp < 10 ? mp + 3 : mp - 9;
     const long long y = static_cast<long long>(yoe) + era * 400 + (m <= 2);
-    return {y, m, d, static_cast<unsigned>(secs / 3600), static_cast<unsigned>(secs / 60 % 60),
+    return {y,
+            m,
+            d,
+            static_cast<unsigned>(secs / 3600),
+            static_cast<unsigned>(secs / 60 % 60),
             static_cast<unsigned>(secs % 60)};
 }
 
@@ -117,8 +121,9 @@ std::optional<UnixSeconds> parse_api_time(std::string_view text)
         !read_digits(text, pos, 2, second)) {
         return std::nullopt;
     }
-    if (month < 1 || month > 12 || day < 1 || static_cast<unsigned>(day) > days_in_month(year, month) ||
-        hour > 23 || minute > 59 || second > 60) {
+    if (month < 1 || month > 12 || day < 1 ||
+        static_cast<unsigned>(day) > days_in_month(year, month) || hour > 23 || minute > 59 ||
+        second > 60) {
         return std::nullopt;
     }
     if (expect(text, pos, '.')) { // fractional seconds: dropped, the API's precision is seconds
@@ -134,7 +139,8 @@ std::optional<UnixSeconds> parse_api_time(std::string_view text)
     if (!read_offset(text, pos, offset_seconds)) {
         return std::nullopt;
     }
-    const long long days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+    const long long days =
+        days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
     return days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
 }
 
@@ -143,8 +149,8 @@ std::string format_api_time(UnixSeconds instant, int offset_minutes)
     const CivilTime c = civil_from_unix(instant + static_cast<UnixSeconds>(offset_minutes) * 60);
     const int abs_offset = offset_minutes < 0 ? -offset_minutes : offset_minutes;
     char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02u:%02u:%02u%c%02d%02d", c.year, c.month,
-                  c.day, c.hour, c.minute, c.second, offset_minutes < 0 ? '-' : '+',
+    std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02u:%02u:%02u%c%02d%02d", c.year,
+                  c.month, c.day, c.hour, c.minute, c.second, offset_minutes < 0 ? '-' : '+',
                   abs_offset / 60, abs_offset % 60);
     return buffer;
 }

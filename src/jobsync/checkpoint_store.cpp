@@ -78,14 +78,13 @@ void record_page(pqxx::transaction_base& txn, const Partition& partition,
                  long jobs_in_page)
 {
     const TimeParam last(last_creation_time);
-    txn.exec_params(
-        "UPDATE sync_checkpoints SET walk_next_token = nullif($4, ''), "
-        "walk_token_issued_at = CASE WHEN $4 = '' THEN NULL ELSE now() END, "
-        "walk_last_creation_time = greatest(walk_last_creation_time, $5::timestamptz), "
-        "walk_pages = walk_pages + 1, walk_jobs = walk_jobs + $6, last_run_at = now() "
-        "WHERE bucket = $1 AND tag = $2 AND queue_id = $3",
-        partition.bucket(), partition.tag, partition.queue_id, next_token, last.get(),
-        jobs_in_page);
+    txn.exec_params("UPDATE sync_checkpoints SET walk_next_token = nullif($4, ''), "
+                    "walk_token_issued_at = CASE WHEN $4 = '' THEN NULL ELSE now() END, "
+                    "walk_last_creation_time = greatest(walk_last_creation_time, $5::timestamptz), "
+                    "walk_pages = walk_pages + 1, walk_jobs = walk_jobs + $6, last_run_at = now() "
+                    "WHERE bucket = $1 AND tag = $2 AND queue_id = $3",
+                    partition.bucket(), partition.tag, partition.queue_id, next_token, last.get(),
+                    jobs_in_page);
 }
 
 void restart_walk(pqxx::transaction_base& txn, const Partition& partition,

@@ -58,8 +58,7 @@ void record_outcome(pqxx::connection& conn, const Partition& partition, const st
 // Creation time of the oldest unfinished job (Submitted, Running, Pause) of
 // the partition created at or after horizon_start.
 std::optional<UnixSeconds> oldest_unfinished(pqxx::transaction_base& txn,
-                                             const Partition& partition,
-                                             UnixSeconds horizon_start);
+                                             const Partition& partition, UnixSeconds horizon_start);
 
 // Unfinished jobs older than the horizon: reported as stale, not refreshed.
 long count_stale_unfinished(pqxx::transaction_base& txn, const Partition& partition,

@@ -100,7 +100,9 @@ JobsPage parse_page(const std::string& what, const HttpResponse& response)
 
 QueryParams build_list_jobs_params(const ListJobsQuery& query)
 {
-    QueryParams params{{"tag", query.tag}, {"orderByTime", "Asc"}, {"states", "All"},
+    QueryParams params{{"tag", query.tag},
+                       {"orderByTime", "Asc"},
+                       {"states", "All"},
                        {"size", std::to_string(query.size)}};
     if (!query.queue_id.empty()) {
         params.emplace_back("queueId", query.queue_id);
@@ -134,8 +136,8 @@ JobsPage CiClient::list_jobs(const ListJobsQuery& query)
 {
     const QueryParams params = build_list_jobs_params(query);
     const std::string url = source_.endpoint + "/jobs?" + build_query_string(params);
-    const std::string what = "GET /jobs tag=" + query.tag +
-                             (query.queue_id.empty() ? "" : " queueId=" + query.queue_id);
+    const std::string what =
+        "GET /jobs tag=" + query.tag + (query.queue_id.empty() ? "" : " queueId=" + query.queue_id);
     const auto started = std::chrono::steady_clock::now();
     bool clock_corrected = false;
     std::mt19937_64 jitter(std::random_device{}());
@@ -178,8 +180,8 @@ JobsPage CiClient::list_jobs(const ListJobsQuery& query)
                                      e.details());
             }
         }
-        const long ceiling = std::min(retry_.max_delay_ms,
-                                      retry_.base_delay_ms << std::min(attempt, 20));
+        const long ceiling =
+            std::min(retry_.max_delay_ms, retry_.base_delay_ms << std::min(attempt, 20));
         long delay_ms = std::uniform_int_distribution<long>(0, ceiling)(jitter);
         if (retry_after >= 0) {
             delay_ms = std::max(delay_ms, retry_after * 1000);
@@ -190,10 +192,10 @@ JobsPage CiClient::list_jobs(const ListJobsQuery& query)
                                    std::chrono::steady_clock::now() - started)
                                    .count();
         if (waited_ms + delay_ms > retry_.max_total_seconds * 1000) {
-            throw PartitionError("giving up after " + std::to_string(attempt) +
-                                     " attempts (sync.retry_max_time would be exceeded): " +
-                                     failure,
-                                 last_details);
+            throw PartitionError(
+                "giving up after " + std::to_string(attempt) +
+                    " attempts (sync.retry_max_time would be exceeded): " + failure,
+                last_details);
         }
         log_warn("retrying request", {{"request", what},
                                       {"attempt", std::to_string(attempt)},

@@ -24,8 +24,10 @@ UnixSeconds parse_instant_option(const std::string& option, const std::string& v
     if (const auto ago = parse_duration_seconds(value)) {
         return now_unix_seconds() - *ago;
     }
-    throw ConfigError(option + ": expected a time like 2024-01-01T00:00:00+08:00 or a duration "
-                               "ago like 7d, got '" + value + "'");
+    throw ConfigError(option +
+                      ": expected a time like 2024-01-01T00:00:00+08:00 or a duration "
+                      "ago like 7d, got '" +
+                      value + "'");
 }
 
 std::vector<std::string> split_commas(const std::string& value)
@@ -61,24 +63,29 @@ long parse_seconds_option(const std::string& option, const std::string& value)
 
 const char* usage_text()
 {
-    return "Usage: ci-jobsync [--config FILE] [-v|-q] [--log-format logfmt|json] COMMAND [options]\n"
+    return "Usage: ci-jobsync [--config FILE] [-v|-q] [--log-format logfmt|json] COMMAND "
+           "[options]\n"
            "\n"
            "Keeps a PostgreSQL copy of Tencent Cloud Infinite media-processing jobs (GET /jobs).\n"
            "\n"
            "Commands:\n"
            "  migrate               apply pending SQL migrations\n"
-           "  sync                  apply migrations, then one incremental pass over every partition\n"
-           "      --wait-lock SECONDS   wait for partitions another process is syncing (default: skip)\n"
+           "  sync                  apply migrations, then one incremental pass over every "
+           "partition\n"
+           "      --wait-lock SECONDS   wait for partitions another process is syncing (default: "
+           "skip)\n"
            "      --metrics-file PATH   write Prometheus metrics there (textfile collector)\n"
            "  status                one line per partition: cursor, lag, last run, last error\n"
            "      --json                machine-readable output\n"
-           "      --max-lag DURATION    exit 1 when a partition's cursor is further behind (e.g. 1h)\n"
+           "      --max-lag DURATION    exit 1 when a partition's cursor is further behind (e.g. "
+           "1h)\n"
            "  verify [--since T] [--until T] [--tags A,B]\n"
            "                        re-walk a window without touching checkpoints and report jobs\n"
            "                        missing, extra or different in the database (exit 1 if any)\n"
            "  backfill --from T [--to T] [--tags A,B]\n"
            "                        re-walk and write a window without moving checkpoints\n"
-           "  grant-read ROLE       grant an existing role read-only access to the tables and views\n"
+           "  grant-read ROLE       grant an existing role read-only access to the tables and "
+           "views\n"
            "\n"
            "Times T: 2024-01-01T00:00:00+08:00 (or +0800, Z), or a duration ago like 7d.\n"
            "\n"
@@ -107,7 +114,8 @@ CommandLine parse_command_line(int argc, const char* const* argv)
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         const auto eq = arg.find('=');
-        const std::string name = arg.rfind("--", 0) == 0 && eq != std::string::npos ? arg.substr(0, eq) : arg;
+        const std::string name =
+            arg.rfind("--", 0) == 0 && eq != std::string::npos ? arg.substr(0, eq) : arg;
         auto value = [&]() {
             return eq != std::string::npos && name != arg ? arg.substr(eq + 1) : value_of(i, name);
         };
@@ -152,7 +160,8 @@ CommandLine parse_command_line(int argc, const char* const* argv)
         }
     }
     if (cmd.verb.empty() && !cmd.help && !cmd.version) {
-        throw ConfigError("no command given (commands: migrate, sync, status, verify, backfill, grant-read; see --help)");
+        throw ConfigError("no command given (commands: migrate, sync, status, verify, backfill, "
+                          "grant-read; see --help)");
     }
     const bool windowed = cmd.verb == "verify" || cmd.verb == "backfill";
     if ((cmd.wait_lock_seconds >= 0 && cmd.verb != "sync") ||

@@ -17,13 +17,13 @@ struct CommandLine {
     LogFormat log_format = LogFormat::logfmt;
     bool help = false;
     bool version = false;
-    long wait_lock_seconds = -1;              // sync --wait-lock SECONDS
-    bool json = false;                        // status --json
-    std::optional<long> max_lag_seconds;      // status --max-lag DURATION
-    std::string metrics_file;                 // sync --metrics-file PATH
-    std::optional<UnixSeconds> since, until;  // verify --since/--until, backfill --from/--to
-    std::vector<std::string> tags;            // verify/backfill --tags A,B
-    std::string role;                         // grant-read ROLE
+    long wait_lock_seconds = -1;             // sync --wait-lock SECONDS
+    bool json = false;                       // status --json
+    std::optional<long> max_lag_seconds;     // status --max-lag DURATION
+    std::string metrics_file;                // sync --metrics-file PATH
+    std::optional<UnixSeconds> since, until; // verify --since/--until, backfill --from/--to
+    std::vector<std::string> tags;           // verify/backfill --tags A,B
+    std::string role;                        // grant-read ROLE
 };
 
 // Throws ConfigError for anything it does not understand (exit 2).

@@ -15,8 +15,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <initializer_list>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string_view>
@@ -625,8 +625,8 @@ SyncConfig load_sync(const Section& root)
     const Section s{*table, "[sync]", root.diag};
     reject_unknown_keys(s, {"page_size", "lookback", "settle_delay", "refresh_horizon",
                             "connect_timeout", "request_timeout", "max_attempts", "retry_max_time",
-                            "max_response_bytes", "token_max_age", "concurrency",
-                            "metrics_file", "max_requests_per_second"});
+                            "max_response_bytes", "token_max_age", "concurrency", "metrics_file",
+                            "max_requests_per_second"});
     sync.page_size =
         static_cast<int>(read_integer(s, "page_size", 1, 100).value_or(sync.page_size));
     sync.max_attempts =

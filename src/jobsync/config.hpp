@@ -17,7 +17,7 @@ struct Credentials {
 };
 
 struct DatabaseConfig {
-    std::string url;          // libpq URI or conninfo; "" => PG* environment only
+    std::string url;           // libpq URI or conninfo; "" => PG* environment only
     std::string schema = "ci"; // validated as a plain identifier [a-z_][a-z0-9_]*
 };
 
@@ -31,22 +31,22 @@ struct SourceConfig {
     bool discover_queues = false;    // queues = "discover": list them with GET /queue each run
     std::string queue_type;          // queueType filter for all-queues walks; "" => none
     std::optional<UnixSeconds> start_time; // nullopt => all history
-    Credentials credentials;  // resolved: per-source override, else [credentials]
+    Credentials credentials;               // resolved: per-source override, else [credentials]
 };
 
 struct SyncConfig {
-    int page_size = 100;                 // 1..100
-    long lookback_seconds = 15 * 60;     // "15m"
-    long settle_delay_seconds = 30;      // window end = now - settle_delay
+    int page_size = 100;                      // 1..100
+    long lookback_seconds = 15 * 60;          // "15m"
+    long settle_delay_seconds = 30;           // window end = now - settle_delay
     long refresh_horizon_seconds = 7 * 86400; // how far back unfinished jobs pin the window
     long connect_timeout_seconds = 10;
-    long request_timeout_seconds = 60;   // whole request, including body
-    int max_attempts = 5;                // per request, for retryable failures
-    long retry_max_seconds = 120;        // total backoff budget per request
+    long request_timeout_seconds = 60; // whole request, including body
+    int max_attempts = 5;              // per request, for retryable failures
+    long retry_max_seconds = 120;      // total backoff budget per request
     long max_response_bytes = 64L * 1024 * 1024;
-    long token_max_age_seconds = 3600;   // an older stored NextToken is not resumed
-    int concurrency = 4;                 // partitions synced in parallel, 1..64
-    std::string metrics_file;            // "" => none; --metrics-file overrides
+    long token_max_age_seconds = 3600;  // an older stored NextToken is not resumed
+    int concurrency = 4;                // partitions synced in parallel, 1..64
+    std::string metrics_file;           // "" => none; --metrics-file overrides
     double max_requests_per_second = 0; // whole run, every partition; 0 => unlimited
 };
 

@@ -36,8 +36,7 @@ using EncodedPairs = std::vector<std::pair<std::string, std::string>>;
 
 // Key lower(E(name)), value E(value), sorted by key: the form both the
 // parameter and the header lists take in the HttpString.
-template <typename Pairs>
-EncodedPairs encode_and_sort(const Pairs& pairs)
+template <typename Pairs> EncodedPairs encode_and_sort(const Pairs& pairs)
 {
     EncodedPairs encoded;
     encoded.reserve(pairs.size());
@@ -116,12 +115,24 @@ bool select_listed(const EncodedPairs& all, const std::string& list, EncodedPair
 
 bool is_signable_header(const std::string& name)
 {
-    static const std::array<const char*, 18> kSigned{
-        "host",          "content-type",     "content-length",      "content-md5",
-        "content-disposition", "content-encoding", "cache-control", "expect",
-        "expires",       "if-match",         "if-none-match",       "if-modified-since",
-        "if-unmodified-since", "origin",     "range",               "transfer-encoding",
-        "access-control-request-method", "access-control-request-headers"};
+    static const std::array<const char*, 18> kSigned{"host",
+                                                     "content-type",
+                                                     "content-length",
+                                                     "content-md5",
+                                                     "content-disposition",
+                                                     "content-encoding",
+                                                     "cache-control",
+                                                     "expect",
+                                                     "expires",
+                                                     "if-match",
+                                                     "if-none-match",
+                                                     "if-modified-since",
+                                                     "if-unmodified-since",
+                                                     "origin",
+                                                     "range",
+                                                     "transfer-encoding",
+                                                     "access-control-request-method",
+                                                     "access-control-request-headers"};
     const std::string lower = to_lower(name);
     if (lower.rfind("x-cos-", 0) == 0 || lower.rfind("x-ci-", 0) == 0) {
         return true;
@@ -160,10 +171,10 @@ bool parse_authorization(const std::string& value, ParsedAuthorization& out)
         const std::string key = part.substr(0, eq);
         const std::string field = part.substr(eq + 1);
         static const std::array<const char*, 7> kKeys{
-            "q-sign-algorithm", "q-ak",          "q-sign-time", "q-key-time",
-            "q-header-list",    "q-url-param-list", "q-signature"};
-        std::string* targets[7] = {&out.algorithm,   &out.access_key,     &out.sign_time,
-                                   &out.key_time,    &out.header_list,    &out.url_param_list,
+            "q-sign-algorithm", "q-ak",       "q-sign-time", "q-key-time", "q-header-list",
+            "q-url-param-list", "q-signature"};
+        std::string* targets[7] = {&out.algorithm, &out.access_key,  &out.sign_time,
+                                   &out.key_time,  &out.header_list, &out.url_param_list,
                                    &out.signature};
         for (std::size_t i = 0; i < kKeys.size(); ++i) {
             if (key == kKeys[i]) {

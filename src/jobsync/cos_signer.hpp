@@ -11,10 +11,10 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>; // raw (de
 using HeaderList = std::vector<std::pair<std::string, std::string>>;  // raw name, value
 
 struct SigningRequest {
-    std::string method;   // any case; lowercased in the HttpString
-    std::string path;     // decoded URI path, e.g. "/jobs"
-    QueryParams query;    // every query parameter is signed
-    HeaderList headers;   // candidates; only signable ones are signed (see is_signable_header)
+    std::string method; // any case; lowercased in the HttpString
+    std::string path;   // decoded URI path, e.g. "/jobs"
+    QueryParams query;  // every query parameter is signed
+    HeaderList headers; // candidates; only signable ones are signed (see is_signable_header)
 };
 
 // Headers the COS family signs: host, content-type, content-length, content-md5,
@@ -28,8 +28,7 @@ std::string sign_request(const SigningRequest& request, const std::string& secre
 
 // Parts of an Authorization header value, for the emulator's verification.
 struct ParsedAuthorization {
-    std::string algorithm, access_key, sign_time, key_time, header_list, url_param_list,
-        signature;
+    std::string algorithm, access_key, sign_time, key_time, header_list, url_param_list, signature;
 };
 // Returns false when a required q- field is missing.
 bool parse_authorization(const std::string& value, ParsedAuthorization& out);
@@ -41,8 +40,7 @@ bool parse_authorization(const std::string& value, ParsedAuthorization& out);
 std::string compute_signature_for_lists(const SigningRequest& request,
                                         const std::string& header_list,
                                         const std::string& url_param_list,
-                                        const std::string& secret_key,
-                                        const std::string& key_time);
+                                        const std::string& secret_key, const std::string& key_time);
 
 // Lowercase hex of HMAC-SHA1 and SHA-1 (OpenSSL); exposed for tests and hashing.
 std::string hmac_sha1_hex(const std::string& key, const std::string& message);

@@ -10,9 +10,9 @@ namespace jobsync {
 // Never holds a secret: the Authorization header is not part of it.
 struct ServiceErrorDetails {
     long http_status = 0;
-    std::string code;       // <Error><Code>, e.g. SignatureDoesNotMatch
-    std::string message;    // <Error><Message>
-    std::string request_id; // <RequestId> or the x-ci-request-id header
+    std::string code;             // <Error><Code>, e.g. SignatureDoesNotMatch
+    std::string message;          // <Error><Message>
+    std::string request_id;       // <RequestId> or the x-ci-request-id header
     std::string describe() const; // "HTTP 403 SignatureDoesNotMatch: ... (RequestId ...)"
 };
 
@@ -23,7 +23,9 @@ public:
     explicit RetryableError(const std::string& what, ServiceErrorDetails details = {},
                             long retry_after_seconds = -1)
         : std::runtime_error(what), details_(std::move(details)),
-          retry_after_seconds_(retry_after_seconds) {}
+          retry_after_seconds_(retry_after_seconds)
+    {
+    }
     const ServiceErrorDetails& details() const noexcept { return details_; }
     // Seconds from a Retry-After header; -1 when the server gave none.
     long retry_after_seconds() const noexcept { return retry_after_seconds_; }
@@ -38,7 +40,9 @@ private:
 class PartitionError : public std::runtime_error {
 public:
     explicit PartitionError(const std::string& what, ServiceErrorDetails details = {})
-        : std::runtime_error(what), details_(std::move(details)) {}
+        : std::runtime_error(what), details_(std::move(details))
+    {
+    }
     const ServiceErrorDetails& details() const noexcept { return details_; }
 
 private:

@@ -113,7 +113,7 @@ struct JobRecord {
     OptText template_id, template_name, user_data;
     OptText workflow_id, workflow_name, workflow_run_id;
     std::optional<long long> progress, job_level;
-    UnixSeconds creation_time = 0; // required
+    UnixSeconds creation_time = 0;                   // required
     std::optional<UnixSeconds> start_time, end_time; // NULL for "-" or empty
 
     std::string_view detail_xml; // the whole <JobsDetail>...</JobsDetail> as received

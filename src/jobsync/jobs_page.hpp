@@ -13,8 +13,8 @@ namespace jobsync {
 
 // An element path the parser does not know, as seen on one page.
 struct DriftSighting {
-    long jobs = 0;           // jobs of the page that carried it
-    std::string last_job_id; // the last of them, for a maintainer to look at
+    long jobs = 0;                 // jobs of the page that carried it
+    std::string last_job_id;       // the last of them, for a maintainer to look at
     std::size_t last_position = 0; // internal: de-duplicates within a job
 };
 
@@ -28,8 +28,9 @@ struct JobsPage {
     std::vector<char> raw;    // the response body as received
     std::vector<char> parsed; // a copy RapidXML parsed in place
     std::vector<JobRecord> jobs;
-    std::string next_token;   // "" when absent or empty
-    std::vector<std::string> warnings; // optional fields that did not parse, "JobId j...: Progress 'abc' is not an integer"
+    std::string next_token;            // "" when absent or empty
+    std::vector<std::string> warnings; // optional fields that did not parse, "JobId j...: Progress
+                                       // 'abc' is not an integer"
     std::map<DriftKey, DriftSighting> unknown_elements; // schema drift, for drift_store
 };
 

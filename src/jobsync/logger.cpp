@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <mutex>
 
@@ -54,7 +54,8 @@ bool needs_logfmt_quotes(std::string_view value)
         return true;
     }
     for (const char c : value) {
-        if (c <= ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) >= 0x7f) {
+        if (c <= ' ' || c == '"' || c == '=' || c == '\\' ||
+            static_cast<unsigned char>(c) >= 0x7f) {
             return true;
         }
     }
@@ -122,7 +123,8 @@ std::string current_timestamp()
     const auto now = std::chrono::system_clock::now();
     const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
     const auto millis =
-        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
+        1000;
     std::tm utc{};
     gmtime_r(&seconds, &utc);
     char buffer[96];

@@ -16,8 +16,8 @@ public:
     MigrationLock(pqxx::connection& conn, const std::string& schema) : conn_(conn), key_(schema)
     {
         pqxx::nontransaction txn(conn_);
-        txn.exec_params("SELECT pg_advisory_lock(hashtextextended('ci-jobsync:migrations:' || $1, 0))",
-                        key_);
+        txn.exec_params(
+            "SELECT pg_advisory_lock(hashtextextended('ci-jobsync:migrations:' || $1, 0))", key_);
     }
     ~MigrationLock()
     {

@@ -2,10 +2,10 @@
 
 #include "jobsync/checkpoint_store.hpp"
 #include "jobsync/drift_store.hpp"
-#include "jobsync/progress.hpp"
 #include "jobsync/errors.hpp"
 #include "jobsync/logger.hpp"
 #include "jobsync/page_prefetcher.hpp"
+#include "jobsync/progress.hpp"
 #include "jobsync/window_pages.hpp"
 
 #include <algorithm>

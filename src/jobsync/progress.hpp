@@ -24,7 +24,8 @@ struct PartitionProgress {
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
-// One line for a partition: "bucket/Tag/* 2024-01-01..2024-03-01 12 pages 1200 jobs 850/s 37% ETA 2m".
+// One line for a partition: "bucket/Tag/* 2024-01-01..2024-03-01 12 pages 1200 jobs 850/s 37% ETA
+// 2m".
 std::string format_progress_line(const std::string& label, const PartitionProgress& progress,
                                  std::chrono::steady_clock::time_point now);
 

@@ -28,7 +28,8 @@ PartitionStatusRow load_row(pqxx::transaction_base& txn, const Partition& partit
     row.label = partition.label();
     const pqxx::result result = txn.exec_params(
         "SELECT extract(epoch FROM c.cursor)::bigint, "
-        "coalesce(to_char(c.last_run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
+        "coalesce(to_char(c.last_run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+        "''), "
         "coalesce(c.last_status, ''), coalesce(c.last_error, ''), c.walk_pages, "
         "(SELECT count(*) FROM jobs j WHERE j.bucket = c.bucket AND j.tag = c.tag "
         "  AND (c.queue_id = '' OR j.queue_id = c.queue_id) "
@@ -96,7 +97,9 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
         rows.push_back(load_row(txn, partition, config.sync.refresh_horizon_seconds));
     }
     int exit_code = 0;
-    auto lag_of = [&](const PartitionStatusRow& row) { return row.cursor ? now - *row.cursor : -1L; };
+    auto lag_of = [&](const PartitionStatusRow& row) {
+        return row.cursor ? now - *row.cursor : -1L;
+    };
     for (const PartitionStatusRow& row : rows) {
         const long lag = lag_of(row);
         if (options.max_lag_seconds && (lag < 0 || lag > *options.max_lag_seconds)) {
@@ -120,7 +123,8 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
     }
     out << std::left << std::setw(60) << "PARTITION" << std::setw(22) << "CURSOR" << std::setw(9)
         << "LAG" << std::setw(22) << "LAST RUN" << std::setw(14) << "STATUS" << std::setw(7)
-        << "STALE" << "LAST ERROR\n";
+        << "STALE"
+        << "LAST ERROR\n";
     for (const PartitionStatusRow& row : rows) {
         out << std::left << std::setw(60) << row.label << std::setw(22)
             << (row.cursor ? format_iso_utc(*row.cursor) : "-") << std::setw(9)

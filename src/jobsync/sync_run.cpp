@@ -36,7 +36,7 @@ void finish_run_record(pqxx::connection& conn, long long run_id, const SyncSumma
                        const std::string& errors)
 {
     const PartitionStats& t = summary.totals;
-    const std::string status = summary.interrupted ? "interrupted"
+    const std::string status = summary.interrupted  ? "interrupted"
                                : summary.failed > 0 ? "failed"
                                                     : "ok";
     pqxx::work txn(conn);
@@ -120,14 +120,13 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
             const PartitionOutcome outcome = walker.sync(partition);
             const PartitionStats& s = outcome.stats;
             if (outcome.status == PartitionStatus::ok) {
-                log_info("partition synced",
-                         {{"partition", partition.label()},
-                          {"pages", std::to_string(s.pages)},
-                          {"jobs", std::to_string(s.jobs)},
-                          {"inserted", std::to_string(s.inserted)},
-                          {"updated", std::to_string(s.updated)},
-                          {"unchanged", std::to_string(s.unchanged)},
-                          {"refused", std::to_string(s.refused)}});
+                log_info("partition synced", {{"partition", partition.label()},
+                                              {"pages", std::to_string(s.pages)},
+                                              {"jobs", std::to_string(s.jobs)},
+                                              {"inserted", std::to_string(s.inserted)},
+                                              {"updated", std::to_string(s.updated)},
+                                              {"unchanged", std::to_string(s.unchanged)},
+                                              {"refused", std::to_string(s.refused)}});
             }
             const std::lock_guard<std::mutex> lock(state.mutex);
             state.summary.reports.push_back({partition.label(), partition.bucket(), partition.tag,
@@ -136,8 +135,8 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
             switch (outcome.status) {
             case PartitionStatus::failed:
                 ++state.summary.failed;
-                state.errors += (state.errors.empty() ? "" : "\n") + partition.label() + ": " +
-                                outcome.error;
+                state.errors +=
+                    (state.errors.empty() ? "" : "\n") + partition.label() + ": " + outcome.error;
                 break;
             case PartitionStatus::skipped:
                 ++state.summary.skipped;
@@ -178,8 +177,8 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
     state.summary.partitions = static_cast<int>(state.partitions.size());
     const long long run_id = start_run_record(db.conn(), state.summary.partitions);
 
-    const int workers = std::max(1, std::min<int>(options.concurrency,
-                                                  static_cast<int>(state.partitions.size())));
+    const int workers =
+        std::max(1, std::min<int>(options.concurrency, static_cast<int>(state.partitions.size())));
     std::vector<std::thread> threads;
     for (int i = 0; i < workers; ++i) {
         threads.emplace_back(run_worker, std::cref(config), std::cref(options), std::ref(state),

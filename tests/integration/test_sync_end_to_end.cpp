@@ -62,8 +62,7 @@ TEST_CASE("sync: a full sync lands exactly the emulator's jobs and children; a s
     TempDatabase& db = shared_database();
     db.truncate_all();
     EmulatorFixture emulator(generator(10000));
-    const jobsync::Config config =
-        load_test_config(db, spec_for(emulator, kTags));
+    const jobsync::Config config = load_test_config(db, spec_for(emulator, kTags));
 
     const jobsync::SyncSummary first = sync_once(config);
     CHECK(first.failed == 0);
@@ -101,8 +100,7 @@ TEST_CASE("sync: jobs added after the first sync arrive in the second, late stat
     options.first_creation_time = jobsync::now_unix_seconds() - 2 * 86400;
     options.spacing_seconds = 120;
     EmulatorFixture emulator(options);
-    const jobsync::Config config =
-        load_test_config(db, spec_for(emulator, kTags));
+    const jobsync::Config config = load_test_config(db, spec_for(emulator, kTags));
     REQUIRE(sync_once(config).failed == 0);
     REQUIRE(db.count("jobs") == 600);
 
@@ -120,14 +118,15 @@ TEST_CASE("sync: jobs added after the first sync arrive in the second, late stat
     require_same_as_dataset(db, emulator);
 
     // Unfinished jobs finish later; the next run picks that up without a full re-walk.
-    const long unfinished = std::stol(db.scalar(
-        "SELECT count(*) FROM jobs WHERE state IN ('Submitted', 'Running', 'Pause')"));
+    const long unfinished = std::stol(
+        db.scalar("SELECT count(*) FROM jobs WHERE state IN ('Submitted', 'Running', 'Pause')"));
     REQUIRE(unfinished > 0);
     REQUIRE(emulator.dataset.finish_unfinished(jobsync::now_unix_seconds() - 60) > 0);
     const jobsync::SyncSummary third = sync_once(config);
     CHECK(third.failed == 0);
     CHECK(third.totals.updated == unfinished);
-    CHECK(db.scalar("SELECT count(*) FROM jobs WHERE state IN ('Submitted', 'Running', 'Pause')") == "0");
+    CHECK(db.scalar("SELECT count(*) FROM jobs WHERE state IN ('Submitted', 'Running', 'Pause')") ==
+          "0");
     require_same_as_dataset(db, emulator);
 }
 
@@ -191,7 +190,8 @@ TEST_CASE("sync: status lists every partition with its cursor and outcome")
     EmulatorFixture emulator(generator(40, 5));
     std::string config_path;
     load_test_config(db, spec_for(emulator, {"Transcode", "Snapshot"}), &config_path);
-    const ProcessResult before = run_jobsync({"--config", config_path, "status", "--max-lag", "1h"});
+    const ProcessResult before =
+        run_jobsync({"--config", config_path, "status", "--max-lag", "1h"});
     CHECK(before.exit_code == 1); // never synced counts as behind
     CHECK(before.output.find("never synced") != std::string::npos);
     REQUIRE(run_jobsync({"--config", config_path, "sync"}).exit_code == 0);

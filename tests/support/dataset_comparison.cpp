@@ -10,7 +10,7 @@ namespace testing {
 namespace {
 
 using jobsync::emulator::JobSpec;
-using Row = std::vector<std::string>; // NULL as "<null>"
+using Row = std::vector<std::string>;     // NULL as "<null>"
 using Table = std::map<std::string, Row>; // keyed by job_id + ordinal columns
 
 constexpr const char* kNull = "<null>";
@@ -198,10 +198,10 @@ std::vector<std::string> compare_with_dataset(pqxx::connection& conn,
         }
         for (std::size_t i = 0; i < ordered.size(); ++i) {
             const auto& file = *ordered[i].second;
-            files[id + std::to_string(i + 1) + "|"] = {ordered[i].first, or_null(file.bucket),
-                                                       or_null(file.region),
-                                                       or_null(file.object_prefix),
-                                                       or_null(file.object_name), or_null(file.md5)};
+            files[id + std::to_string(i + 1) + "|"] = {
+                ordered[i].first,          or_null(file.bucket),
+                or_null(file.region),      or_null(file.object_prefix),
+                or_null(file.object_name), or_null(file.md5)};
         }
     }
 
@@ -212,11 +212,11 @@ std::vector<std::string> compare_with_dataset(pqxx::connection& conn,
         }
         tag_filter = " AND j.tag IN (" + tag_filter + ")";
     }
-    const std::string scope = " JOIN jobs j USING (job_id) WHERE j.bucket = " + conn.quote(bucket) + tag_filter;
+    const std::string scope =
+        " JOIN jobs j USING (job_id) WHERE j.bucket = " + conn.quote(bucket) + tag_filter;
     pqxx::read_transaction txn(conn);
     std::vector<std::string> out;
-    diff("jobs",
-         jobs,
+    diff("jobs", jobs,
          load(txn,
               "SELECT job_id, bucket, tag, state, progress::text, code, message, "
               "extract(epoch FROM creation_time)::bigint::text, "
@@ -224,28 +224,43 @@ std::vector<std::string> compare_with_dataset(pqxx::connection& conn,
               "extract(epoch FROM end_time)::bigint::text, queue_id, input_bucket, input_region, "
               "input_object, template_id, user_data, job_level::text, workflow_id, sub_tag, "
               "queue_type, input_url, workflow_name, workflow_run_id "
-              "FROM jobs j WHERE bucket = " + conn.quote(bucket) + tag_filter,
+              "FROM jobs j WHERE bucket = " +
+                  conn.quote(bucket) + tag_filter,
               1),
          out, limit);
     diff("job_outputs", outputs,
-         load(txn, "SELECT job_id, ordinal::text, kind, o.bucket, region, object, "
-                   "stream_index::text FROM job_outputs o" + scope, 2),
+         load(txn,
+              "SELECT job_id, ordinal::text, kind, o.bucket, region, object, "
+              "stream_index::text FROM job_outputs o" +
+                  scope,
+              2),
          out, limit);
     diff("job_watermark_templates", watermarks,
-         load(txn, "SELECT job_id, ordinal::text, w.template_id FROM job_watermark_templates w" + scope, 2),
+         load(txn,
+              "SELECT job_id, ordinal::text, w.template_id FROM job_watermark_templates w" + scope,
+              2),
          out, limit);
     diff("media_info", media,
-         load(txn, "SELECT job_id" + column_list(jobsync::kMediaFormatFields, "m") + " FROM media_info m" +
-                       scope, 1),
+         load(txn,
+              "SELECT job_id" + column_list(jobsync::kMediaFormatFields, "m") +
+                  " FROM media_info m" + scope,
+              1),
          out, limit);
     diff("media_streams", streams,
-         load(txn, "SELECT job_id, s.kind, s.ordinal::text" + column_list(jobsync::kMediaStreamFields, "s") +
-                       " FROM media_streams s" + scope, 3),
+         load(txn,
+              "SELECT job_id, s.kind, s.ordinal::text" +
+                  column_list(jobsync::kMediaStreamFields, "s") + " FROM media_streams s" + scope,
+              3),
          out, limit);
-    diff("output_files", files,
-         load(txn, "SELECT job_id, ordinal::text, kind, f.bucket, region, object_prefix, object_name, md5 "
-                   "FROM output_files f" + scope, 2),
-         out, limit);
+    diff(
+        "output_files", files,
+        load(
+            txn,
+            "SELECT job_id, ordinal::text, kind, f.bucket, region, object_prefix, object_name, md5 "
+            "FROM output_files f" +
+                scope,
+            2),
+        out, limit);
     diff("job_input_cos_headers", headers,
          load(txn, "SELECT job_id, ordinal::text, key, value FROM job_input_cos_headers h" + scope,
               2),

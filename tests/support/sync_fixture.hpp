@@ -33,7 +33,7 @@ struct ConfigSpec {
     std::vector<std::string> tags;   // empty => the key is left out (all tags)
     std::vector<std::string> queues; // empty => all queues
     std::string secret_key = kTestSecretKey;
-    std::string sync_extra; // extra lines under [sync]
+    std::string sync_extra;       // extra lines under [sync]
     bool discover_queues = false; // queues = "discover" (queues must then be empty)
     std::string queue_type;       // queue_type = ...; "" => left out
     bool own_credentials = false; // secret_id/secret_key in the [[source]], not [credentials]

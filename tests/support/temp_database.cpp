@@ -29,7 +29,8 @@ std::unique_ptr<pqxx::connection> admin_connection()
 
 } // namespace
 
-TempDatabase::TempDatabase(std::string schema) : name_(unique_database_name()), schema_(std::move(schema))
+TempDatabase::TempDatabase(std::string schema)
+    : name_(unique_database_name()), schema_(std::move(schema))
 {
     {
         auto admin = admin_connection();

@@ -18,9 +18,10 @@ TEST_CASE("api_time: parses the API's format across offsets")
 
 TEST_CASE("api_time: rejects placeholders and malformed text")
 {
-    for (const char* bad : {"", "-", "2022-06-27", "2022-06-27T15:23:12", "2022-13-01T00:00:00+0800",
-                            "2023-02-29T00:00:00+0800", "2022-06-27T24:00:00+0800",
-                            "2022-06-27T15:23:12+08", "2022-06-27T15:23:12+0800x", "garbage"}) {
+    for (const char* bad :
+         {"", "-", "2022-06-27", "2022-06-27T15:23:12", "2022-13-01T00:00:00+0800",
+          "2023-02-29T00:00:00+0800", "2022-06-27T24:00:00+0800", "2022-06-27T15:23:12+08",
+          "2022-06-27T15:23:12+0800x", "garbage"}) {
         INFO(bad);
         CHECK_FALSE(parse_api_time(bad).has_value());
     }

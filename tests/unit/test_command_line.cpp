@@ -38,8 +38,8 @@ TEST_CASE("command_line: status, verify, backfill and grant-read options")
         parse({"verify", "--since", "2024-01-01T00:00:00+08:00", "--tags", "Transcode,Snapshot"});
     CHECK(verify.since == 1704038400);
     CHECK(verify.tags == std::vector<std::string>{"Transcode", "Snapshot"});
-    const CommandLine backfill = parse({"backfill", "--from", "2024-01-01T00:00:00Z", "--to",
-                                        "2024-01-02T00:00:00+0000"});
+    const CommandLine backfill =
+        parse({"backfill", "--from", "2024-01-01T00:00:00Z", "--to", "2024-01-02T00:00:00+0000"});
     CHECK(backfill.since == 1704067200);
     CHECK(backfill.until == 1704153600);
     CHECK(parse({"grant-read", "metabase"}).role == "metabase");

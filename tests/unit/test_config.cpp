@@ -50,9 +50,9 @@ class CleanEnv {
 public:
     CleanEnv()
     {
-        for (const char* name : {"TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY",
-                                 "TENCENTCLOUD_SECURITY_TOKEN", "CI_JOBSYNC_CONFIG",
-                                 "CREDENTIALS_DIRECTORY"}) {
+        for (const char* name :
+             {"TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SECURITY_TOKEN",
+              "CI_JOBSYNC_CONFIG", "CREDENTIALS_DIRECTORY"}) {
             const char* value = std::getenv(name);
             saved_.emplace_back(name, value ? std::optional<std::string>(value) : std::nullopt);
             unsetenv(name);

@@ -40,10 +40,9 @@ TEST_CASE("cos_signer: reproduces every SDK vector")
     REQUIRE(vectors.size() >= 6);
     for (const auto& vector : vectors) {
         INFO(vector.at("name").get<std::string>());
-        const std::string authorization =
-            sign_request(request_from(vector), vector.at("SecretId").get<std::string>(),
-                         vector.at("SecretKey").get<std::string>(),
-                         vector.at("KeyTime").get<std::string>());
+        const std::string authorization = sign_request(
+            request_from(vector), vector.at("SecretId").get<std::string>(),
+            vector.at("SecretKey").get<std::string>(), vector.at("KeyTime").get<std::string>());
         CHECK(authorization == vector.at("Authorization").get<std::string>());
     }
 }

@@ -5,8 +5,8 @@
 #include "emulator/job_spec.hpp"
 #include "jobsync/api_time.hpp"
 #include "jobsync/config.hpp"
-#include "jobsync/jobs_page.hpp"
 #include "jobsync/cos_signer.hpp"
+#include "jobsync/jobs_page.hpp"
 #include "jobsync/url_encode.hpp"
 
 #include <catch2/catch.hpp>

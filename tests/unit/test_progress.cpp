@@ -8,9 +8,9 @@ using namespace std::chrono_literals;
 TEST_CASE("progress: a line shows window, pages, jobs, rate, share done and ETA")
 {
     PartitionProgress progress;
-    progress.window_start = 1704067200;          // 2024-01-01
+    progress.window_start = 1704067200;             // 2024-01-01
     progress.window_end = 1704067200 + 100 * 86400; // 2024-04-10
-    progress.reached = 1704067200 + 25 * 86400;  // a quarter of the window
+    progress.reached = 1704067200 + 25 * 86400;     // a quarter of the window
     progress.pages = 12;
     progress.jobs = 1200;
     const auto now = progress.started + 10s;
