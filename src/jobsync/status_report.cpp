@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <iomanip>
+#include <set>
 #include <sstream>
 
 namespace jobsync {
@@ -54,6 +55,51 @@ PartitionStatusRow load_row(pqxx::transaction_base& txn, const Partition& partit
     return row;
 }
 
+// The configured partitions, plus those of discovering sources that earlier
+// runs found (their queues are only known once listed).
+std::vector<Partition> known_partitions(pqxx::transaction_base& txn, const Config& config)
+{
+    std::vector<Partition> partitions = expand_partitions(config);
+    std::set<std::string> seen;
+    for (const Partition& partition : partitions) {
+        seen.insert(partition.label());
+    }
+    for (const auto& row : txn.exec("SELECT bucket, tag, queue_id FROM sync_checkpoints "
+                                    "ORDER BY bucket, tag, queue_id")) {
+        for (const SourceConfig& source : config.sources) {
+            if (source.bucket != row[0].as<std::string>()) {
+                continue;
+            }
+            Partition partition{&source, row[1].as<std::string>(), row[2].as<std::string>()};
+            if (seen.insert(partition.label()).second) {
+                partitions.push_back(partition);
+            }
+        }
+    }
+    return partitions;
+}
+
+struct DriftRow {
+    std::string tag, path, first_seen, last_seen, last_job_id;
+    long long sightings = 0;
+};
+
+std::vector<DriftRow> load_drift(pqxx::transaction_base& txn)
+{
+    std::vector<DriftRow> rows;
+    const char* iso = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
+    for (const auto& row : txn.exec(
+             std::string("SELECT tag, path, sightings, to_char(first_seen AT TIME ZONE 'UTC', ") +
+             iso + "), to_char(last_seen AT TIME ZONE 'UTC', " + iso +
+             "), coalesce(last_job_id, '') FROM schema_drift ORDER BY last_seen DESC, tag, path "
+             "LIMIT 20")) {
+        rows.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
+                        row[3].as<std::string>(), row[4].as<std::string>(),
+                        row[5].as<std::string>(), row[2].as<long long>()});
+    }
+    return rows;
+}
+
 std::string one_line(std::string text, std::size_t limit)
 {
     for (char& c : text) {
@@ -93,9 +139,10 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
     pqxx::read_transaction txn(*conn);
     const UnixSeconds now = now_unix_seconds();
     std::vector<PartitionStatusRow> rows;
-    for (const Partition& partition : expand_partitions(config)) {
+    for (const Partition& partition : known_partitions(txn, config)) {
         rows.push_back(load_row(txn, partition, config.sync.refresh_horizon_seconds));
     }
+    const std::vector<DriftRow> drift = load_drift(txn);
     int exit_code = 0;
     auto lag_of = [&](const PartitionStatusRow& row) {
         return row.cursor ? now - *row.cursor : -1L;
@@ -107,16 +154,26 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
         }
     }
     if (options.json) {
-        nlohmann::json report = nlohmann::json::array();
+        nlohmann::json report = {{"partitions", nlohmann::json::array()},
+                                 {"schema_drift", nlohmann::json::array()}};
+        for (const DriftRow& row : drift) {
+            report["schema_drift"].push_back({{"tag", row.tag},
+                                              {"path", row.path},
+                                              {"sightings", row.sightings},
+                                              {"first_seen", row.first_seen},
+                                              {"last_seen", row.last_seen},
+                                              {"last_job_id", row.last_job_id}});
+        }
         for (const PartitionStatusRow& row : rows) {
-            report.push_back({{"partition", row.label},
-                              {"cursor", row.cursor ? format_iso_utc(*row.cursor) : ""},
-                              {"lag_seconds", lag_of(row)},
-                              {"last_run_at", row.last_run_at},
-                              {"last_status", row.last_status},
-                              {"last_error", row.last_error},
-                              {"walk_in_progress_pages", row.walk_pages},
-                              {"stale_unfinished_jobs", row.stale_unfinished}});
+            report["partitions"].push_back(
+                {{"partition", row.label},
+                 {"cursor", row.cursor ? format_iso_utc(*row.cursor) : ""},
+                 {"lag_seconds", lag_of(row)},
+                 {"last_run_at", row.last_run_at},
+                 {"last_status", row.last_status},
+                 {"last_error", row.last_error},
+                 {"walk_in_progress_pages", row.walk_pages},
+                 {"stale_unfinished_jobs", row.stale_unfinished}});
         }
         out << report.dump(2) << "\n";
         return exit_code;
@@ -132,6 +189,14 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
             << (row.last_run_at.empty() ? "-" : row.last_run_at) << std::setw(14)
             << (row.last_status.empty() ? "-" : row.last_status) << std::setw(7)
             << row.stale_unfinished << one_line(row.last_error, 160) << "\n";
+    }
+    if (!drift.empty()) {
+        out << "\nSCHEMA DRIFT: elements the worker does not know (kept in jobs.detail)\n";
+        for (const DriftRow& row : drift) {
+            out << "  " << row.tag << " " << row.path << "  seen " << row.sightings
+                << " times, first " << row.first_seen << ", last " << row.last_seen << " (job "
+                << row.last_job_id << ")\n";
+        }
     }
     return exit_code;
 }

@@ -1,11 +1,15 @@
 // Schema drift: elements the worker does not know, at several depths, never
 // fail a sync, stay in detail, and are recorded per tag in schema_drift.
 #include "jobsync/drift_store.hpp"
+#include "jobsync/status_report.hpp"
 #include "jobsync/sync_run.hpp"
 #include "support/dataset_comparison.hpp"
 #include "support/sync_fixture.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <sstream>
 
 using namespace testing;
 using jobsync::emulator::GeneratorOptions;
@@ -61,6 +65,19 @@ TEST_CASE("drift: unknown elements land in detail and in schema_drift, never fai
     CHECK(db.scalar("SELECT count(*) FROM jobs WHERE xpath_exists("
                     "'/JobsDetail/Operation/Transcode/NewKnob[text() = \"3 & 4\"]', detail)") ==
           "120");
+    // The sync itself recorded what it did not know, and status shows it.
+    CHECK(db.scalar("SELECT sightings FROM schema_drift WHERE tag = 'Transcode' AND "
+                    "path = 'Operation/Transcode/NewKnob'") == "120");
+    std::ostringstream status_text;
+    jobsync::print_status(config, {}, status_text);
+    CHECK(status_text.str().find("SCHEMA DRIFT") != std::string::npos);
+    CHECK(status_text.str().find("Transcode Operation/Transcode/NewKnob  seen 120 times") !=
+          std::string::npos);
+    std::ostringstream status_json;
+    jobsync::print_status(config, {true, std::nullopt}, status_json);
+    const auto report = nlohmann::json::parse(status_json.str());
+    CHECK(report.at("partitions").size() == 1);
+    CHECK(report.at("schema_drift").size() == 3);
 
     // What the walker records per page (see drift_store), twice: counts add up.
     const jobsync::JobsPage page = jobsync::parse_jobs_page(body);
