@@ -15,7 +15,6 @@
 #include "jobsync/version.hpp"
 #include "jobsync/window_walk.hpp"
 
-#include <malloc.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -125,10 +124,6 @@ int run_command(const jobsync::CommandLine& cmd)
 int main(int argc, char** argv)
 {
     using namespace jobsync;
-    // Page bodies are a few hundred KB: keep them out of mmap and keep freed
-    // memory, so each page does not pay fresh page faults (see docs/performance.md).
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);
-    mallopt(M_TRIM_THRESHOLD, 64 << 20);
     try {
         const CommandLine cmd = parse_command_line(argc, argv);
         if (cmd.help) {

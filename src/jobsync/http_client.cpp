@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cctype>
 #include <mutex>
 
@@ -55,6 +56,13 @@ size_t on_header(char* data, size_t size, size_t count, void* user)
     const auto first = value.find_first_not_of(" \t");
     const auto last = value.find_last_not_of(" \t\r\n");
     value = first == std::string::npos ? "" : value.substr(first, last - first + 1);
+    if (name == "content-length") {
+        // Size the body once instead of growing (and copying) it chunk by chunk.
+        const long long length = std::strtoll(value.c_str(), nullptr, 10);
+        if (length > 0 && length <= impl->options.max_response_bytes) {
+            impl->response.body.reserve(static_cast<std::size_t>(length));
+        }
+    }
     impl->response.headers[name] = value;
     return bytes;
 }
