@@ -15,6 +15,7 @@
 #include "jobsync/version.hpp"
 #include "jobsync/window_walk.hpp"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -124,6 +125,10 @@ int run_command(const jobsync::CommandLine& cmd)
 int main(int argc, char** argv)
 {
     using namespace jobsync;
+    // Worker and prefetch threads each hold a few pages at a time; without a
+    // cap glibc gives each thread its own arena, whose freed pages then stay
+    // resident (docs/performance.md: peak RSS).
+    mallopt(M_ARENA_MAX, 2);
     try {
         const CommandLine cmd = parse_command_line(argc, argv);
         if (cmd.help) {
