@@ -5,8 +5,8 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cctype>
+#include <cstdlib>
 #include <mutex>
 
 namespace jobsync {
