@@ -1,6 +1,7 @@
 #include "emulator/jobs_request.hpp"
 
 #include "emulator/query_params.hpp"
+#include "jobsync/config.hpp"
 
 #include <algorithm>
 #include <array>
@@ -68,23 +69,12 @@ std::optional<std::string> parse_time(const QueryParams& params, const char* nam
 
 bool is_documented_tag(const std::string& tag)
 {
-    static constexpr std::array<const char*, 30> kTags{
-        "Transcode",         "Animation",
-        "VideoEnhance",      "Snapshot",
-        "SmartCover",        "Concat",
-        "VideoMontage",      "Segment",
-        "DigitalWatermark",  "ExtractDigitalWatermark",
-        "VideoTag",          "MediaInfo",
-        "StreamExtract",     "QualityEstimate",
-        "Watermark",         "PicProcess",
-        "SpeechRecognition", "NoiseReduction",
-        "VoiceSeparate",     "Tts",
-        "Translation",       "WordsGeneralize",
-        "VideoTargetRec",    "SegmentVideoBody",
-        "SplitVideoParts",   "SDRtoHDR",
-        "VideoProcess",      "SuperResolution",
-        "PosterProduction",  "FillConcat"};
-    return std::find(kTags.begin(), kTags.end(), tag) != kTags.end();
+    // The API page's tags (the worker's list), plus ones the SDK notes name.
+    static constexpr std::array<const char*, 5> kOtherTags{
+        "SDRtoHDR", "VideoProcess", "SuperResolution", "PosterProduction", "FillConcat"};
+    const std::vector<std::string>& api_tags = all_api_tags();
+    return std::find(api_tags.begin(), api_tags.end(), tag) != api_tags.end() ||
+           std::find(kOtherTags.begin(), kOtherTags.end(), tag) != kOtherTags.end();
 }
 
 std::optional<std::string> parse_jobs_request(const QueryParams& params, const Dataset& dataset,
