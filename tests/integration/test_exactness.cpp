@@ -3,6 +3,7 @@
 // with the database equal to the emulator's data, or with nothing moved.
 #include "jobsync/api_time.hpp"
 #include "jobsync/sync_run.hpp"
+#include "support/dataset_assertions.hpp"
 #include "support/dataset_comparison.hpp"
 #include "support/process.hpp"
 #include "support/sync_fixture.hpp"
@@ -53,18 +54,6 @@ jobsync::SyncSummary sync_once(const jobsync::Config& config)
     jobsync::SyncOptions options;
     options.concurrency = config.sync.concurrency;
     return jobsync::run_sync(config, options, nullptr);
-}
-
-void require_same_as_dataset(const TempDatabase& db, const EmulatorFixture& emulator,
-                             const std::vector<std::string>& tags = {})
-{
-    auto conn = db.connect();
-    const auto differences =
-        compare_with_dataset(*conn, emulator.dataset, emulator.generator.bucket, tags);
-    for (const std::string& difference : differences) {
-        UNSCOPED_INFO(difference);
-    }
-    REQUIRE(differences.empty());
 }
 
 // Runs the binary and checks the one thing every run must hold: no secret.

@@ -3,6 +3,7 @@
 #include "jobsync/partition.hpp"
 #include "jobsync/queue_lister.hpp"
 #include "jobsync/sync_run.hpp"
+#include "support/dataset_assertions.hpp"
 #include "support/dataset_comparison.hpp"
 #include "support/sync_fixture.hpp"
 
@@ -34,17 +35,6 @@ ConfigSpec source_spec(const EmulatorFixture& emulator)
     spec.region = emulator.generator.region;
     spec.tags = emulator.generator.tags;
     return spec;
-}
-
-void require_same(const TempDatabase& db, const EmulatorFixture& emulator)
-{
-    auto conn = db.connect();
-    const auto differences =
-        compare_with_dataset(*conn, emulator.dataset, emulator.generator.bucket);
-    for (const std::string& difference : differences) {
-        UNSCOPED_INFO(difference);
-    }
-    REQUIRE(differences.empty());
 }
 
 // The queue ids of the partitions, sorted and distinct.
@@ -93,7 +83,7 @@ TEST_CASE("multi-source: a source with wrong credentials fails alone, the other 
     const jobsync::SyncSummary summary = jobsync::run_sync(config, options, nullptr);
     CHECK(summary.partitions == 6);
     CHECK(summary.failed == 3);
-    require_same(db, good);
+    require_same_as_dataset(db, good);
     CHECK(db.scalar("SELECT count(*) FROM jobs WHERE bucket = 'badbucket-1250000001'") == "0");
     CHECK(db.scalar("SELECT count(*) FROM sync_checkpoints WHERE bucket = "
                     "'badbucket-1250000001' AND last_error LIKE '%SignatureDoesNotMatch%'") == "3");
@@ -124,7 +114,7 @@ TEST_CASE("queue discovery: one partition per (tag, queue); new queues are picke
     CHECK(partitions.size() == 3 * good.generator.queues.size());
     CHECK(queues_of(partitions) == good.dataset.queue_ids());
     CHECK(sync_discovered(db, good_spec, partitions.size()).failed == 0);
-    require_same(db, good);
+    require_same_as_dataset(db, good);
     CHECK(db.scalar("SELECT count(DISTINCT queue_id) FROM sync_checkpoints") == "2");
 
     // Both sources in one run: the bad one's discovery fails the run (exit 1),
@@ -135,7 +125,7 @@ TEST_CASE("queue discovery: one partition per (tag, queue); new queues are picke
         const jobsync::SyncSummary both = jobsync::run_sync(config, options, nullptr);
         CHECK(both.failed == 1);
         CHECK(both.partitions == static_cast<int>(partitions.size()));
-        require_same(db, good);
+        require_same_as_dataset(db, good);
     }
 
     // A job in a new queue: the next run's discovery adds its partitions.
@@ -146,7 +136,7 @@ TEST_CASE("queue discovery: one partition per (tag, queue); new queues are picke
     partitions = jobsync::expand_partitions(config, lister, errors);
     CHECK(partitions.size() == 3 * (good.generator.queues.size() + 1));
     CHECK(sync_discovered(db, good_spec, partitions.size()).failed == 0);
-    require_same(db, good);
+    require_same_as_dataset(db, good);
     CHECK(db.scalar("SELECT count(*) FROM sync_checkpoints WHERE queue_id = "
                     "'p0000000000000000000000000000new1'") == "3");
 }

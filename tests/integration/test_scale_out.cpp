@@ -1,6 +1,7 @@
 // Scale-out: two ci-jobsync processes (the real binary) against one database
 // share 20 partitions through PostgreSQL alone. No job is lost or stored
 // twice, and a partition held by one process is skipped by the other.
+#include "support/dataset_assertions.hpp"
 #include "support/dataset_comparison.hpp"
 #include "support/process.hpp"
 #include "support/sync_fixture.hpp"
@@ -64,12 +65,7 @@ TEST_CASE("scale-out: two processes split 20 partitions; every job lands exactly
 
     // Nothing lost, nothing twice: the rows are exactly the dataset's, and
     // each job was inserted by one process only.
-    auto conn = db.connect();
-    const auto differences = compare_with_dataset(*conn, emulator.dataset, generator.bucket);
-    for (const std::string& difference : differences) {
-        UNSCOPED_INFO(difference);
-    }
-    REQUIRE(differences.empty());
+    require_same_as_dataset(db, emulator);
     CHECK(db.count("jobs") == 4000);
     CHECK(db.scalar("SELECT sum(jobs_inserted) FROM sync_runs") == "4000");
     CHECK(db.scalar("SELECT count(*) FROM sync_runs WHERE status = 'ok'") == "2");

@@ -2,6 +2,7 @@
 // PostgreSQL database, the sync run in-process and as the ci-jobsync binary.
 #include "jobsync/api_time.hpp"
 #include "jobsync/sync_run.hpp"
+#include "support/dataset_assertions.hpp"
 #include "support/dataset_comparison.hpp"
 #include "support/process.hpp"
 #include "support/sync_fixture.hpp"
@@ -42,17 +43,6 @@ jobsync::SyncSummary sync_once(const jobsync::Config& config)
     jobsync::SyncOptions options;
     options.concurrency = config.sync.concurrency;
     return jobsync::run_sync(config, options, nullptr);
-}
-
-void require_same_as_dataset(const TempDatabase& db, const EmulatorFixture& emulator)
-{
-    auto conn = db.connect();
-    const auto differences =
-        compare_with_dataset(*conn, emulator.dataset, emulator.generator.bucket);
-    for (const std::string& difference : differences) {
-        UNSCOPED_INFO(difference);
-    }
-    REQUIRE(differences.empty());
 }
 
 } // namespace
