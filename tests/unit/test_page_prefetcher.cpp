@@ -50,7 +50,9 @@ TEST_CASE("page_prefetcher: a prefetched walk returns the same pages as a plain 
         const JobsPage expected = plain_client.list_jobs(query);
         const JobsPage page = prefetcher.fetch(query);
         CHECK(ids_of(page) == ids_of(expected));
-        CHECK(page.next_token == expected.next_token);
+        // Tokens carry their issue time, so two requests never get the same bytes; the
+        // next iteration comparing the pages each token leads to is what matters.
+        CHECK(page.next_token.empty() == expected.next_token.empty());
         ++pages;
         jobs += page.jobs.size();
         if (page.next_token.empty()) {
