@@ -26,7 +26,9 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
 
-ensure_packages
+# libnss-systemd: the service's DynamicUser= must have a name for libpq and
+# for PostgreSQL's peer authentication.
+ensure_packages libnss-systemd
 
 echo "building the package"
 cmake -S . -B build-package -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
@@ -39,14 +41,20 @@ echo "installed $package"
 
 echo "preparing PostgreSQL"
 systemctl start postgresql
-runuser -u postgres -- psql -qAt -c "SELECT 1 FROM pg_roles WHERE rolname = 'ci-jobsync'" \
-  | grep -q 1 || runuser -u postgres -- createuser ci-jobsync
-runuser -u postgres -- psql -qAt -c "SELECT 1 FROM pg_database WHERE datname = 'cijobsync'" \
-  | grep -q 1 || runuser -u postgres -- createdb -O ci-jobsync cijobsync
+as_postgres() { (cd / && runuser -u postgres -- "$@"); }
+as_postgres psql -qAt -c "SELECT 1 FROM pg_roles WHERE rolname = 'ci-jobsync'" | grep -q 1 ||
+  as_postgres createuser ci-jobsync
+as_postgres psql -qAt -c "SELECT 1 FROM pg_database WHERE datname = 'cijobsync'" | grep -q 1 ||
+  as_postgres createdb -O ci-jobsync cijobsync
 
 install -d -m 0755 /etc/ci-jobsync
-[ -e /etc/ci-jobsync/config.toml ] ||
-  install -m 0644 /etc/ci-jobsync/config.toml.example /etc/ci-jobsync/config.toml
+# The service's dynamic user must read the config, so it holds no secret: the
+# example's [credentials] keys are commented out, the keys go to files below.
+if [ ! -e /etc/ci-jobsync/config.toml ]; then
+  sed -E 's/^(secret_id|secret_key) = .*/# \1: from \/etc\/ci-jobsync\/\1, by LoadCredential=/' \
+    /etc/ci-jobsync/config.toml.example >/etc/ci-jobsync/config.toml
+  chmod 0644 /etc/ci-jobsync/config.toml
+fi
 
 # Credentials: the example config's emulator keys with --emulator; otherwise
 # the operator writes the real ones (the service does not start without them).
@@ -64,7 +72,7 @@ if [ "$emulator" = true ]; then
 Description=CI API emulator for ci-jobsync (test data, not a real bucket)
 
 [Service]
-ExecStart=/usr/bin/ci-emulator --host 127.0.0.1 --port 18080 --jobs 5000 --seed 42 --start $start --tags Transcode,Snapshot --secret-id AKIDEXAMPLEEXAMPLEEXAMPLEEXAMPLE --secret-key emulator-secret-key
+ExecStart=/usr/bin/ci-emulator --host 127.0.0.1 --port 18080 --jobs 5000 --seed 42 --start $start --tags Transcode,Snapshot --queues p2242ab62c7c94486915508540933a2c6 --secret-id AKIDEXAMPLEEXAMPLEEXAMPLEEXAMPLE --secret-key emulator-secret-key
 DynamicUser=yes
 ProtectSystem=strict
 PrivateTmp=yes

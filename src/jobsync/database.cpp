@@ -73,6 +73,12 @@ std::unique_ptr<pqxx::connection> open_connection(const DatabaseConfig& config)
         while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) {
             reason.pop_back();
         }
+        // libpq names the user from the password database; a systemd
+        // DynamicUser= is only there through nss-systemd.
+        if (reason.find("local user with ID") != std::string::npos) {
+            reason += " (under systemd's DynamicUser=, install libnss-systemd, or set the user in "
+                      "database.url)";
+        }
         throw RunError("cannot connect to PostgreSQL (" + describe_connection_target(config.url) +
                        "): " + reason);
     } catch (const pqxx::failure& e) {

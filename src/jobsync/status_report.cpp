@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <iomanip>
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -110,6 +110,29 @@ std::string one_line(std::string text, std::size_t limit)
     return text.size() > limit ? text.substr(0, limit - 3) + "..." : text;
 }
 
+// Columns as wide as their widest cell (partition labels vary a lot in
+// length), two spaces apart; the last column is not padded.
+void write_aligned(std::ostream& out, const std::vector<std::vector<std::string>>& table)
+{
+    std::vector<std::size_t> widths(table.front().size(), 0);
+    for (const auto& row : table) {
+        for (std::size_t i = 0; i + 1 < row.size(); ++i) {
+            widths[i] = std::max(widths[i], row[i].size());
+        }
+    }
+    for (const auto& row : table) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size()) {
+                line.append(widths[i] - row[i].size() + 2, ' ');
+            }
+        }
+        line.erase(line.find_last_not_of(' ') + 1);
+        out << line << "\n";
+    }
+}
+
 } // namespace
 
 std::string format_lag(long seconds)
@@ -178,18 +201,15 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
         out << report.dump(2) << "\n";
         return exit_code;
     }
-    out << std::left << std::setw(60) << "PARTITION" << std::setw(22) << "CURSOR" << std::setw(9)
-        << "LAG" << std::setw(22) << "LAST RUN" << std::setw(14) << "STATUS" << std::setw(7)
-        << "STALE"
-        << "LAST ERROR\n";
+    std::vector<std::vector<std::string>> table{
+        {"PARTITION", "CURSOR", "LAG", "LAST RUN", "STATUS", "STALE", "LAST ERROR"}};
     for (const PartitionStatusRow& row : rows) {
-        out << std::left << std::setw(60) << row.label << std::setw(22)
-            << (row.cursor ? format_iso_utc(*row.cursor) : "-") << std::setw(9)
-            << format_lag(lag_of(row)) << std::setw(22)
-            << (row.last_run_at.empty() ? "-" : row.last_run_at) << std::setw(14)
-            << (row.last_status.empty() ? "-" : row.last_status) << std::setw(7)
-            << row.stale_unfinished << one_line(row.last_error, 160) << "\n";
+        table.push_back({row.label, row.cursor ? format_iso_utc(*row.cursor) : "-",
+                         format_lag(lag_of(row)), row.last_run_at.empty() ? "-" : row.last_run_at,
+                         row.last_status.empty() ? "-" : row.last_status,
+                         std::to_string(row.stale_unfinished), one_line(row.last_error, 160)});
     }
+    write_aligned(out, table);
     if (!drift.empty()) {
         out << "\nSCHEMA DRIFT: elements the worker does not know (kept in jobs.detail)\n";
         for (const DriftRow& row : drift) {

@@ -12,6 +12,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 using namespace testing;
@@ -178,8 +179,11 @@ TEST_CASE("sync: status lists every partition with its cursor and outcome")
     TempDatabase& db = shared_database();
     db.truncate_all();
     EmulatorFixture emulator(generator(40, 5));
+    // A queue partition: its label is longer than a column would be by default.
+    ConfigSpec spec = spec_for(emulator, {"Transcode", "Snapshot"});
+    spec.queues = {emulator.generator.queues.front()};
     std::string config_path;
-    load_test_config(db, spec_for(emulator, {"Transcode", "Snapshot"}), &config_path);
+    load_test_config(db, spec, &config_path);
     const ProcessResult before =
         run_jobsync({"--config", config_path, "status", "--max-lag", "1h"});
     CHECK(before.exit_code == 1); // never synced counts as behind
@@ -188,7 +192,20 @@ TEST_CASE("sync: status lists every partition with its cursor and outcome")
     const ProcessResult after = run_jobsync({"--config", config_path, "status", "--max-lag", "1h"});
     INFO(after.output);
     CHECK(after.exit_code == 0);
-    CHECK(after.output.find("examplebucket-1250000000/Transcode/*") != std::string::npos);
-    CHECK(after.output.find("examplebucket-1250000000/Snapshot/*") != std::string::npos);
+    const std::string queue = emulator.generator.queues.front();
+    CHECK(after.output.find("examplebucket-1250000000/Transcode/" + queue + "  ") !=
+          std::string::npos);
+    CHECK(after.output.find("examplebucket-1250000000/Snapshot/" + queue + "  ") !=
+          std::string::npos);
     CHECK(after.output.find(" ok ") != std::string::npos);
+    // Every row's cursor starts under the CURSOR heading.
+    std::istringstream lines(after.output);
+    std::string header;
+    std::getline(lines, header);
+    const std::size_t cursor_column = header.find("CURSOR");
+    REQUIRE(cursor_column != std::string::npos);
+    for (std::string line; std::getline(lines, line) && !line.empty();) {
+        CHECK(line.substr(cursor_column, 2) == "20");
+        CHECK(line[cursor_column - 1] == ' ');
+    }
 }
