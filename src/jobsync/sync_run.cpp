@@ -120,13 +120,17 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
             const PartitionOutcome outcome = walker.sync(partition);
             const PartitionStats& s = outcome.stats;
             if (outcome.status == PartitionStatus::ok) {
-                log_info("partition synced", {{"partition", partition.label()},
-                                              {"pages", std::to_string(s.pages)},
-                                              {"jobs", std::to_string(s.jobs)},
-                                              {"inserted", std::to_string(s.inserted)},
-                                              {"updated", std::to_string(s.updated)},
-                                              {"unchanged", std::to_string(s.unchanged)},
-                                              {"refused", std::to_string(s.refused)}});
+                // Quiet when healthy: a partition with nothing new is a debug
+                // line, so a timer run over many partitions logs its summary.
+                const bool changed = s.inserted + s.updated + s.refused > 0;
+                Logger::write(changed ? LogLevel::info : LogLevel::debug, "partition synced",
+                              {{"partition", partition.label()},
+                               {"pages", std::to_string(s.pages)},
+                               {"jobs", std::to_string(s.jobs)},
+                               {"inserted", std::to_string(s.inserted)},
+                               {"updated", std::to_string(s.updated)},
+                               {"unchanged", std::to_string(s.unchanged)},
+                               {"refused", std::to_string(s.refused)}});
             }
             const std::lock_guard<std::mutex> lock(state.mutex);
             state.summary.reports.push_back({partition.label(), partition.bucket(), partition.tag,
