@@ -444,21 +444,59 @@ void override_from_credentials_directory(Credentials& credentials)
     }
 }
 
+bool non_empty_string(toml::node_view<const toml::node> node)
+{
+    const std::optional<std::string> value = node.value<std::string>();
+    return value && !value->empty();
+}
+
+bool table_holds_secret(toml::node_view<const toml::node> table)
+{
+    return non_empty_string(table["secret_key"]) || non_empty_string(table["security_token"]);
+}
+
+// A password in a libpq URI (scheme://user:password@host) or conninfo string.
+bool url_holds_password(const std::string& url)
+{
+    const std::size_t scheme_end = url.find("://");
+    if (scheme_end == std::string::npos) {
+        return url.find("password") != std::string::npos;
+    }
+    const std::size_t at = url.find('@', scheme_end);
+    const bool in_userinfo =
+        at != std::string::npos &&
+        url.substr(scheme_end + 3, at - scheme_end - 3).find(':') != std::string::npos;
+    return in_userinfo || url.find("password=") != std::string::npos;
+}
+
+bool file_holds_secret(const toml::table& root, const DatabaseConfig& database)
+{
+    const toml::node_view<const toml::node> view{root};
+    if (table_holds_secret(view["credentials"]) || url_holds_password(database.url)) {
+        return true;
+    }
+    if (const toml::array* sources = root["source"].as_array()) {
+        for (const toml::node& source : *sources) {
+            if (table_holds_secret(toml::node_view<const toml::node>{source})) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 // A file holding a secret should be readable by its owner only.
-void warn_if_secret_readable_by_others(const std::string& path, const std::string& text)
+void warn_if_secret_readable_by_others(const Config& config)
 {
     struct stat info {};
-    if (::stat(path.c_str(), &info) != 0 || (info.st_mode & 077) == 0) {
-        return;
-    }
-    if (text.find("secret_key") == std::string::npos &&
-        text.find("security_token") == std::string::npos) {
+    if (!config.file_holds_secret || ::stat(config.path.c_str(), &info) != 0 ||
+        (info.st_mode & 077) == 0) {
         return;
     }
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
     log_warn("config file holding a secret is readable by group or others; chmod 600 it",
-             {{"path", path}, {"mode", mode}});
+             {{"path", config.path}, {"mode", mode}});
 }
 
 Credentials load_global_credentials(const Section& root)
@@ -797,7 +835,8 @@ Config load_config(const std::string& path, bool require_credentials)
     config.credentials = load_global_credentials(root);
     config.sources = load_sources(root, config.credentials, require_credentials);
     config.sync = load_sync(root);
-    warn_if_secret_readable_by_others(path, text);
+    config.file_holds_secret = file_holds_secret(root_table, config.database);
+    warn_if_secret_readable_by_others(config);
     return config;
 }
 

@@ -56,6 +56,9 @@ struct Config {
     Credentials credentials; // [credentials] after the environment overrides
     std::vector<SourceConfig> sources;
     SyncConfig sync;
+    // The file itself holds an API secret or a database password (not just
+    // their names in comments): then it should be readable by its owner only.
+    bool file_holds_secret = false;
 };
 
 // Every tag on the API page, the default for a source without `tags`.

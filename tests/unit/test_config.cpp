@@ -718,3 +718,27 @@ TEST_CASE("config: queues = \"discover\" and queue_type")
     expect_error(kMinimal + "queues = \"discover\"\nqueue_type = \"Speeching\"\n", "9:14",
                  {"queue_type", "queues"});
 }
+
+TEST_CASE("config: file_holds_secret looks at values, not at words in comments")
+{
+    const CleanEnv env;
+    CHECK(load(kMinimal).file_holds_secret);
+    const std::string commented = "# secret_key = \"x\" goes to a credential file\n"
+                                  "[credentials]\nsecurity_token = \"\"\n" +
+                                  kNoCredentials;
+    CHECK_FALSE(load_config(TempFile(commented).path(), false).file_holds_secret);
+    CHECK(load(kNoCredentials + "secret_id = \"AKIDx\"\nsecret_key = \"per-source\"\n")
+              .file_holds_secret);
+    CHECK(load_config(
+              TempFile("[database]\nurl = \"postgresql://u:pw@db/x\"\n" + kNoCredentials).path(),
+              false)
+              .file_holds_secret);
+    CHECK(
+        load_config(TempFile("[database]\nurl = \"host=db password=pw\"\n" + kNoCredentials).path(),
+                    false)
+            .file_holds_secret);
+    CHECK_FALSE(
+        load_config(TempFile("[database]\nurl = \"postgresql://u@db/x\"\n" + kNoCredentials).path(),
+                    false)
+            .file_holds_secret);
+}
