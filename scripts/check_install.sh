@@ -44,11 +44,17 @@ systemd-nspawn -D "$root" -M ci-jobsync-check --boot --register=no --keep-unit \
 nspawn_pid=$!
 cleanup() { [ "$keep" = true ] || { kill "$nspawn_pid" 2>/dev/null; wait "$nspawn_pid" 2>/dev/null || true; }; }
 trap cleanup EXIT
+# The container's PID 1 (systemd) is a child of nspawn, once a set-up child
+# has come and gone.
 leader=
-for _ in $(seq 100); do
-  leader=$(pgrep -P "$nspawn_pid" | head -n 1) && [ -n "$leader" ] && break
+for _ in $(seq 300); do
+  for pid in $(pgrep -P "$nspawn_pid"); do
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = systemd ] && leader=$pid
+  done
+  [ -n "$leader" ] && break
   sleep 0.1
 done
+[ -n "$leader" ] || { echo "the container did not boot" >&2; exit 1; }
 inside() { nsenter -t "$leader" -a -- /bin/bash -lc "$1"; }
 inside 'systemctl is-system-running --wait' >/dev/null || true
 
