@@ -56,7 +56,10 @@ for _ in $(seq 300); do
 done
 [ -n "$leader" ] || { echo "the container did not boot" >&2; exit 1; }
 inside() { nsenter -t "$leader" -a -- /bin/bash -lc "$1"; }
-inside 'systemctl is-system-running --wait' >/dev/null || true
+for _ in $(seq 60); do # until its D-Bus is up
+  inside 'systemctl is-system-running --wait' >/dev/null 2>&1 && break
+  sleep 1
+done
 
 echo "== the README's commands, in the container"
 inside 'cd /root && git clone -q /src ci-jobsync && cd ci-jobsync &&
@@ -78,5 +81,5 @@ inside 'cd / && runuser -u postgres -- ci-jobsync --config /etc/ci-jobsync/confi
   fail "status --max-lag 15m"
 rows=$(inside "cd / && runuser -u postgres -- psql -d cijobsync -Atc 'SELECT count(*) FROM ci.v_jobs'")
 [ "$rows" = 5000 ] || fail "v_jobs has $rows rows, not 5000"
-inside 'systemctl list-timers ci-jobsync.timer --no-pager' | head -n 2
+inside 'systemctl list-timers ci-jobsync.timer --no-pager --no-legend'
 echo "OK: fresh Debian 12 to a timer-driven sync with the README's three commands"
