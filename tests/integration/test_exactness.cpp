@@ -17,7 +17,6 @@
 
 using namespace testing;
 using jobsync::emulator::FaultOptions;
-using jobsync::emulator::GeneratorOptions;
 
 // libpqxx 6.4 does not free the PGresult of a statement whose connection
 // broke mid-query (a few hundred bytes per lost connection, in the library).
@@ -31,29 +30,11 @@ namespace {
 
 const std::vector<std::string> kTags{"Transcode", "Animation"};
 
-GeneratorOptions generator(std::size_t count, std::uint64_t seed)
+ConfigSpec spec_with(const EmulatorFixture& emulator, const std::string& sync_extra)
 {
-    GeneratorOptions options;
-    options.seed = seed;
-    options.count = count;
-    options.tags = kTags;
-    return options;
-}
-
-ConfigSpec spec_for(const EmulatorFixture& emulator, const std::string& sync_extra = "")
-{
-    ConfigSpec spec;
-    spec.endpoint = emulator.server->endpoint();
-    spec.tags = kTags;
+    ConfigSpec spec = spec_for(emulator);
     spec.sync_extra = sync_extra;
     return spec;
-}
-
-jobsync::SyncSummary sync_once(const jobsync::Config& config)
-{
-    jobsync::SyncOptions options;
-    options.concurrency = config.sync.concurrency;
-    return jobsync::run_sync(config, options, nullptr);
 }
 
 // Runs the binary and checks the one thing every run must hold: no secret.
@@ -65,38 +46,40 @@ ProcessResult run_checked(const std::vector<std::string>& args)
     return result;
 }
 
-// A trigger on sync_checkpoints that makes the first `times` page commits
-// fail with `action` (PL/pgSQL), counted by a sequence that survives rollbacks.
-void inject_checkpoint_fault(const TempDatabase& db, int times, const std::string& action)
+struct FaultedRun {
+    jobsync::SyncSummary summary;
+    long faults_fired = 0;
+};
+
+// One sync with a trigger on sync_checkpoints that makes the first `times`
+// page commits fail with `action` (PL/pgSQL), counted by a sequence that
+// survives rollbacks; the trigger is gone afterwards.
+FaultedRun sync_with_checkpoint_fault(const TempDatabase& db, const jobsync::Config& config,
+                                      int times, const std::string& action)
 {
     auto conn = db.connect();
+    {
+        pqxx::work txn(*conn);
+        txn.exec("CREATE SEQUENCE fault_seq");
+        txn.exec("CREATE FUNCTION inject_fault() RETURNS trigger LANGUAGE plpgsql AS $f$ "
+                 "DECLARE n bigint; BEGIN "
+                 "IF NEW.walk_pages > OLD.walk_pages THEN n := nextval('fault_seq'); "
+                 "IF n <= " +
+                 std::to_string(times) + " THEN " + action +
+                 " END IF; END IF; "
+                 "RETURN NEW; END $f$");
+        txn.exec("CREATE TRIGGER inject_fault BEFORE UPDATE ON sync_checkpoints FOR EACH ROW "
+                 "EXECUTE FUNCTION inject_fault()");
+        txn.commit();
+    }
+    FaultedRun run{sync_once(config)};
+    run.faults_fired = std::stol(db.scalar("SELECT last_value FROM fault_seq"));
     pqxx::work txn(*conn);
-    txn.exec("CREATE SEQUENCE fault_seq");
-    txn.exec("CREATE FUNCTION inject_fault() RETURNS trigger LANGUAGE plpgsql AS $f$ "
-             "DECLARE n bigint; BEGIN "
-             "IF NEW.walk_pages > OLD.walk_pages THEN n := nextval('fault_seq'); "
-             "IF n <= " +
-             std::to_string(times) + " THEN " + action +
-             " END IF; END IF; "
-             "RETURN NEW; END $f$");
-    txn.exec("CREATE TRIGGER inject_fault BEFORE UPDATE ON sync_checkpoints FOR EACH ROW "
-             "EXECUTE FUNCTION inject_fault()");
+    txn.exec("DROP TRIGGER inject_fault ON sync_checkpoints");
+    txn.exec("DROP FUNCTION inject_fault()");
+    txn.exec("DROP SEQUENCE fault_seq");
     txn.commit();
-}
-
-void remove_checkpoint_fault(const TempDatabase& db)
-{
-    auto conn = db.connect();
-    pqxx::work txn(*conn);
-    txn.exec("DROP TRIGGER IF EXISTS inject_fault ON sync_checkpoints");
-    txn.exec("DROP FUNCTION IF EXISTS inject_fault()");
-    txn.exec("DROP SEQUENCE IF EXISTS fault_seq");
-    txn.commit();
-}
-
-long faults_fired(const TempDatabase& db)
-{
-    return std::stol(db.scalar("SELECT last_value FROM fault_seq"));
+    return run;
 }
 
 } // namespace
@@ -105,17 +88,15 @@ TEST_CASE("exactness: a connection lost mid-run reconnects, re-locks and redoes 
 {
     TempDatabase& db = shared_database();
     db.truncate_all();
-    EmulatorFixture emulator(generator(600, 21));
-    const jobsync::Config config = load_test_config(db, spec_for(emulator, "page_size = 50\n"));
+    EmulatorFixture emulator(generated_jobs(600, 21, kTags));
+    const jobsync::Config config = load_test_config(db, spec_with(emulator, "page_size = 50\n"));
     // The backend of the page's transaction is terminated before it commits.
-    inject_checkpoint_fault(db, 3,
-                            "PERFORM pg_terminate_backend(pg_backend_pid()); "
-                            "PERFORM pg_sleep(5);");
-    const jobsync::SyncSummary summary = sync_once(config);
-    const long fired = faults_fired(db);
-    remove_checkpoint_fault(db);
-    CHECK(fired > 3);
-    CHECK(summary.failed == 0);
+    const FaultedRun run =
+        sync_with_checkpoint_fault(db, config, 3,
+                                   "PERFORM pg_terminate_backend(pg_backend_pid()); "
+                                   "PERFORM pg_sleep(5);");
+    CHECK(run.faults_fired > 3);
+    CHECK(run.summary.failed == 0);
     CHECK(db.scalar("SELECT status FROM sync_runs") == "ok");
     CHECK(db.scalar("SELECT count(*) FROM sync_checkpoints WHERE last_status = 'ok' AND "
                     "walk_window_end IS NULL") == "2");
@@ -126,24 +107,22 @@ TEST_CASE("exactness: serialization failures and deadlocks are retried")
 {
     TempDatabase& db = shared_database();
     db.truncate_all();
-    EmulatorFixture emulator(generator(300, 22));
-    const jobsync::Config config = load_test_config(db, spec_for(emulator, "page_size = 50\n"));
-    inject_checkpoint_fault(db, 4,
-                            "IF n % 2 = 0 THEN RAISE EXCEPTION 'injected' USING ERRCODE = "
-                            "'serialization_failure'; ELSE RAISE EXCEPTION 'injected' USING "
-                            "ERRCODE = 'deadlock_detected'; END IF;");
-    const jobsync::SyncSummary summary = sync_once(config);
-    const long fired = faults_fired(db);
-    remove_checkpoint_fault(db);
-    CHECK(fired > 4);
-    CHECK(summary.failed == 0);
+    EmulatorFixture emulator(generated_jobs(300, 22, kTags));
+    const jobsync::Config config = load_test_config(db, spec_with(emulator, "page_size = 50\n"));
+    const FaultedRun run =
+        sync_with_checkpoint_fault(db, config, 4,
+                                   "IF n % 2 = 0 THEN RAISE EXCEPTION 'injected' USING ERRCODE = "
+                                   "'serialization_failure'; ELSE RAISE EXCEPTION 'injected' USING "
+                                   "ERRCODE = 'deadlock_detected'; END IF;");
+    CHECK(run.faults_fired > 4);
+    CHECK(run.summary.failed == 0);
     require_same_as_dataset(db, emulator);
 }
 
 TEST_CASE("exactness: PostgreSQL down at start names the host and port, exit 1")
 {
     TempDatabase& db = shared_database();
-    EmulatorFixture emulator(generator(10, 23));
+    EmulatorFixture emulator(generated_jobs(10, 23, kTags));
     std::string text = config_text(db, spec_for(emulator));
     const std::string url = "url = \"" + db.url() + "\"";
     text.replace(text.find(url), url.size(),
@@ -162,9 +141,9 @@ TEST_CASE("exactness: SIGTERM and SIGINT stop promptly, record the run as interr
     db.truncate_all();
     FaultOptions slow;
     slow.latency_ms = 150;
-    EmulatorFixture emulator(generator(2000, 24), slow);
+    EmulatorFixture emulator(generated_jobs(2000, 24, kTags), slow);
     std::string config_path;
-    load_test_config(db, spec_for(emulator, "page_size = 10\n"), &config_path);
+    load_test_config(db, spec_with(emulator, "page_size = 10\n"), &config_path);
 
     for (const int signal : {SIGTERM, SIGINT}) {
         ChildProcess worker(JOBSYNC_BINARY, {"--config", config_path, "sync"});
@@ -198,9 +177,9 @@ TEST_CASE("exactness: 5xx, 503 SlowDown and truncated bodies are retried; the da
     faults.server_error_rate = 0.15;
     faults.throttle_rate = 0.05;
     faults.truncate_rate = 0.15;
-    EmulatorFixture emulator(generator(800, 25), faults);
+    EmulatorFixture emulator(generated_jobs(800, 25, kTags), faults);
     const jobsync::Config config =
-        load_test_config(db, spec_for(emulator, "page_size = 50\nmax_attempts = 12\n"));
+        load_test_config(db, spec_with(emulator, "page_size = 50\nmax_attempts = 12\n"));
     const jobsync::SyncSummary summary = sync_once(config);
     CHECK(summary.failed == 0);
     CHECK(summary.totals.retries > 0);
@@ -213,8 +192,8 @@ TEST_CASE("exactness: Retry-After is honoured, and a partition that stays thrott
 {
     TempDatabase& db = shared_database();
     db.truncate_all();
-    EmulatorFixture emulator(generator(100, 26));
-    ConfigSpec spec = spec_for(emulator, "max_attempts = 2\n");
+    EmulatorFixture emulator(generated_jobs(100, 26, kTags));
+    ConfigSpec spec = spec_with(emulator, "max_attempts = 2\n");
     spec.tags = {"Transcode"};
     std::string config_path;
     load_test_config(db, spec, &config_path);
@@ -261,9 +240,9 @@ TEST_CASE("exactness: an expired token restarts the walk from the last committed
     FaultOptions faults;
     faults.latency_ms = 60;
     faults.token_ttl_seconds = 1;
-    EmulatorFixture emulator(generator(1500, 27), faults);
+    EmulatorFixture emulator(generated_jobs(1500, 27, kTags), faults);
     std::string config_path;
-    load_test_config(db, spec_for(emulator, "page_size = 20\n"), &config_path);
+    load_test_config(db, spec_with(emulator, "page_size = 20\n"), &config_path);
 
     // Killed mid-walk; by the next run the stored tokens have expired.
     {
@@ -291,9 +270,9 @@ TEST_CASE("exactness: a token older than sync.token_max_age is not resumed")
     db.truncate_all();
     FaultOptions slow;
     slow.latency_ms = 60;
-    EmulatorFixture emulator(generator(1500, 28), slow);
+    EmulatorFixture emulator(generated_jobs(1500, 28, kTags), slow);
     std::string config_path;
-    load_test_config(db, spec_for(emulator, "page_size = 20\ntoken_max_age = \"1s\"\n"),
+    load_test_config(db, spec_with(emulator, "page_size = 20\ntoken_max_age = \"1s\"\n"),
                      &config_path);
     {
         ChildProcess worker(JOBSYNC_BINARY, {"--config", config_path, "sync"});
@@ -318,7 +297,7 @@ TEST_CASE("exactness: a partition another process holds is skipped, or waited fo
 {
     TempDatabase& db = shared_database();
     db.truncate_all();
-    EmulatorFixture emulator(generator(200, 29));
+    EmulatorFixture emulator(generated_jobs(200, 29, kTags));
     ConfigSpec spec = spec_for(emulator);
     spec.tags = {"Transcode"};
     std::string config_path;

@@ -37,15 +37,8 @@ TEST_CASE("metrics: two syncs of the emulator, the file tracks lag and cumulativ
 {
     TempDatabase& db = shared_database();
     db.truncate_all();
-    jobsync::emulator::GeneratorOptions generator;
-    generator.seed = 7;
-    generator.count = 300;
-    generator.tags = {"Transcode", "Snapshot"};
-    EmulatorFixture emulator(generator);
-    ConfigSpec spec;
-    spec.endpoint = emulator.server->endpoint();
-    spec.tags = generator.tags;
-    const jobsync::Config config = load_test_config(db, spec);
+    EmulatorFixture emulator(generated_jobs(300, 7, {"Transcode", "Snapshot"}));
+    const jobsync::Config config = load_test_config(db, spec_for(emulator));
     const std::string path =
         (std::filesystem::temp_directory_path() / ("metrics-" + db.name() + ".prom")).string();
 
@@ -68,10 +61,11 @@ TEST_CASE("metrics: two syncs of the emulator, the file tracks lag and cumulativ
     CHECK(sample(text, R"(ci_jobsync_runs_total\{result="success"\})") == 2);
     CHECK(sample(text, "ci_jobsync_requests_total") ==
           static_cast<double>(first.totals.requests + second.totals.requests));
-    for (const std::string& tag : generator.tags) {
+    for (const std::string& tag : emulator.generator.tags) {
         INFO(tag);
-        const double lag = sample(text, "ci_jobsync_partition_lag_seconds\\{bucket=\"" +
-                                            spec.bucket + "\",tag=\"" + tag + "\",queue=\"\"\\}");
+        const double lag =
+            sample(text, "ci_jobsync_partition_lag_seconds\\{bucket=\"" +
+                             emulator.generator.bucket + "\",tag=\"" + tag + "\",queue=\"\"\\}");
         // The window ends settle_delay before now, so the lag is about that.
         CHECK(lag >= 0);
         CHECK(lag < 600);

@@ -22,38 +22,14 @@ namespace {
 
 const std::vector<std::string> kTags{"Transcode", "Snapshot", "Animation", "MediaInfo"};
 
-GeneratorOptions generator(std::size_t count, std::uint64_t seed = 42)
-{
-    GeneratorOptions options;
-    options.seed = seed;
-    options.count = count;
-    options.tags = kTags;
-    return options;
-}
-
-ConfigSpec spec_for(const EmulatorFixture& emulator, std::vector<std::string> tags)
-{
-    ConfigSpec spec;
-    spec.endpoint = emulator.server->endpoint();
-    spec.tags = std::move(tags);
-    return spec;
-}
-
-jobsync::SyncSummary sync_once(const jobsync::Config& config)
-{
-    jobsync::SyncOptions options;
-    options.concurrency = config.sync.concurrency;
-    return jobsync::run_sync(config, options, nullptr);
-}
-
 } // namespace
 
 TEST_CASE("sync: a full sync lands exactly the emulator's jobs and children; a second is a no-op")
 {
     TempDatabase& db = shared_database();
     db.truncate_all();
-    EmulatorFixture emulator(generator(10000));
-    const jobsync::Config config = load_test_config(db, spec_for(emulator, kTags));
+    EmulatorFixture emulator(generated_jobs(10000, 42, kTags));
+    const jobsync::Config config = load_test_config(db, spec_for(emulator));
 
     const jobsync::SyncSummary first = sync_once(config);
     CHECK(first.failed == 0);
@@ -87,11 +63,11 @@ TEST_CASE("sync: jobs added after the first sync arrive in the second, late stat
     TempDatabase& db = shared_database();
     db.truncate_all();
     // Created over the last two days: inside the refresh horizon (7 days).
-    GeneratorOptions options = generator(600, 7);
+    GeneratorOptions options = generated_jobs(600, 7, kTags);
     options.first_creation_time = jobsync::now_unix_seconds() - 2 * 86400;
     options.spacing_seconds = 120;
     EmulatorFixture emulator(options);
-    const jobsync::Config config = load_test_config(db, spec_for(emulator, kTags));
+    const jobsync::Config config = load_test_config(db, spec_for(emulator));
     REQUIRE(sync_once(config).failed == 0);
     REQUIRE(db.count("jobs") == 600);
 
@@ -127,8 +103,8 @@ TEST_CASE("sync: rerunning after the worker is killed mid-walk converges to the 
     db.truncate_all();
     jobsync::emulator::FaultOptions slow;
     slow.latency_ms = 40;
-    EmulatorFixture emulator(generator(3000, 11), slow);
-    ConfigSpec spec = spec_for(emulator, kTags);
+    EmulatorFixture emulator(generated_jobs(3000, 11, kTags), slow);
+    ConfigSpec spec = spec_for(emulator);
     spec.sync_extra = "page_size = 20\n";
     std::string config_path;
     load_test_config(db, spec, &config_path);
@@ -155,8 +131,9 @@ TEST_CASE("sync: a wrong secret key fails clearly, exits 1, and moves no checkpo
 {
     TempDatabase& db = shared_database();
     db.truncate_all();
-    EmulatorFixture emulator(generator(50, 3));
-    ConfigSpec spec = spec_for(emulator, {"Transcode"});
+    EmulatorFixture emulator(generated_jobs(50, 3, kTags));
+    ConfigSpec spec = spec_for(emulator);
+    spec.tags = {"Transcode"};
     spec.secret_key = "a-wrong-secret-key-0000";
     std::string config_path;
     load_test_config(db, spec, &config_path);
@@ -178,9 +155,10 @@ TEST_CASE("sync: status lists every partition with its cursor and outcome")
 {
     TempDatabase& db = shared_database();
     db.truncate_all();
-    EmulatorFixture emulator(generator(40, 5));
+    EmulatorFixture emulator(generated_jobs(40, 5, kTags));
     // A queue partition: its label is longer than a column would be by default.
-    ConfigSpec spec = spec_for(emulator, {"Transcode", "Snapshot"});
+    ConfigSpec spec = spec_for(emulator);
+    spec.tags = {"Transcode", "Snapshot"};
     spec.queues = {emulator.generator.queues.front()};
     std::string config_path;
     load_test_config(db, spec, &config_path);

@@ -261,15 +261,8 @@ TEST_CASE("views: on a synced emulator dataset they agree with the tables")
 {
     TempDatabase& db = shared_database();
     db.truncate_all();
-    jobsync::emulator::GeneratorOptions generator;
-    generator.seed = 6;
-    generator.count = 400;
-    generator.tags = {"Transcode", "Snapshot"};
-    EmulatorFixture emulator(generator);
-    ConfigSpec spec;
-    spec.endpoint = emulator.server->endpoint();
-    spec.tags = generator.tags;
-    const jobsync::Config config = load_test_config(db, spec);
+    EmulatorFixture emulator(generated_jobs(400, 6, {"Transcode", "Snapshot"}));
+    const jobsync::Config config = load_test_config(db, spec_for(emulator));
     const jobsync::SyncSummary summary = jobsync::run_sync(config, {}, nullptr);
     REQUIRE(summary.failed == 0);
     REQUIRE(db.count("jobs") == 400);

@@ -56,6 +56,31 @@ std::string source_text(const ConfigSpec& spec)
 
 } // namespace
 
+jobsync::emulator::GeneratorOptions generated_jobs(std::size_t count, std::uint64_t seed,
+                                                   std::vector<std::string> tags)
+{
+    jobsync::emulator::GeneratorOptions options;
+    options.seed = seed;
+    options.count = count;
+    options.tags = std::move(tags);
+    return options;
+}
+
+ConfigSpec spec_for(const EmulatorFixture& emulator)
+{
+    ConfigSpec spec;
+    spec.endpoint = emulator.server->endpoint();
+    spec.tags = emulator.generator.tags;
+    return spec;
+}
+
+jobsync::SyncSummary sync_once(const jobsync::Config& config)
+{
+    jobsync::SyncOptions options;
+    options.concurrency = config.sync.concurrency;
+    return jobsync::run_sync(config, options, nullptr);
+}
+
 std::string config_text(const TempDatabase& db, const std::vector<ConfigSpec>& specs)
 {
     const ConfigSpec& first = specs.front();

@@ -5,6 +5,7 @@
 #include "emulator/dataset.hpp"
 #include "emulator/emulator_server.hpp"
 #include "jobsync/config.hpp"
+#include "jobsync/sync_run.hpp"
 #include "support/temp_database.hpp"
 
 #include <memory>
@@ -38,6 +39,16 @@ struct ConfigSpec {
     std::string queue_type;       // queue_type = ...; "" => left out
     bool own_credentials = false; // secret_id/secret_key in the [[source]], not [credentials]
 };
+
+// Emulator options: `count` generated jobs of `tags`, reproducible from `seed`.
+jobsync::emulator::GeneratorOptions generated_jobs(std::size_t count, std::uint64_t seed,
+                                                   std::vector<std::string> tags);
+
+// One source pointing at the emulator, syncing the tags it generates.
+ConfigSpec spec_for(const EmulatorFixture& emulator);
+
+// One in-process sync pass with the config's concurrency, as the CLI runs it.
+jobsync::SyncSummary sync_once(const jobsync::Config& config);
 
 // TOML text for a config with one source.
 std::string config_text(const TempDatabase& db, const ConfigSpec& spec);
