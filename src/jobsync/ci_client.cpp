@@ -80,7 +80,8 @@ long parse_retry_after(const HttpResponse& response)
 
 // A 200 body as a page; failures name the request and its RequestId. A
 // truncated or empty body is retryable, a well-formed wrong one is not.
-JobsPage parse_page(const std::string& what, const HttpResponse& response)
+// Takes the body: the page parses it where it was received.
+JobsPage parse_page(const std::string& what, HttpResponse& response)
 {
     const std::string request_id = header_or_empty(response, "x-ci-request-id");
     const std::string suffix = request_id.empty() ? "" : " (RequestId " + request_id + ")";
@@ -88,7 +89,7 @@ JobsPage parse_page(const std::string& what, const HttpResponse& response)
         throw RetryableError(what + ": empty 200 response" + suffix);
     }
     try {
-        return parse_jobs_page(response.body);
+        return parse_jobs_page(std::move(response.body));
     } catch (const RetryableError& e) {
         throw RetryableError(what + ": " + e.what() + suffix);
     } catch (const PartitionError& e) {
@@ -153,7 +154,7 @@ JobsPage CiClient::list_jobs(const ListJobsQuery& query)
         std::string failure;
         ServiceErrorDetails last_details;
         try {
-            const HttpResponse response = http_.get(url, signed_headers("/jobs", params));
+            HttpResponse response = http_.get(url, signed_headers("/jobs", params), bodies_.take());
             ++counters_.requests;
             if (response.status == 200) {
                 return parse_page(what, response);

@@ -111,10 +111,13 @@ void HttpClient::set_abort_flag(const std::atomic<bool>* flag)
     impl_->abort_flag = flag;
 }
 
-HttpResponse HttpClient::get(const std::string& url, const std::vector<std::string>& header_lines)
+HttpResponse HttpClient::get(const std::string& url, const std::vector<std::string>& header_lines,
+                             std::string body_buffer)
 {
     CURL* h = impl_->handle;
     impl_->response = HttpResponse{};
+    impl_->response.body = std::move(body_buffer);
+    impl_->response.body.clear(); // keeps the capacity
     impl_->too_large = false;
 
     curl_slist* headers = nullptr;

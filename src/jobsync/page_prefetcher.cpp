@@ -19,7 +19,7 @@ void PagePrefetcher::discard_pending()
 {
     if (pending_.valid()) {
         try {
-            pending_.get();
+            client_.recycle(pending_.get());
         } catch (...) { // nobody asked for this page; its error does not matter
         }
     }
