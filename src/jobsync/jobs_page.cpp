@@ -2,6 +2,7 @@
 
 #include "jobsync/api_time.hpp"
 #include "jobsync/known_elements.hpp"
+#include "jobsync/name_map.hpp"
 #include "jobsync/xml_fields.hpp"
 
 #include <charconv>
@@ -135,25 +136,52 @@ bool is_placeholder(const Node* detail)
     return true;
 }
 
-template <std::size_t N>
-std::size_t find_spec(const std::array<FieldSpec, N>& specs, std::string_view element)
-{
-    for (std::size_t i = 0; i < N; ++i) {
-        if (specs[i].element == element) {
-            return i;
+// A FieldSpec table's positions by element name: a stream has 33 fields, and
+// a linear search per child element cost more than reading it.
+template <std::size_t N> class SpecIndex {
+public:
+    explicit SpecIndex(const std::array<FieldSpec, N>& specs) : specs_(specs)
+    {
+        for (std::size_t i = 0; i < N; ++i) {
+            positions_.insert(specs[i].element) = i;
         }
     }
-    return N;
+
+    const std::array<FieldSpec, N>& specs() const { return specs_; }
+
+    // The position of element's spec; N when there is none.
+    std::size_t find(std::string_view element) const
+    {
+        const std::size_t* found = positions_.find(element);
+        return found == nullptr ? N : *found;
+    }
+
+private:
+    const std::array<FieldSpec, N>& specs_;
+    NameMap<std::size_t> positions_;
+};
+
+const SpecIndex<kMediaFormatFields.size()>& media_format_index()
+{
+    static const SpecIndex index(kMediaFormatFields);
+    return index;
+}
+
+const SpecIndex<kMediaStreamFields.size()>& media_stream_index()
+{
+    static const SpecIndex index(kMediaStreamFields);
+    return index;
 }
 
 // Maps parent's children onto a FieldSpec table; the first non-empty one wins.
 template <std::size_t N>
-FieldValues<N> read_fields(JobContext& ctx, const Node* parent,
-                           const std::array<FieldSpec, N>& specs, std::string_view path)
+FieldValues<N> read_fields(JobContext& ctx, const Node* parent, const SpecIndex<N>& index,
+                           std::string_view path)
 {
+    const std::array<FieldSpec, N>& specs = index.specs();
     FieldValues<N> values{};
     for (const Node* n = parent->first_node(); n != nullptr; n = n->next_sibling()) {
-        const std::size_t i = find_spec(specs, name_of(n));
+        const std::size_t i = index.find(name_of(n));
         if (i == N || values[i] || n->type() != rapidxml::node_element) {
             continue;
         }
@@ -260,7 +288,7 @@ void read_media_info(JobContext& ctx, const Node* media, JobRecord& job)
     }
     if (const Node* format = child(media, "Format")) {
         job.media_format =
-            read_fields(ctx, format, kMediaFormatFields, "Operation/MediaInfo/Format/");
+            read_fields(ctx, format, media_format_index(), "Operation/MediaInfo/Format/");
     }
     for (const Node* stream = child(media, "Stream"); stream; stream = next_same(stream)) {
         for (const Node* n = xml::first_child_element(stream); n; n = n->next_sibling()) {
@@ -270,7 +298,7 @@ void read_media_info(JobContext& ctx, const Node* media, JobRecord& job)
                 continue;
             }
             job.streams.push_back(
-                {kind->kind, read_fields(ctx, n, kMediaStreamFields, kind->path)});
+                {kind->kind, read_fields(ctx, n, media_stream_index(), kind->path)});
         }
     }
 }
@@ -378,35 +406,37 @@ std::string_view detail_source(const JobsPage& page, const Node* detail, std::si
     return *source;
 }
 
-// Records the child elements of node (at path) that the schema does not
-// know, without descending into them; known containers are walked.
-void collect_unknown(const Node* node, std::string& path, JobsPage& page, const JobRecord& job,
-                     std::size_t position)
+// node's path below JobsDetail, e.g. "Operation/Transcode/NewThing".
+std::string path_below(const Node* detail, const Node* node)
 {
-    const auto* known = known_children(path);
-    if (known == nullptr) {
-        return;
+    std::string path;
+    for (const Node* n = node; n != detail; n = n->parent()) {
+        path.insert(0, path.empty() ? std::string(name_of(n)) : std::string(name_of(n)) + "/");
     }
+    return path;
+}
+
+// Records the child elements of node that the schema (known: node's entry)
+// does not know, without descending into them; known containers are walked.
+void collect_unknown(const Node* detail, const Node* node, const KnownElement& known,
+                     JobsPage& page, const JobRecord& job, std::size_t position)
+{
     for (const Node* n = xml::first_child_element(node); n != nullptr; n = n->next_sibling()) {
         if (n->type() != rapidxml::node_element) {
             continue;
         }
-        const std::size_t length = path.size();
-        if (!path.empty()) {
-            path += '/';
-        }
-        path += name_of(n);
-        if (known->count(name_of(n)) == 0) {
-            DriftSighting& seen = page.unknown_elements[{std::string(job.tag), path}];
+        const KnownElement* child = known.child(name_of(n));
+        if (child == nullptr) {
+            DriftSighting& seen =
+                page.unknown_elements[{std::string(job.tag), path_below(detail, n)}];
             if (seen.last_position != position) {
                 seen.last_position = position;
                 ++seen.jobs;
                 seen.last_job_id = std::string(job.job_id);
             }
-        } else if (xml::has_child_elements(n)) {
-            collect_unknown(n, path, page, job, position);
+        } else if (child->checks_children()) {
+            collect_unknown(detail, n, *child, page, job, position);
         }
-        path.resize(length);
     }
 }
 
@@ -433,8 +463,7 @@ JobRecord read_job(JobsPage& page, xml::TextReader& reader, const Node* detail,
     read_input(ctx, child(detail, "Input"), job);
     read_workflow(ctx, child(detail, "Workflow"), job);
     read_operation(ctx, child(detail, "Operation"), job);
-    std::string path;
-    collect_unknown(detail, path, page, job, position);
+    collect_unknown(detail, detail, known_jobs_detail(), page, job, position);
     return job;
 }
 
