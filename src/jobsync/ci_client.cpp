@@ -123,7 +123,7 @@ QueryParams build_list_jobs_params(const ListJobsQuery& query)
 }
 
 CiClient::CiClient(const SourceConfig& source, HttpOptions http, RetryPolicy retry)
-    : source_(source), http_(http), retry_(retry)
+    : source_(source), http_(http), retry_(retry), jitter_(std::random_device{}())
 {
 }
 
@@ -141,7 +141,6 @@ JobsPage CiClient::list_jobs(const ListJobsQuery& query)
         "GET /jobs tag=" + query.tag + (query.queue_id.empty() ? "" : " queueId=" + query.queue_id);
     const auto started = std::chrono::steady_clock::now();
     bool clock_corrected = false;
-    std::mt19937_64 jitter(std::random_device{}());
 
     for (int attempt = 1;; ++attempt) {
         if (abort_flag_ != nullptr && abort_flag_->load()) {
@@ -183,7 +182,7 @@ JobsPage CiClient::list_jobs(const ListJobsQuery& query)
         }
         const long ceiling =
             std::min(retry_.max_delay_ms, retry_.base_delay_ms << std::min(attempt, 20));
-        long delay_ms = std::uniform_int_distribution<long>(0, ceiling)(jitter);
+        long delay_ms = std::uniform_int_distribution<long>(0, ceiling)(jitter_);
         if (retry_after >= 0) {
             delay_ms = std::max(delay_ms, retry_after * 1000);
         }

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <functional>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -79,7 +80,8 @@ private:
     const std::atomic<bool>* abort_flag_ = nullptr;
     RateLimiter* limiter_ = nullptr;
     std::function<void(long ms)> sleeper_;
-    BodyPool bodies_; // recycled page bodies
+    std::mt19937_64 jitter_; // seeded once: std::random_device opens /dev/urandom
+    BodyPool bodies_;        // recycled page bodies
 };
 
 } // namespace jobsync
