@@ -2,6 +2,7 @@
 
 #include "jobsync/xml_entities.hpp"
 
+#include <mutex>
 #include <new>
 #include <vector>
 
@@ -126,8 +127,10 @@ std::size_t element_end(std::string_view raw, const Node* node)
 
 // RapidXML frees its whole node pool after each document. glibc hands those
 // blocks back to the kernel, and faulting them in again for the next page
-// cost several times the parse itself, so each thread keeps some for reuse.
-// RapidXML asks for one fixed block size, so the cache holds just that size.
+// cost several times the parse itself, so the process keeps some for reuse.
+// One cache for all threads: a thread's own was lost with the thread, and a
+// prefetch thread lives for one partition's walk. RapidXML asks for one fixed
+// block size, so the cache holds just that size.
 class BlockCache {
 public:
     BlockCache() { blocks_.reserve(kMaxBlocks); } // push_back in release() never allocates
@@ -142,33 +145,41 @@ public:
 
     void* acquire(std::size_t size)
     {
-        if (size == block_size_ && !blocks_.empty()) {
-            void* block = blocks_.back();
-            blocks_.pop_back();
-            return block;
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            if (size == block_size_ && !blocks_.empty()) {
+                void* block = blocks_.back();
+                blocks_.pop_back();
+                return block;
+            }
         }
         return ::operator new(size);
     }
 
     void release(void* block, std::size_t size)
     {
-        if (block_size_ == 0) {
-            block_size_ = size;
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            if (block_size_ == 0) {
+                block_size_ = size;
+            }
+            if (size == block_size_ && blocks_.size() < kMaxBlocks) {
+                blocks_.push_back(block);
+                return;
+            }
         }
-        if (size == block_size_ && blocks_.size() < kMaxBlocks) {
-            blocks_.push_back(block);
-        } else {
-            ::operator delete(block);
-        }
+        ::operator delete(block);
     }
 
 private:
-    static constexpr std::size_t kMaxBlocks = 64; // 4 MiB per thread at most
+    // 8 MiB at most: the nodes of about two 100-job pages.
+    static constexpr std::size_t kMaxBlocks = 128;
+    std::mutex mutex_;
     std::size_t block_size_ = 0;
     std::vector<void*> blocks_;
 };
 
-thread_local BlockCache block_cache;
+BlockCache block_cache;
 
 // RapidXML's free callback gets no size, so each block carries it in front.
 struct alignas(std::max_align_t) BlockHeader {

@@ -26,7 +26,7 @@ using Document = rapidxml::xml_document<char>;
 constexpr int kParseFlags = rapidxml::parse_non_destructive | rapidxml::parse_validate_closing_tags;
 
 // A heap-allocated document (it embeds a 64 KiB pool: keep it off thread
-// stacks) whose node pool blocks are recycled within the thread.
+// stacks) whose node pool blocks are recycled within the process.
 std::unique_ptr<Document> new_document();
 
 // Parses text into doc with Flags (which must include parse_non_destructive:
