@@ -99,7 +99,8 @@ struct JobContext {
 // Parses page.body (without modifying it) and returns its <Response> element.
 const Node* parse_document(const JobsPage& page, Document& doc)
 {
-    // RapidXML stops at a NUL, which would hide whatever follows it.
+    // RapidXML stops at a NUL, which would hide whatever follows it. This is
+    // also what keeps NULs out of every field (SqlParams relies on it).
     const std::size_t nul = page.body.find('\0');
     if (nul != std::string::npos) {
         throw_malformed(nul, "NUL byte");

@@ -32,6 +32,11 @@ unsigned digit_value(char c)
 
 void append_utf8(std::string& out, unsigned long code, const char* where)
 {
+    if (code == 0) {
+        // Not an XML character (RapidXML let it through as a NUL byte, which
+        // no database parameter can carry).
+        fail("invalid numeric character entity", where);
+    }
     if (code < 0x80) {
         out += static_cast<char>(code);
     } else if (code < 0x800) {

@@ -13,10 +13,11 @@ inline bool has_entities(std::string_view text)
     return text.find('&') != std::string_view::npos;
 }
 
-// text with &lt; &gt; &amp; &apos; &quot; &#N; and &#xN; replaced, exactly as
+// text with &lt; &gt; &amp; &apos; &quot; &#N; and &#xN; replaced, as
 // RapidXML's own translation does: numeric references become UTF-8, any other
 // '&' is kept. Throws rapidxml::parse_error (pointing into text) for a numeric
-// reference without ';' or above U+10FFFF, as RapidXML would.
+// reference without ';' or above U+10FFFF, as RapidXML would, and for one to
+// U+0000, which RapidXML made a NUL byte: decoded text never holds one.
 std::string decode_entities(std::string_view text);
 
 } // namespace jobsync::xml

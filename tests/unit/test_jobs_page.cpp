@@ -502,6 +502,10 @@ TEST_CASE("jobs_page: a bad character reference in a field is malformed XML")
     CHECK(retryable_message(body) == "malformed XML in /jobs response at byte " +
                                          std::to_string(body.find("&#1114112;") + 9) +
                                          ": invalid numeric character entity");
+    const std::string nul = response(job_xml("j1", "<State>a&#0;b</State>"));
+    CHECK(retryable_message(nul) == "malformed XML in /jobs response at byte " +
+                                        std::to_string(nul.find("&#0;") + 3) +
+                                        ": invalid numeric character entity");
     const std::string unterminated = response(job_xml("j1", "<State>&#65</State>"));
     CHECK(retryable_message(unterminated) == "malformed XML in /jobs response at byte " +
                                                  std::to_string(unterminated.find("&#65") + 4) +

@@ -61,8 +61,7 @@ TEST_CASE("xml_entities: the same text as RapidXML's own translation")
 {
     for (const std::string text :
          {"a &amp; b", "&lt;&gt;&quot;&apos;", "&#65;&#x42;", "&#233;&#x6f22;&#x1F600;",
-          "&#1a;",       // RapidXML's digit table takes hex digits in decimal references too
-          "&#x;", "&#;", // no digits: code 0
+          "&#1a;", // RapidXML's digit table takes hex digits in decimal references too
           "& &nbsp; &amp", "x&#x7A;y&#122;z", "&#0065;"}) {
         INFO(text);
         CHECK(decode_entities(text) == rapidxml_decoded(text));
@@ -75,4 +74,8 @@ TEST_CASE("xml_entities: bad numeric references fail as RapidXML's would, with w
     CHECK(failure("&#65x;") == "expected ; at 4");
     CHECK(failure("x&#x110000;") == "invalid numeric character entity at 10");
     CHECK(failure("&#1114112;") == "invalid numeric character entity at 9");
+    // U+0000 (also what a reference without digits means): RapidXML made it a NUL byte.
+    CHECK(failure("a&#0;") == "invalid numeric character entity at 4");
+    CHECK(failure("&#x;") == "invalid numeric character entity at 3");
+    CHECK(failure("&#;") == "invalid numeric character entity at 2");
 }
