@@ -291,15 +291,25 @@ void read_media_info(JobContext& ctx, const Node* media, JobRecord& job)
         job.media_format =
             read_fields(ctx, format, media_format_index(), "Operation/MediaInfo/Format/");
     }
+    // <Subtitle/> and <Video/> say "no such stream": no row.
+    const auto is_stream = [](const Node* n) {
+        return stream_kind(name_of(n)) != nullptr && xml::has_child_elements(n);
+    };
+    std::size_t count = 0; // a MediaStream is ~800 bytes: allocate once
     for (const Node* stream = child(media, "Stream"); stream; stream = next_same(stream)) {
         for (const Node* n = xml::first_child_element(stream); n; n = n->next_sibling()) {
-            const StreamKind* kind = stream_kind(name_of(n));
-            // <Subtitle/> and <Video/> say "no such stream": no row.
-            if (kind == nullptr || !xml::has_child_elements(n)) {
-                continue;
+            count += is_stream(n) ? 1 : 0;
+        }
+    }
+    job.streams.reserve(count);
+    for (const Node* stream = child(media, "Stream"); stream; stream = next_same(stream)) {
+        for (const Node* n = xml::first_child_element(stream); n; n = n->next_sibling()) {
+            if (is_stream(n)) {
+                const StreamKind* kind = stream_kind(name_of(n));
+                MediaStream& row = job.streams.emplace_back();
+                row.kind = kind->kind;
+                row.values = read_fields(ctx, n, media_stream_index(), kind->path);
             }
-            job.streams.push_back(
-                {kind->kind, read_fields(ctx, n, media_stream_index(), kind->path)});
         }
     }
 }
