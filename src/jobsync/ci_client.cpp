@@ -80,7 +80,8 @@ long parse_retry_after(const HttpResponse& response)
 
 // A 200 body as a page; failures name the request and its RequestId. A
 // truncated or empty body is retryable, a well-formed wrong one is not.
-JobsPage parse_page(const std::string& what, const HttpResponse& response)
+// Takes the body: the page parses it where it was received.
+JobsPage parse_page(const std::string& what, HttpResponse& response)
 {
     const std::string request_id = header_or_empty(response, "x-ci-request-id");
     const std::string suffix = request_id.empty() ? "" : " (RequestId " + request_id + ")";
@@ -88,7 +89,7 @@ JobsPage parse_page(const std::string& what, const HttpResponse& response)
         throw RetryableError(what + ": empty 200 response" + suffix);
     }
     try {
-        return parse_jobs_page(response.body);
+        return parse_jobs_page(std::move(response.body));
     } catch (const RetryableError& e) {
         throw RetryableError(what + ": " + e.what() + suffix);
     } catch (const PartitionError& e) {
@@ -122,7 +123,7 @@ QueryParams build_list_jobs_params(const ListJobsQuery& query)
 }
 
 CiClient::CiClient(const SourceConfig& source, HttpOptions http, RetryPolicy retry)
-    : source_(source), http_(http), retry_(retry)
+    : source_(source), http_(http), retry_(retry), jitter_(std::random_device{}())
 {
 }
 
@@ -140,7 +141,6 @@ JobsPage CiClient::list_jobs(const ListJobsQuery& query)
         "GET /jobs tag=" + query.tag + (query.queue_id.empty() ? "" : " queueId=" + query.queue_id);
     const auto started = std::chrono::steady_clock::now();
     bool clock_corrected = false;
-    std::mt19937_64 jitter(std::random_device{}());
 
     for (int attempt = 1;; ++attempt) {
         if (abort_flag_ != nullptr && abort_flag_->load()) {
@@ -153,7 +153,7 @@ JobsPage CiClient::list_jobs(const ListJobsQuery& query)
         std::string failure;
         ServiceErrorDetails last_details;
         try {
-            const HttpResponse response = http_.get(url, signed_headers("/jobs", params));
+            HttpResponse response = http_.get(url, signed_headers("/jobs", params), bodies_.take());
             ++counters_.requests;
             if (response.status == 200) {
                 return parse_page(what, response);
@@ -182,7 +182,7 @@ JobsPage CiClient::list_jobs(const ListJobsQuery& query)
         }
         const long ceiling =
             std::min(retry_.max_delay_ms, retry_.base_delay_ms << std::min(attempt, 20));
-        long delay_ms = std::uniform_int_distribution<long>(0, ceiling)(jitter);
+        long delay_ms = std::uniform_int_distribution<long>(0, ceiling)(jitter_);
         if (retry_after >= 0) {
             delay_ms = std::max(delay_ms, retry_after * 1000);
         }

@@ -2,6 +2,7 @@
 // retries. One instance per worker thread (it owns a curl handle).
 #pragma once
 
+#include "jobsync/body_pool.hpp"
 #include "jobsync/config.hpp"
 #include "jobsync/cos_signer.hpp"
 #include "jobsync/http_client.hpp"
@@ -11,6 +12,7 @@
 #include <atomic>
 #include <functional>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -51,6 +53,10 @@ public:
     // PartitionError for 4xx and when retries are exhausted.
     JobsPage list_jobs(const ListJobsQuery& query);
 
+    // Gives a page the caller is done with back, so a later response is
+    // received into its memory. Safe while a list_jobs runs on another thread.
+    void recycle(JobsPage&& page) { bodies_.give(page.release_body()); }
+
     const RequestCounters& counters() const { return counters_; }
     void set_abort_flag(const std::atomic<bool>* flag);
     // Every attempt, retries included, takes a token from the run's limiter.
@@ -74,6 +80,8 @@ private:
     const std::atomic<bool>* abort_flag_ = nullptr;
     RateLimiter* limiter_ = nullptr;
     std::function<void(long ms)> sleeper_;
+    std::mt19937_64 jitter_; // seeded once: std::random_device opens /dev/urandom
+    BodyPool bodies_;        // recycled page bodies
 };
 
 } // namespace jobsync

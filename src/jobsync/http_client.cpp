@@ -58,9 +58,15 @@ size_t on_header(char* data, size_t size, size_t count, void* user)
     value = first == std::string::npos ? "" : value.substr(first, last - first + 1);
     if (name == "content-length") {
         // Size the body once instead of growing (and copying) it chunk by chunk.
+        // A buffer that has to grow gets a quarter more: it is reused for
+        // later pages (BodyPool), which vary in size, and each growth is a
+        // fresh allocation to fault in.
         const long long length = std::strtoll(value.c_str(), nullptr, 10);
-        if (length > 0 && length <= impl->options.max_response_bytes) {
-            impl->response.body.reserve(static_cast<std::size_t>(length));
+        std::string& body = impl->response.body;
+        if (length > 0 && length <= impl->options.max_response_bytes &&
+            static_cast<std::size_t>(length) > body.capacity()) {
+            body.reserve(static_cast<std::size_t>(
+                std::min<long long>(length + length / 4, impl->options.max_response_bytes)));
         }
     }
     impl->response.headers[name] = value;
@@ -111,10 +117,13 @@ void HttpClient::set_abort_flag(const std::atomic<bool>* flag)
     impl_->abort_flag = flag;
 }
 
-HttpResponse HttpClient::get(const std::string& url, const std::vector<std::string>& header_lines)
+HttpResponse HttpClient::get(const std::string& url, const std::vector<std::string>& header_lines,
+                             std::string body_buffer)
 {
     CURL* h = impl_->handle;
     impl_->response = HttpResponse{};
+    impl_->response.body = std::move(body_buffer);
+    impl_->response.body.clear(); // keeps the capacity
     impl_->too_large = false;
 
     curl_slist* headers = nullptr;
@@ -134,6 +143,11 @@ HttpResponse HttpClient::get(const std::string& url, const std::vector<std::stri
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, ""); // gzip if the server offers it
     curl_easy_setopt(h, CURLOPT_USERAGENT, "ci-jobsync");
+    // A page is several hundred KB: read it in 64 KiB pieces, not 16 KiB ones
+    // (each a recv, a poll and a write callback). Not larger: curl allocates
+    // this buffer for every transfer, and above glibc's mmap threshold
+    // (128 KiB) that would be a fresh mapping to fault in on every request.
+    curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 64L * 1024);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, impl_.get());
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);

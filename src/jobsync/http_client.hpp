@@ -29,10 +29,12 @@ public:
     HttpClient& operator=(const HttpClient&) = delete;
 
     // GET url with extra header lines ("Name: value"). TLS verification is always on.
-    // Throws RetryableError on network errors and timeouts (the message names
-    // the host, never the headers), PartitionError when the body exceeds
-    // max_response_bytes. Non-2xx statuses are returned, not thrown.
-    HttpResponse get(const std::string& url, const std::vector<std::string>& header_lines);
+    // The body is received into body_buffer's memory (its content is dropped;
+    // see BodyPool). Throws RetryableError on network errors and timeouts (the
+    // message names the host, never the headers), PartitionError when the
+    // body exceeds max_response_bytes. Non-2xx statuses are returned, not thrown.
+    HttpResponse get(const std::string& url, const std::vector<std::string>& header_lines,
+                     std::string body_buffer = {});
 
     // While *flag is true, transfers abort promptly (SIGTERM handling).
     void set_abort_flag(const std::atomic<bool>* flag);

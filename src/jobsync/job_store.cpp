@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <unordered_map>
 #include <utility>
@@ -189,39 +190,46 @@ std::string detail_hash(const JobRecord& job)
     return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
-const std::string& JobStore::statement(const TableShape& shape, std::size_t rows)
+const JobStore::Statement& JobStore::statement(const TableShape& shape, std::size_t rows)
 {
-    Statement& entry = statements_[{&shape, rows}];
+    // Once per process: the 128-row texts run to tens of KB, and every
+    // partition's walker used to build its own.
+    static std::mutex mutex;
+    static std::map<std::pair<const TableShape*, std::size_t>, Statement> statements;
+    const std::lock_guard<std::mutex> lock(mutex);
+    Statement& entry = statements[{&shape, rows}];
     if (entry.name.empty()) {
         entry.name = "jobsync_" + shape.name + "_" + std::to_string(rows);
         entry.sql = build_insert_sql(shape, rows);
     }
-    return entry.name;
+    return entry; // map entries stay put, and are never changed again
 }
 
 std::vector<pqxx::result> JobStore::insert_rows(pqxx::work& txn, const TableShape& shape,
-                                                const SqlParams& params)
+                                                SqlParams& params)
 {
     const std::size_t width = shape.columns.size();
     if (params.size() % width != 0) {
         throw std::logic_error("parameters for " + shape.name + " are not whole rows");
     }
-    std::vector<const char*> values = params.pointers();
-    const std::size_t rows = values.size() / width;
+    const std::size_t rows = params.size() / width;
     const std::size_t max_rows = std::min(kMaxBatchRows, kMaxParams / width);
     // Padding: NULL parameters, dropped by the statement's WHERE.
-    values.resize(values.size() + (padded_rows(rows % max_rows) - rows % max_rows) * width,
-                  nullptr);
+    for (std::size_t pad = (padded_rows(rows % max_rows) - rows % max_rows) * width; pad > 0;
+         --pad) {
+        params.add_null();
+    }
+    const std::vector<SqlValue>& values = params.values();
     std::vector<pqxx::result> results;
     for (std::size_t first = 0; first < rows; first += max_rows) {
         const std::size_t count = std::min(max_rows, padded_rows(rows - first));
-        const std::string& name = statement(shape, count);
+        const Statement& insert = statement(shape, count);
         // A no-op when this connection already knows the statement; libpqxx
         // prepares it on the server at its first use and after a reconnect.
-        txn.conn().prepare(name, statements_[{&shape, count}].sql);
-        const char* const* begin = values.data() + first * width;
+        txn.conn().prepare(insert.name, insert.sql);
+        const SqlValue* begin = values.data() + first * width;
         results.push_back(txn.exec_prepared(
-            name, pqxx::prepare::make_dynamic_params(begin, begin + count * width)));
+            insert.name, pqxx::prepare::make_dynamic_params(begin, begin + count * width)));
     }
     return results;
 }
@@ -260,7 +268,8 @@ PageWriteResult JobStore::write_page(pqxx::work& txn, const std::string& bucket,
     // The same order in every writer, so concurrent upserts lock rows alike.
     std::sort(rows.begin(), rows.end(),
               [](const JobRow& a, const JobRow& b) { return a.job->job_id < b.job->job_id; });
-    SqlParams params;
+    SqlParams& params = params_;
+    params.clear();
     for (const JobRow& row : rows) {
         jobs_table().add_rows(params, {*row.job, bucket, row.hash_literal});
     }
@@ -307,7 +316,8 @@ void JobStore::replace_children(pqxx::work& txn, const std::string& bucket,
                                "DELETE FROM " + table.name + " WHERE job_id = ANY($1::text[])");
             txn.exec_prepared(name, id_array);
         }
-        SqlParams params;
+        SqlParams& params = params_;
+        params.clear();
         for (const JobRecord* job : changed) {
             table.add_rows(params, {*job, bucket, {}});
         }

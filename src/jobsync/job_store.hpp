@@ -32,8 +32,8 @@ std::string detail_hash(const JobRecord& job);
 // "\x<hex>" of a hash, as a bytea parameter or COPY text value.
 std::string bytea_literal(const std::string& bytes);
 
-// One per connection's thread (it caches statement texts; the statements are
-// prepared on whichever connection txn uses).
+// Statements are prepared on whichever connection txn uses; their texts are
+// built once per process.
 class JobStore {
 public:
     // Upserts the jobs of a page inside txn (the caller commits, together
@@ -49,16 +49,20 @@ private:
         std::string sql;
     };
 
-    // The prepared statement's name for `rows` (padded) rows of shape.
-    const std::string& statement(const TableShape& shape, std::size_t rows);
+    // The prepared statement for `rows` (padded) rows of shape.
+    static const Statement& statement(const TableShape& shape, std::size_t rows);
     // Runs the INSERT of shape over params (whole rows) in padded batches.
+    // params is padded in place.
     std::vector<pqxx::result> insert_rows(pqxx::work& txn, const TableShape& shape,
-                                          const SqlParams& params);
+                                          SqlParams& params);
     void replace_children(pqxx::work& txn, const std::string& bucket,
                           const std::vector<const JobRecord*>& changed,
                           const std::vector<std::string>& replaced);
 
-    std::map<std::pair<const TableShape*, std::size_t>, Statement> statements_;
+    // Reused table after table, page after page: a page's parameters run to
+    // a few hundred KB, and allocating them afresh each time meant new
+    // mappings and page faults.
+    SqlParams params_;
 };
 
 } // namespace jobsync

@@ -12,7 +12,7 @@ namespace {
 void add_int(SqlParams& params, const std::optional<long long>& value)
 {
     if (value) {
-        params.add(std::to_string(*value));
+        params.add_computed(std::to_string(*value));
     } else {
         params.add_null();
     }
@@ -21,7 +21,7 @@ void add_int(SqlParams& params, const std::optional<long long>& value)
 void add_time(SqlParams& params, const std::optional<UnixSeconds>& value)
 {
     if (value) {
-        params.add(format_iso_utc(*value));
+        params.add_computed(format_iso_utc(*value));
     } else {
         params.add_null();
     }
@@ -29,7 +29,7 @@ void add_time(SqlParams& params, const std::optional<UnixSeconds>& value)
 
 void add_ordinal(SqlParams& params, std::size_t ordinal)
 {
-    params.add(std::to_string(ordinal));
+    params.add_computed(std::to_string(ordinal));
 }
 
 std::string_view cast_for(FieldType type)

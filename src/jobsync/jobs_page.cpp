@@ -2,10 +2,10 @@
 
 #include "jobsync/api_time.hpp"
 #include "jobsync/known_elements.hpp"
+#include "jobsync/name_map.hpp"
 #include "jobsync/xml_fields.hpp"
 
 #include <charconv>
-#include <cstring>
 #include <memory>
 
 namespace jobsync {
@@ -13,17 +13,11 @@ namespace jobsync {
 namespace {
 
 using xml::child;
-using xml::child_text;
 using xml::Document;
 using xml::name_of;
 using xml::new_document;
 using xml::next_same;
 using xml::Node;
-using xml::text;
-
-// Default in-place parsing (entities decoded, strings terminated), plus
-// end-tag checks: without them a mismatched tag silently reshapes the tree.
-constexpr int kParseFlags = rapidxml::parse_default | rapidxml::parse_validate_closing_tags;
 
 std::string quoted(std::string_view value)
 {
@@ -35,13 +29,20 @@ std::string quoted(std::string_view value)
     return out;
 }
 
-// Warnings and error messages for one job.
+// Reading one job: its fields' text, warnings and error messages.
 struct JobContext {
+    xml::TextReader& reader;
     std::vector<std::string>& warnings;
     std::string_view job_id;
     std::size_t position; // 1-based among the page's JobsDetail elements
 
     std::string who() const { return "JobId " + std::string(job_id); }
+
+    std::string_view text(const Node* node) { return reader.text(node); }
+    OptText child_text(const Node* parent, std::string_view name)
+    {
+        return reader.child_text(parent, name);
+    }
 
     void warn(std::string_view field, std::string_view value, std::string_view problem)
     {
@@ -95,29 +96,23 @@ struct JobContext {
                          ": " + what);
 }
 
-// Parses page.parsed in place and returns its <Response> element.
-const Node* parse_document(JobsPage& page, Document& doc)
+// Parses page.body (without modifying it) and returns its <Response> element.
+const Node* parse_document(const JobsPage& page, Document& doc)
 {
-    // RapidXML stops at a NUL, which would hide whatever follows it.
-    if (!page.raw.empty()) {
-        const void* nul = std::memchr(page.raw.data(), '\0', page.raw.size());
-        if (nul != nullptr) {
-            throw_malformed(static_cast<const char*>(nul) - page.raw.data(), "NUL byte");
-        }
+    // RapidXML stops at a NUL, which would hide whatever follows it. This is
+    // also what keeps NULs out of every field (SqlParams relies on it).
+    const std::size_t nul = page.body.find('\0');
+    if (nul != std::string::npos) {
+        throw_malformed(nul, "NUL byte");
     }
-    try {
-        doc.parse<kParseFlags>(page.parsed.data());
-    } catch (const rapidxml::parse_error& e) {
-        throw_malformed(e.where<char>() - page.parsed.data(), e.what());
-    }
+    xml::parse(doc, page.body);
     const Node* root = xml::first_child_element(&doc);
     if (root == nullptr) {
-        throw_malformed(page.raw.size(), "no root element");
+        throw_malformed(page.body.size(), "no root element");
     }
     for (const Node* n = root->next_sibling(); n != nullptr; n = n->next_sibling()) {
         if (n->type() == rapidxml::node_element) {
-            throw_malformed(xml::element_offset(n, page.parsed.data()),
-                            "more than one root element");
+            throw_malformed(xml::element_offset(n, page.body.data()), "more than one root element");
         }
     }
     if (name_of(root) != "Response") {
@@ -142,29 +137,56 @@ bool is_placeholder(const Node* detail)
     return true;
 }
 
-template <std::size_t N>
-std::size_t find_spec(const std::array<FieldSpec, N>& specs, std::string_view element)
-{
-    for (std::size_t i = 0; i < N; ++i) {
-        if (specs[i].element == element) {
-            return i;
+// A FieldSpec table's positions by element name: a stream has 33 fields, and
+// a linear search per child element cost more than reading it.
+template <std::size_t N> class SpecIndex {
+public:
+    explicit SpecIndex(const std::array<FieldSpec, N>& specs) : specs_(specs)
+    {
+        for (std::size_t i = 0; i < N; ++i) {
+            positions_.insert(specs[i].element) = i;
         }
     }
-    return N;
+
+    const std::array<FieldSpec, N>& specs() const { return specs_; }
+
+    // The position of element's spec; N when there is none.
+    std::size_t find(std::string_view element) const
+    {
+        const std::size_t* found = positions_.find(element);
+        return found == nullptr ? N : *found;
+    }
+
+private:
+    const std::array<FieldSpec, N>& specs_;
+    NameMap<std::size_t> positions_;
+};
+
+const SpecIndex<kMediaFormatFields.size()>& media_format_index()
+{
+    static const SpecIndex index(kMediaFormatFields);
+    return index;
+}
+
+const SpecIndex<kMediaStreamFields.size()>& media_stream_index()
+{
+    static const SpecIndex index(kMediaStreamFields);
+    return index;
 }
 
 // Maps parent's children onto a FieldSpec table; the first non-empty one wins.
 template <std::size_t N>
-FieldValues<N> read_fields(JobContext& ctx, const Node* parent,
-                           const std::array<FieldSpec, N>& specs, std::string_view path)
+FieldValues<N> read_fields(JobContext& ctx, const Node* parent, const SpecIndex<N>& index,
+                           std::string_view path)
 {
+    const std::array<FieldSpec, N>& specs = index.specs();
     FieldValues<N> values{};
     for (const Node* n = parent->first_node(); n != nullptr; n = n->next_sibling()) {
-        const std::size_t i = find_spec(specs, name_of(n));
+        const std::size_t i = index.find(name_of(n));
         if (i == N || values[i] || n->type() != rapidxml::node_element) {
             continue;
         }
-        const std::string_view value = text(n);
+        const std::string_view value = ctx.text(n);
         if (!value.empty()) {
             values[i] = ctx.checked(value, specs[i].type, path, specs[i].element);
         }
@@ -172,34 +194,34 @@ FieldValues<N> read_fields(JobContext& ctx, const Node* parent,
     return values;
 }
 
-void read_input(const Node* input, JobRecord& job)
+void read_input(JobContext& ctx, const Node* input, JobRecord& job)
 {
     if (input == nullptr) {
         return;
     }
-    job.input_bucket = child_text(input, "BucketId");
-    job.input_region = child_text(input, "Region");
-    job.input_object = child_text(input, "Object");
-    job.input_url = child_text(input, "Url");
+    job.input_bucket = ctx.child_text(input, "BucketId");
+    job.input_region = ctx.child_text(input, "Region");
+    job.input_object = ctx.child_text(input, "Object");
+    job.input_url = ctx.child_text(input, "Url");
     for (const Node* h = child(input, "CosHeaders"); h != nullptr; h = next_same(h)) {
-        const std::string_view key = text(child(h, "Key"));
+        const std::string_view key = ctx.text(child(h, "Key"));
         if (!key.empty()) {
-            job.cos_headers.push_back({key, text(child(h, "Value"))});
+            job.cos_headers.push_back({key, ctx.text(child(h, "Value"))});
         }
     }
 }
 
-void read_workflow(const Node* workflow, JobRecord& job)
+void read_workflow(JobContext& ctx, const Node* workflow, JobRecord& job)
 {
     if (workflow == nullptr) {
         return;
     }
-    job.workflow_id = child_text(workflow, "WorkflowId");
-    job.workflow_name = child_text(workflow, "WorkflowName");
+    job.workflow_id = ctx.child_text(workflow, "WorkflowId");
+    job.workflow_name = ctx.child_text(workflow, "WorkflowName");
     if (!job.workflow_name) {
-        job.workflow_name = child_text(workflow, "Name");
+        job.workflow_name = ctx.child_text(workflow, "Name");
     }
-    job.workflow_run_id = child_text(workflow, "RunId");
+    job.workflow_run_id = ctx.child_text(workflow, "RunId");
 }
 
 std::string_view output_kind(std::string_view element)
@@ -222,20 +244,20 @@ std::string_view output_kind(std::string_view element)
 
 void read_output(JobContext& ctx, const Node* output, JobRecord& job)
 {
-    const OptText bucket = child_text(output, "Bucket");
-    const OptText region = child_text(output, "Region");
+    const OptText bucket = ctx.child_text(output, "Bucket");
+    const OptText region = ctx.child_text(output, "Region");
     for (const Node* n = xml::first_child_element(output); n != nullptr; n = n->next_sibling()) {
         if (name_of(n) == "StreamExtract") {
-            const OptText object = child_text(n, "Object");
+            const OptText object = ctx.child_text(n, "Object");
             if (object) {
-                const OptText index = ctx.checked(child_text(n, "Index"), FieldType::integer,
+                const OptText index = ctx.checked(ctx.child_text(n, "Index"), FieldType::integer,
                                                   "Operation/Output/StreamExtract/", "Index");
                 job.outputs.push_back({"stream_extract", bucket, region, object, index});
             }
             continue;
         }
         const std::string_view kind = output_kind(name_of(n));
-        const std::string_view object = text(n);
+        const std::string_view object = ctx.text(n);
         if (!kind.empty() && !object.empty() && n->type() == rapidxml::node_element) {
             job.outputs.push_back({kind, bucket, region, object, std::nullopt});
         }
@@ -267,17 +289,27 @@ void read_media_info(JobContext& ctx, const Node* media, JobRecord& job)
     }
     if (const Node* format = child(media, "Format")) {
         job.media_format =
-            read_fields(ctx, format, kMediaFormatFields, "Operation/MediaInfo/Format/");
+            read_fields(ctx, format, media_format_index(), "Operation/MediaInfo/Format/");
     }
+    // <Subtitle/> and <Video/> say "no such stream": no row.
+    const auto is_stream = [](const Node* n) {
+        return stream_kind(name_of(n)) != nullptr && xml::has_child_elements(n);
+    };
+    std::size_t count = 0; // a MediaStream is ~800 bytes: allocate once
     for (const Node* stream = child(media, "Stream"); stream; stream = next_same(stream)) {
         for (const Node* n = xml::first_child_element(stream); n; n = n->next_sibling()) {
-            const StreamKind* kind = stream_kind(name_of(n));
-            // <Subtitle/> and <Video/> say "no such stream": no row.
-            if (kind == nullptr || !xml::has_child_elements(n)) {
-                continue;
+            count += is_stream(n) ? 1 : 0;
+        }
+    }
+    job.streams.reserve(count);
+    for (const Node* stream = child(media, "Stream"); stream; stream = next_same(stream)) {
+        for (const Node* n = xml::first_child_element(stream); n; n = n->next_sibling()) {
+            if (is_stream(n)) {
+                const StreamKind* kind = stream_kind(name_of(n));
+                MediaStream& row = job.streams.emplace_back();
+                row.kind = kind->kind;
+                row.values = read_fields(ctx, n, media_stream_index(), kind->path);
             }
-            job.streams.push_back(
-                {kind->kind, read_fields(ctx, n, kMediaStreamFields, kind->path)});
         }
     }
 }
@@ -293,41 +325,42 @@ std::size_t count_children(const Node* parent, std::string_view name)
 
 // The Md5 of the Md5Info naming object_name. A lone Md5Info without a name
 // belongs to a lone ObjectName.
-OptText find_md5(const Node* file, std::string_view object_name)
+OptText find_md5(JobContext& ctx, const Node* file, std::string_view object_name)
 {
     const Node* first = child(file, "Md5Info");
     for (const Node* info = first; info != nullptr; info = next_same(info)) {
-        if (text(child(info, "ObjectName")) == object_name) {
-            return child_text(info, "Md5");
+        if (ctx.text(child(info, "ObjectName")) == object_name) {
+            return ctx.child_text(info, "Md5");
         }
     }
     if (first != nullptr && !child(first, "ObjectName") && next_same(first) == nullptr &&
         count_children(file, "ObjectName") == 1) {
-        return child_text(first, "Md5");
+        return ctx.child_text(first, "Md5");
     }
     return std::nullopt;
 }
 
-void read_output_file(const Node* file, std::string_view kind, JobRecord& job)
+void read_output_file(JobContext& ctx, const Node* file, std::string_view kind, JobRecord& job)
 {
-    const OptText bucket = child_text(file, "Bucket");
-    const OptText region = child_text(file, "Region");
-    const OptText prefix = child_text(file, "ObjectPrefix");
+    const OptText bucket = ctx.child_text(file, "Bucket");
+    const OptText region = ctx.child_text(file, "Region");
+    const OptText prefix = ctx.child_text(file, "ObjectPrefix");
     for (const Node* n = child(file, "ObjectName"); n != nullptr; n = next_same(n)) {
-        const std::string_view name = text(n);
+        const std::string_view name = ctx.text(n);
         if (!name.empty()) {
-            job.output_files.push_back({kind, bucket, region, prefix, name, find_md5(file, name)});
+            job.output_files.push_back(
+                {kind, bucket, region, prefix, name, find_md5(ctx, file, name)});
         }
     }
 }
 
-void read_media_result(const Node* result, JobRecord& job)
+void read_media_result(JobContext& ctx, const Node* result, JobRecord& job)
 {
     for (const Node* file = child(result, "OutputFile"); file; file = next_same(file)) {
-        read_output_file(file, "main", job);
+        read_output_file(ctx, file, "main", job);
         for (const Node* sprite = child(file, "SpriteOutputFile"); sprite;
              sprite = next_same(sprite)) {
-            read_output_file(sprite, "sprite", job);
+            read_output_file(ctx, sprite, "sprite", job);
         }
     }
 }
@@ -337,12 +370,12 @@ void read_operation(JobContext& ctx, const Node* op, JobRecord& job)
     if (op == nullptr) {
         return;
     }
-    job.template_id = child_text(op, "TemplateId");
-    job.template_name = child_text(op, "TemplateName");
-    job.user_data = child_text(op, "UserData");
-    job.job_level = ctx.integer(child_text(op, "JobLevel"), "Operation/JobLevel");
+    job.template_id = ctx.child_text(op, "TemplateId");
+    job.template_name = ctx.child_text(op, "TemplateName");
+    job.user_data = ctx.child_text(op, "UserData");
+    job.job_level = ctx.integer(ctx.child_text(op, "JobLevel"), "Operation/JobLevel");
     for (const Node* w = child(op, "WatermarkTemplateId"); w != nullptr; w = next_same(w)) {
-        const std::string_view id = text(w);
+        const std::string_view id = ctx.text(w);
         if (!id.empty()) {
             job.watermark_template_ids.push_back(id);
         }
@@ -351,12 +384,12 @@ void read_operation(JobContext& ctx, const Node* op, JobRecord& job)
         read_output(ctx, output, job);
     }
     read_media_info(ctx, child(op, "MediaInfo"), job);
-    read_media_result(child(op, "MediaResult"), job);
+    read_media_result(ctx, child(op, "MediaResult"), job);
 }
 
-void read_required(const JobContext& ctx, const Node* detail, JobRecord& job)
+void read_required(JobContext& ctx, const Node* detail, JobRecord& job)
 {
-    job.tag = text(child(detail, "Tag"));
+    job.tag = ctx.text(child(detail, "Tag"));
     if (job.tag.empty()) {
         throw PartitionError(ctx.who() + " (JobsDetail #" + std::to_string(ctx.position) +
                              ") has no Tag");
@@ -365,9 +398,10 @@ void read_required(const JobContext& ctx, const Node* detail, JobRecord& job)
     if (created == nullptr) {
         throw PartitionError(ctx.who() + " has no CreationTime");
     }
-    const std::optional<UnixSeconds> instant = parse_api_time(text(created));
+    const std::string_view creation_time = ctx.text(created);
+    const std::optional<UnixSeconds> instant = parse_api_time(creation_time);
     if (!instant) {
-        throw PartitionError(ctx.who() + ": CreationTime " + quoted(text(created)) +
+        throw PartitionError(ctx.who() + ": CreationTime " + quoted(creation_time) +
                              " is not a valid time");
     }
     job.creation_time = *instant;
@@ -375,9 +409,7 @@ void read_required(const JobContext& ctx, const Node* detail, JobRecord& job)
 
 std::string_view detail_source(const JobsPage& page, const Node* detail, std::size_t position)
 {
-    const std::string_view raw(page.raw.data(), page.raw.size());
-    const std::optional<std::string_view> source =
-        xml::element_source(raw, xml::element_offset(detail, page.parsed.data()));
+    const std::optional<std::string_view> source = xml::element_source(page.body, detail);
     if (!source) {
         // RapidXML accepted the document, so this means a bug here.
         throw PartitionError("cannot find the end of JobsDetail #" + std::to_string(position));
@@ -385,107 +417,121 @@ std::string_view detail_source(const JobsPage& page, const Node* detail, std::si
     return *source;
 }
 
-// Records the child elements of node (at path) that the schema does not
-// know, without descending into them; known containers are walked.
-void collect_unknown(const Node* node, std::string& path, JobsPage& page, const JobRecord& job,
-                     std::size_t position)
+// node's path below JobsDetail, e.g. "Operation/Transcode/NewThing".
+std::string path_below(const Node* detail, const Node* node)
 {
-    const auto* known = known_children(path);
-    if (known == nullptr) {
-        return;
+    std::string path;
+    for (const Node* n = node; n != detail; n = n->parent()) {
+        path.insert(0, path.empty() ? std::string(name_of(n)) : std::string(name_of(n)) + "/");
     }
+    return path;
+}
+
+// Records the child elements of node that the schema (known: node's entry)
+// does not know, without descending into them; known containers are walked.
+void collect_unknown(const Node* detail, const Node* node, const KnownElement& known,
+                     JobsPage& page, const JobRecord& job, std::size_t position)
+{
     for (const Node* n = xml::first_child_element(node); n != nullptr; n = n->next_sibling()) {
         if (n->type() != rapidxml::node_element) {
             continue;
         }
-        const std::size_t length = path.size();
-        if (!path.empty()) {
-            path += '/';
-        }
-        path += name_of(n);
-        if (known->count(name_of(n)) == 0) {
-            DriftSighting& seen = page.unknown_elements[{std::string(job.tag), path}];
+        const KnownElement* child = known.child(name_of(n));
+        if (child == nullptr) {
+            DriftSighting& seen =
+                page.unknown_elements[{std::string(job.tag), path_below(detail, n)}];
             if (seen.last_position != position) {
                 seen.last_position = position;
                 ++seen.jobs;
                 seen.last_job_id = std::string(job.job_id);
             }
-        } else if (xml::has_child_elements(n)) {
-            collect_unknown(n, path, page, job, position);
+        } else if (child->checks_children()) {
+            collect_unknown(detail, n, *child, page, job, position);
         }
-        path.resize(length);
     }
 }
 
-JobRecord read_job(JobsPage& page, const Node* detail, std::size_t position)
+JobRecord read_job(JobsPage& page, xml::TextReader& reader, const Node* detail,
+                   std::size_t position)
 {
     JobRecord job;
-    job.job_id = text(child(detail, "JobId"));
+    job.job_id = reader.text(child(detail, "JobId"));
     if (job.job_id.empty()) {
         throw PartitionError("JobsDetail #" + std::to_string(position) + " has no JobId");
     }
-    JobContext ctx{page.warnings, job.job_id, position};
+    JobContext ctx{reader, page.warnings, job.job_id, position};
     read_required(ctx, detail, job);
-    job.sub_tag = child_text(detail, "SubTag");
-    job.state = child_text(detail, "State");
-    job.code = child_text(detail, "Code");
-    job.message = child_text(detail, "Message");
-    job.queue_id = child_text(detail, "QueueId");
-    job.queue_type = child_text(detail, "QueueType");
-    job.progress = ctx.integer(child_text(detail, "Progress"), "Progress");
-    job.start_time = ctx.time(child_text(detail, "StartTime"), "StartTime");
-    job.end_time = ctx.time(child_text(detail, "EndTime"), "EndTime");
+    job.sub_tag = ctx.child_text(detail, "SubTag");
+    job.state = ctx.child_text(detail, "State");
+    job.code = ctx.child_text(detail, "Code");
+    job.message = ctx.child_text(detail, "Message");
+    job.queue_id = ctx.child_text(detail, "QueueId");
+    job.queue_type = ctx.child_text(detail, "QueueType");
+    job.progress = ctx.integer(ctx.child_text(detail, "Progress"), "Progress");
+    job.start_time = ctx.time(ctx.child_text(detail, "StartTime"), "StartTime");
+    job.end_time = ctx.time(ctx.child_text(detail, "EndTime"), "EndTime");
     job.detail_xml = detail_source(page, detail, position);
-    read_input(child(detail, "Input"), job);
-    read_workflow(child(detail, "Workflow"), job);
+    read_input(ctx, child(detail, "Input"), job);
+    read_workflow(ctx, child(detail, "Workflow"), job);
     read_operation(ctx, child(detail, "Operation"), job);
-    std::string path;
-    collect_unknown(detail, path, page, job, position);
+    collect_unknown(detail, detail, known_jobs_detail(), page, job, position);
     return job;
 }
 
 } // namespace
 
+std::string JobsPage::release_body()
+{
+    jobs.clear();
+    decoded.clear();
+    return std::move(body);
+}
+
 JobsPage parse_jobs_page(std::string body)
 {
     JobsPage page;
-    page.raw.assign(body.begin(), body.end());
-    page.parsed.reserve(body.size() + 1);
-    page.parsed.assign(body.begin(), body.end());
-    page.parsed.push_back('\0');
-
+    page.body = std::move(body);
+    xml::TextReader reader(page.decoded);
     const std::unique_ptr<Document> doc = new_document();
-    const Node* root = parse_document(page, *doc);
-    page.jobs.reserve(count_children(root, "JobsDetail"));
-    std::size_t position = 0;
-    for (const Node* detail = child(root, "JobsDetail"); detail; detail = next_same(detail)) {
-        ++position;
-        if (!is_placeholder(detail)) {
-            page.jobs.push_back(read_job(page, detail, position));
+    try {
+        const Node* root = parse_document(page, *doc);
+        page.jobs.reserve(count_children(root, "JobsDetail"));
+        std::size_t position = 0;
+        for (const Node* detail = child(root, "JobsDetail"); detail; detail = next_same(detail)) {
+            ++position;
+            if (!is_placeholder(detail)) {
+                page.jobs.push_back(read_job(page, reader, detail, position));
+            }
         }
+        page.next_token = std::string(reader.text(child(root, "NextToken")));
+    } catch (const rapidxml::parse_error& e) {
+        // From the parse, or from a bad character reference in a field read.
+        throw_malformed(e.where<char>() - page.body.data(), e.what());
     }
-    page.next_token = std::string(text(child(root, "NextToken")));
     return page;
 }
 
 bool parse_error_body(const std::string& body, ServiceErrorDetails& out)
 {
-    std::vector<char> buffer(body.begin(), body.end());
-    buffer.push_back('\0');
     const std::unique_ptr<Document> doc = new_document();
+    std::deque<std::string> decoded;
+    xml::TextReader reader(decoded);
+    std::string_view code, message, request_id;
     try {
-        doc->parse<kParseFlags>(buffer.data());
+        xml::parse(*doc, body);
+        const Node* root = xml::first_child_element(doc.get());
+        if (root == nullptr || name_of(root) != "Error") {
+            return false;
+        }
+        code = reader.text(child(root, "Code"));
+        message = reader.text(child(root, "Message"));
+        request_id = reader.text(child(root, "RequestId"));
     } catch (const rapidxml::parse_error&) {
         return false;
     }
-    const Node* root = xml::first_child_element(doc.get());
-    if (root == nullptr || name_of(root) != "Error") {
-        return false;
-    }
-    out.code = std::string(text(child(root, "Code")));
-    out.message = std::string(text(child(root, "Message")));
+    out.code = std::string(code);
+    out.message = std::string(message);
     // Keep an id the caller took from x-ci-request-id when the body has none.
-    const std::string_view request_id = text(child(root, "RequestId"));
     if (!request_id.empty()) {
         out.request_id = std::string(request_id);
     }

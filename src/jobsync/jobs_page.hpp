@@ -4,6 +4,7 @@
 #include "jobsync/errors.hpp"
 #include "jobsync/job_record.hpp"
 
+#include <deque>
 #include <map>
 #include <string>
 #include <utility>
@@ -21,17 +22,23 @@ struct DriftSighting {
 // (tag, path relative to JobsDetail, e.g. "Operation/Transcode/NewThing").
 using DriftKey = std::pair<std::string, std::string>;
 
-// One parsed page. Owns the response bytes; every string_view in jobs points
-// into raw (detail_xml) or parsed (field values: RapidXML's in-place copy,
-// entities decoded). Movable: vectors keep their buffers on move.
+// One parsed page. Owns the response body; every string_view in jobs points
+// into body (detail_xml, and field values: RapidXML parses the body without
+// modifying it) or, for the rare value with an entity reference, into
+// decoded. Movable: a moved std::string keeps its heap buffer (a body holding
+// a job is far longer than the inline one) and a moved deque its elements.
 struct JobsPage {
-    std::vector<char> raw;    // the response body as received
-    std::vector<char> parsed; // a copy RapidXML parsed in place
+    std::string body;                // the response body as received, parsed as is
+    std::deque<std::string> decoded; // field values whose entities were decoded
     std::vector<JobRecord> jobs;
     std::string next_token;            // "" when absent or empty
     std::vector<std::string> warnings; // optional fields that did not parse, "JobId j...: Progress
                                        // 'abc' is not an integer"
     std::map<DriftKey, DriftSighting> unknown_elements; // schema drift, for drift_store
+
+    // Takes the body out, to receive another response into its memory (see
+    // BodyPool), and clears the jobs whose views pointed into it.
+    std::string release_body();
 };
 
 // Parses a <Response> with JobsDetail elements. Empty <JobsDetail/> elements
@@ -42,6 +49,7 @@ struct JobsPage {
 // transfer looks like that), PartitionError when it is well-formed but wrong:
 // root is not <Response>, a job without JobId, an unparseable CreationTime.
 // An unparseable optional field becomes nullopt and adds a warning.
+// The page keeps body (pass it with std::move to avoid a copy).
 JobsPage parse_jobs_page(std::string body);
 
 // Parses a CI error body (<Error><Code/><Message/><RequestId/></Error>).

@@ -2,8 +2,9 @@
 
 #include "jobsync/job_record.hpp"
 
+#include <string>
 #include <unordered_map>
-#include <unordered_set>
+#include <vector>
 
 namespace jobsync {
 namespace {
@@ -86,56 +87,88 @@ constexpr std::pair<std::string_view, std::string_view> kSchema[] = {
                                "FrameEnhance"},
 };
 
-using ChildSet = std::unordered_set<std::string_view>;
+using Names = std::vector<std::string_view>;
 
-template <std::size_t N> ChildSet field_names(const std::array<FieldSpec, N>& specs)
+template <std::size_t N> Names field_names(const std::array<FieldSpec, N>& specs)
 {
-    ChildSet names;
+    Names names;
     for (const FieldSpec& spec : specs) {
-        names.insert(spec.element);
+        names.push_back(spec.element);
     }
     return names;
 }
 
-ChildSet split_words(std::string_view words)
+Names split_words(std::string_view words)
 {
-    ChildSet names;
+    Names names;
     while (!words.empty()) {
         const auto space = words.find(' ');
         const std::string_view word = words.substr(0, space);
         if (!word.empty()) {
-            names.insert(word);
+            names.push_back(word);
         }
         words = space == std::string_view::npos ? std::string_view() : words.substr(space + 1);
     }
     return names;
 }
 
-const std::unordered_map<std::string_view, ChildSet>& schema()
+// Known children per element path ("" is JobsDetail).
+std::unordered_map<std::string, Names> children_by_path()
 {
-    static const std::unordered_map<std::string_view, ChildSet> known = [] {
-        std::unordered_map<std::string_view, ChildSet> map;
-        for (const auto& [path, children] : kSchema) {
-            map.emplace(path, split_words(children));
-        }
-        // The columns' own FieldSpec tables say which stream fields are known.
-        map.emplace("Operation/MediaInfo/Format", field_names(kMediaFormatFields));
-        for (const std::string_view path :
-             {"Operation/MediaInfo/Stream/Video", "Operation/MediaInfo/Stream/Audio",
-              "Operation/MediaInfo/Stream/Subtitle"}) {
-            map.emplace(path, field_names(kMediaStreamFields));
-        }
-        return map;
-    }();
-    return known;
+    std::unordered_map<std::string, Names> map;
+    for (const auto& [path, children] : kSchema) {
+        map.emplace(path, split_words(children));
+    }
+    // The columns' own FieldSpec tables say which stream fields are known.
+    map.emplace("Operation/MediaInfo/Format", field_names(kMediaFormatFields));
+    for (const std::string_view path :
+         {"Operation/MediaInfo/Stream/Video", "Operation/MediaInfo/Stream/Audio",
+          "Operation/MediaInfo/Stream/Subtitle"}) {
+        map.emplace(path, field_names(kMediaStreamFields));
+    }
+    return map;
+}
+
+// Adds the known children of the element at path to element, recursively.
+void build(KnownElement& element, const std::string& path,
+           const std::unordered_map<std::string, Names>& schema)
+{
+    const auto found = schema.find(path);
+    if (found == schema.end()) {
+        return; // a leaf, or opaque template settings
+    }
+    for (const std::string_view name : found->second) {
+        build(element.add_child(name),
+              path.empty() ? std::string(name) : path + "/" + std::string(name), schema);
+    }
 }
 
 } // namespace
 
-const std::unordered_set<std::string_view>* known_children(std::string_view path)
+const KnownElement* KnownElement::child(std::string_view name) const
 {
-    const auto found = schema().find(path);
-    return found == schema().end() ? nullptr : &found->second;
+    const std::unique_ptr<KnownElement>* found = children_.find(name);
+    return found == nullptr ? nullptr : found->get();
+}
+
+KnownElement& KnownElement::add_child(std::string_view name)
+{
+    std::unique_ptr<KnownElement>& child = children_.insert(name);
+    if (!child) {
+        child = std::make_unique<KnownElement>();
+    }
+    has_children_ = true;
+    return *child; // stays put when children_ grows: the map holds the pointer
+}
+
+const KnownElement& known_jobs_detail()
+{
+    static const KnownElement root = [] {
+        KnownElement detail;
+        build(detail, "", children_by_path());
+        return detail;
+    }();
+    return root;
 }
 
 } // namespace jobsync

@@ -13,13 +13,21 @@ bool same_query(const ListJobsQuery& a, const ListJobsQuery& b)
 PagePrefetcher::~PagePrefetcher()
 {
     discard_pending();
+    if (thread_.joinable()) {
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            stopping_ = true;
+        }
+        wake_.notify_one();
+        thread_.join();
+    }
 }
 
 void PagePrefetcher::discard_pending()
 {
     if (pending_.valid()) {
         try {
-            pending_.get();
+            client_.recycle(pending_.get());
         } catch (...) { // nobody asked for this page; its error does not matter
         }
     }
@@ -28,9 +36,33 @@ void PagePrefetcher::discard_pending()
 
 void PagePrefetcher::start(const ListJobsQuery& query)
 {
-    discard_pending();
+    discard_pending(); // also means the thread is idle: its last task is done
     pending_query_ = query;
-    pending_ = std::async(std::launch::async, [this, query] { return client_.list_jobs(query); });
+    std::packaged_task<JobsPage()> task([this, query] { return client_.list_jobs(query); });
+    pending_ = task.get_future();
+    {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        task_ = std::move(task);
+    }
+    if (!thread_.joinable()) {
+        thread_ = std::thread(&PagePrefetcher::run, this);
+    }
+    wake_.notify_one();
+}
+
+void PagePrefetcher::run()
+{
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+        wake_.wait(lock, [this] { return task_.valid() || stopping_; });
+        if (!task_.valid()) {
+            return; // stopping, with nothing left to fetch
+        }
+        std::packaged_task<JobsPage()> task = std::move(task_);
+        lock.unlock();
+        task(); // its result or exception goes to pending_
+        lock.lock();
+    }
 }
 
 JobsPage PagePrefetcher::fetch(const ListJobsQuery& query)

@@ -5,8 +5,11 @@
 
 #include "jobsync/ci_client.hpp"
 
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 namespace jobsync {
 
@@ -28,10 +31,20 @@ public:
 
 private:
     void discard_pending();
+    void run(); // the fetching thread: runs each task handed over by start()
 
     CiClient& client_;
     std::optional<ListJobsQuery> pending_query_;
     std::future<JobsPage> pending_;
+
+    // One thread for the whole walk, started by the first start(): a thread
+    // per page cost a clone, a fresh stack and cold thread-local caches
+    // (RapidXML's node pool blocks) every page.
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::packaged_task<JobsPage()> task_; // handed to the thread; guarded by mutex_
+    bool stopping_ = false;               // guarded by mutex_
+    std::thread thread_;
 };
 
 } // namespace jobsync

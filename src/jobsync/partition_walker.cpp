@@ -273,6 +273,7 @@ PartitionStatus PartitionWalker::walk(const Partition& partition, PartitionStats
             prefetcher.start(next);
         }
         commit_page(partition, page, last_page, stats);
+        client_.recycle(std::move(page)); // page N+2 is received into its memory
         token_restart_allowed = true;
         if (token_repeats) {
             log_warn("the service repeated a continuation token; treating it as the last page",

@@ -19,9 +19,9 @@ constexpr long kPageSize = 100;
 constexpr long kMaxPages = 1000; // a service that never says "last page" cannot loop us forever
 constexpr int kMaxAttempts = 3;
 
-long number_of(const xml::Node* root, std::string_view name)
+long number_of(xml::TextReader& reader, const xml::Node* root, std::string_view name)
 {
-    const std::string_view text = xml::text(xml::child(root, name));
+    const std::string_view text = reader.text(xml::child(root, name));
     long value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || end != text.data() + text.size()) {
@@ -51,27 +51,27 @@ std::vector<std::string> auth_headers(const SourceConfig& source, const QueryPar
 
 QueuePage parse_queue_page(const std::string& body)
 {
-    std::vector<char> buffer(body.begin(), body.end());
-    buffer.push_back('\0');
     const auto doc = xml::new_document();
+    std::deque<std::string> decoded;
+    xml::TextReader reader(decoded);
+    QueuePage page;
     try {
-        doc->parse<rapidxml::parse_default>(buffer.data());
+        xml::parse<rapidxml::parse_non_destructive>(*doc, body);
+        const xml::Node* root = xml::first_child_element(doc.get());
+        if (root == nullptr || xml::name_of(root) != "Response") {
+            throw PartitionError("GET /queue: response root is not <Response>");
+        }
+        page.total_count = number_of(reader, root, "TotalCount");
+        page.page_number = number_of(reader, root, "PageNumber");
+        page.page_size = number_of(reader, root, "PageSize");
+        for (const xml::Node* q = xml::child(root, "QueueList"); q; q = xml::next_same(q)) {
+            const std::string_view id = reader.text(xml::child(q, "QueueId"));
+            if (!id.empty()) {
+                page.queue_ids.emplace_back(id);
+            }
+        }
     } catch (const rapidxml::parse_error& e) {
         throw PartitionError(std::string("GET /queue: malformed XML: ") + e.what());
-    }
-    const xml::Node* root = xml::first_child_element(doc.get());
-    if (root == nullptr || xml::name_of(root) != "Response") {
-        throw PartitionError("GET /queue: response root is not <Response>");
-    }
-    QueuePage page;
-    page.total_count = number_of(root, "TotalCount");
-    page.page_number = number_of(root, "PageNumber");
-    page.page_size = number_of(root, "PageSize");
-    for (const xml::Node* q = xml::child(root, "QueueList"); q; q = xml::next_same(q)) {
-        const std::string_view id = xml::text(xml::child(q, "QueueId"));
-        if (!id.empty()) {
-            page.queue_ids.emplace_back(id);
-        }
     }
     return page;
 }

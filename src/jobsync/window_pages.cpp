@@ -57,6 +57,7 @@ void walk_window(CiClient& client, const Partition& partition, int page_size,
             return;
         }
         query.next_token = page.next_token;
+        client.recycle(std::move(page)); // the next page is received into its memory
     }
 }
 

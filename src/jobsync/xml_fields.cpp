@@ -1,5 +1,8 @@
 #include "jobsync/xml_fields.hpp"
 
+#include "jobsync/xml_entities.hpp"
+
+#include <mutex>
 #include <new>
 #include <vector>
 
@@ -63,10 +66,71 @@ std::size_t skip_special(std::string_view raw, std::size_t pos)
     return 0;
 }
 
+// Just past whitespace, comments and processing instructions from raw[pos]:
+// what RapidXML lets stand between an element's last child and its end tag
+// without making a node of it. npos stays npos.
+std::size_t skip_misc(std::string_view raw, std::size_t pos)
+{
+    while (pos < raw.size()) {
+        if (is_space(raw[pos])) {
+            ++pos;
+        } else if (raw.compare(pos, 4, "<!--") == 0 || raw.compare(pos, 2, "<?") == 0) {
+            pos = skip_special(raw, pos);
+        } else {
+            break;
+        }
+    }
+    return pos;
+}
+
+// Just past the end tag of `name` at raw[pos] ("</name", optional whitespace,
+// '>'); npos when there is none.
+std::size_t end_tag_end(std::string_view raw, std::size_t pos, std::string_view name)
+{
+    if (pos >= raw.size() || raw.compare(pos, 2, "</") != 0 || !name_at(raw, pos + 2, name)) {
+        return npos;
+    }
+    pos += 2 + name.size();
+    while (pos < raw.size() && is_space(raw[pos])) {
+        ++pos;
+    }
+    return pos < raw.size() && raw[pos] == '>' ? pos + 1 : npos;
+}
+
+std::size_t offset_in(std::string_view raw, const char* at)
+{
+    return static_cast<std::size_t>(at - raw.data());
+}
+
+// Just past the end of element node, from the tree: after its last child
+// (an element, recursively; text; or CDATA) only what skip_misc skips can
+// precede its end tag. npos when something else does (a DOCTYPE or another
+// <!...> that RapidXML skips), for the caller to scan instead.
+std::size_t element_end(std::string_view raw, const Node* node)
+{
+    const Node* last = node->first_node() != nullptr ? node->last_node() : nullptr;
+    std::size_t pos = npos;
+    if (last == nullptr) {
+        pos = tag_end(raw, element_offset(node, raw.data()));
+        if (pos == npos || raw[pos - 2] == '/') {
+            return pos; // <Name/> has no end tag
+        }
+    } else if (last->type() == rapidxml::node_element) {
+        pos = element_end(raw, last);
+    } else if (last->type() == rapidxml::node_data) {
+        pos = offset_in(raw, last->value() + last->value_size());
+    } else if (last->type() == rapidxml::node_cdata) {
+        pos = offset_in(raw, last->value() + last->value_size()) + 3; // "]]>"
+    }
+    return end_tag_end(raw, skip_misc(raw, pos), name_of(node));
+}
+
 // RapidXML frees its whole node pool after each document. glibc hands those
 // blocks back to the kernel, and faulting them in again for the next page
-// cost several times the parse itself, so each thread keeps some for reuse.
-// RapidXML asks for one fixed block size, so the cache holds just that size.
+// cost several times the parse itself, so the process keeps some for reuse.
+// One cache for all threads: a thread's own was lost with the thread, and a
+// prefetch thread lives for one partition's walk. RapidXML asks for one fixed
+// block size, so the cache holds just that size.
 class BlockCache {
 public:
     BlockCache() { blocks_.reserve(kMaxBlocks); } // push_back in release() never allocates
@@ -81,33 +145,41 @@ public:
 
     void* acquire(std::size_t size)
     {
-        if (size == block_size_ && !blocks_.empty()) {
-            void* block = blocks_.back();
-            blocks_.pop_back();
-            return block;
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            if (size == block_size_ && !blocks_.empty()) {
+                void* block = blocks_.back();
+                blocks_.pop_back();
+                return block;
+            }
         }
         return ::operator new(size);
     }
 
     void release(void* block, std::size_t size)
     {
-        if (block_size_ == 0) {
-            block_size_ = size;
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            if (block_size_ == 0) {
+                block_size_ = size;
+            }
+            if (size == block_size_ && blocks_.size() < kMaxBlocks) {
+                blocks_.push_back(block);
+                return;
+            }
         }
-        if (size == block_size_ && blocks_.size() < kMaxBlocks) {
-            blocks_.push_back(block);
-        } else {
-            ::operator delete(block);
-        }
+        ::operator delete(block);
     }
 
 private:
-    static constexpr std::size_t kMaxBlocks = 64; // 4 MiB per thread at most
+    // 8 MiB at most: the nodes of about two 100-job pages.
+    static constexpr std::size_t kMaxBlocks = 128;
+    std::mutex mutex_;
     std::size_t block_size_ = 0;
     std::vector<void*> blocks_;
 };
 
-thread_local BlockCache block_cache;
+BlockCache block_cache;
 
 // RapidXML's free callback gets no size, so each block carries it in front.
 struct alignas(std::max_align_t) BlockHeader {
@@ -149,22 +221,27 @@ const Node* next_same(const Node* node)
     return node->next_sibling(node->name(), node->name_size());
 }
 
-std::string_view text(const Node* node)
+std::string_view TextReader::text(const Node* node)
 {
     if (node == nullptr) {
         return {};
     }
     if (node->value_size() == 0) {
         // RapidXML keeps a CDATA section as a child, not as the element value.
+        // Its text is literal: no entities to decode.
         const Node* first = node->first_node();
         if (first != nullptr && first->type() == rapidxml::node_cdata) {
             return {first->value(), first->value_size()};
         }
     }
-    return {node->value(), node->value_size()};
+    const std::string_view value(node->value(), node->value_size());
+    if (!has_entities(value)) {
+        return value;
+    }
+    return decoded_.emplace_back(decode_entities(value));
 }
 
-OptText child_text(const Node* parent, std::string_view name)
+OptText TextReader::child_text(const Node* parent, std::string_view name)
 {
     const std::string_view value = text(child(parent, name));
     if (value.empty()) {
@@ -189,7 +266,17 @@ std::size_t element_offset(const Node* node, const char* buffer)
     return static_cast<std::size_t>(node->name() - buffer) - 1;
 }
 
-std::optional<std::string_view> element_source(std::string_view raw, std::size_t start)
+std::optional<std::string_view> element_source(std::string_view raw, const Node* node)
+{
+    const std::size_t start = element_offset(node, raw.data());
+    const std::size_t end = element_end(raw, node);
+    if (end == npos) {
+        return scan_element_source(raw, start);
+    }
+    return raw.substr(start, end - start);
+}
+
+std::optional<std::string_view> scan_element_source(std::string_view raw, std::size_t start)
 {
     if (start >= raw.size() || raw[start] != '<') {
         return std::nullopt;

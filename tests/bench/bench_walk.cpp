@@ -24,7 +24,7 @@ WalkTotals walk_all(
         query.size = config.sync.page_size;
         std::string previous_token;
         for (;;) {
-            const jobsync::JobsPage page = client.list_jobs(query);
+            jobsync::JobsPage page = client.list_jobs(query);
             ++totals.pages;
             totals.jobs += static_cast<long>(page.jobs.size());
             on_page(partition.bucket(), page);
@@ -34,6 +34,7 @@ WalkTotals walk_all(
             }
             previous_token = page.next_token;
             query.next_token = page.next_token;
+            client.recycle(std::move(page)); // as the worker does
         }
         totals.requests += client.counters().requests;
     }

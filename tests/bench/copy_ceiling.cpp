@@ -15,14 +15,14 @@ namespace bench {
 namespace {
 
 // COPY text format: \N for NULL; backslash, tab, newline and CR escaped.
-void append_copy_value(std::string& line, const char* value)
+void append_copy_value(std::string& line, const jobsync::SqlValue& value)
 {
-    if (value == nullptr) {
+    if (!value) {
         line += "\\N";
         return;
     }
-    for (const char* c = value; *c != '\0'; ++c) {
-        switch (*c) {
+    for (const char c : *value) {
+        switch (c) {
         case '\\':
             line += "\\\\";
             break;
@@ -36,7 +36,7 @@ void append_copy_value(std::string& line, const char* value)
             line += "\\r";
             break;
         default:
-            line += *c;
+            line += c;
         }
     }
 }
@@ -62,7 +62,7 @@ PageLines page_lines(const std::string& bucket, const jobsync::JobsPage& page)
         for (std::size_t t = 0; t < tables.size(); ++t) {
             jobsync::SqlParams params;
             tables[t]->add_rows(params, {job, bucket, hash});
-            const std::vector<const char*> values = params.pointers();
+            const std::vector<jobsync::SqlValue>& values = params.values();
             const std::size_t width = tables[t]->columns.size();
             for (std::size_t first = 0; first < values.size(); first += width) {
                 std::string line;

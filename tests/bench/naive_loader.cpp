@@ -45,10 +45,10 @@ void upsert_rows(pqxx::work& txn, const jobsync::TableShape& table,
 {
     jobsync::SqlParams params;
     table.add_rows(params, row);
-    const std::vector<const char*> values = params.pointers();
+    const std::vector<jobsync::SqlValue>& values = params.values();
     const std::size_t width = table.columns.size();
     for (std::size_t first = 0; first < values.size(); first += width) {
-        const char* const* begin = values.data() + first;
+        const jobsync::SqlValue* begin = values.data() + first;
         txn.exec_prepared("naive_" + table.name,
                           pqxx::prepare::make_dynamic_params(begin, begin + width));
     }

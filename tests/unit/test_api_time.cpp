@@ -34,6 +34,11 @@ TEST_CASE("api_time: formats for the wire and for SQL")
     CHECK(format_api_time(1656314592, -330) == "2022-06-27T01:53:12-0530");
     CHECK(format_iso_utc(0) == "1970-01-01T00:00:00Z");
     CHECK(format_iso_utc(1709164800) == "2024-02-29T00:00:00Z");
+    CHECK(format_iso_utc(1656314592) == "2022-06-27T07:23:12Z");
+    CHECK(format_iso_utc(253402300799) == "9999-12-31T23:59:59Z");
+    CHECK(format_iso_utc(253402300800) == "10000-01-01T00:00:00Z");
+    CHECK(format_iso_utc(-1) == "1969-12-31T23:59:59Z");
+    CHECK(format_iso_utc(-62167219201) == "-001-12-31T23:59:59Z"); // as snprintf's %04lld
     for (UnixSeconds t : {0LL, 1656314592LL, 1709164799LL, 4102444800LL}) {
         CHECK(parse_api_time(format_api_time(t, 480)) == t);
     }

@@ -67,8 +67,8 @@ std::string response(const std::string& inner)
 
 bool raw_contains(const JobsPage& page, std::string_view view)
 {
-    return view.data() >= page.raw.data() &&
-           view.data() + view.size() <= page.raw.data() + page.raw.size();
+    return view.data() >= page.body.data() &&
+           view.data() + view.size() <= page.body.data() + page.body.size();
 }
 
 std::string retryable_message(const std::string& body)
@@ -220,7 +220,7 @@ TEST_CASE("jobs_page: detail_xml is the exact raw slice of each JobsDetail")
         const std::size_t end = body.find("</JobsDetail>", start) + 13;
         from = end;
         CHECK(job.detail_xml == std::string_view(body).substr(start, end - start));
-        CHECK(job.detail_xml.data() == page.raw.data() + start);
+        CHECK(job.detail_xml.data() == page.body.data() + start);
         CHECK(job.detail_xml.substr(0, 12) == "<JobsDetail>");
         CHECK(job.detail_xml.substr(job.detail_xml.size() - 13) == "</JobsDetail>");
     }
@@ -460,7 +460,120 @@ TEST_CASE("jobs_page: entities are decoded in fields and left raw in detail_xml"
     CHECK(job.detail_xml.find("<Message>done &amp; dusted</Message>") != std::string_view::npos);
     CHECK(job.detail_xml.find("voice &lt;split&gt;") != std::string_view::npos);
     CHECK(raw_contains(page, job.detail_xml));
-    CHECK_FALSE(raw_contains(page, *job.message)); // decoded text lives in parsed
+    CHECK_FALSE(raw_contains(page, *job.message)); // decoded text lives in page.decoded
+}
+
+TEST_CASE("jobs_page: the body is parsed where it is, without being modified")
+{
+    const std::string body = read_fixture("rich_job.xml");
+    const JobsPage page = parse_jobs_page(body);
+    REQUIRE(page.jobs.size() == 1);
+    CHECK(page.body == body);
+    const JobRecord& job = page.jobs[0];
+    // Fields without entities are views into the body itself: no copy per field.
+    CHECK(raw_contains(page, job.job_id));
+    CHECK(raw_contains(page, job.tag));
+    CHECK(raw_contains(page, *job.template_id));
+    CHECK(raw_contains(page, job.detail_xml));
+    // Only the values that had entities were decoded.
+    CHECK(page.decoded.size() == 4); // Message, Input/Object, a CosHeaders Value, TemplateName
+}
+
+TEST_CASE("jobs_page: entities and character references in fields")
+{
+    const JobsPage page = parse_jobs_page(response(job_xml(
+        "j&#x31;", "<State>A &lt;b&gt; &quot;c&quot; &apos;d&apos;</State>"
+                   "<Message><![CDATA[literal &amp; <kept>]]></Message>"
+                   "<QueueId>caf&#233; &#x6f22; &nbsp;&</QueueId><Progress>&#x35;0</Progress>")));
+    REQUIRE(page.jobs.size() == 1);
+    const JobRecord& job = page.jobs[0];
+    CHECK(job.job_id == "j1");
+    CHECK(show(job.state) == "A <b> \"c\" 'd'");
+    CHECK(show(job.message) == "literal &amp; <kept>"); // CDATA is literal
+    CHECK(raw_contains(page, *job.message));
+    CHECK(show(job.queue_id) == "caf\xC3\xA9 \xE6\xBC\xA2 &nbsp;&");
+    CHECK(job.progress == 50);
+    CHECK(page.warnings.empty());
+}
+
+TEST_CASE("jobs_page: a bad character reference in a field is malformed XML")
+{
+    const std::string body = response(job_xml("j1", "<Message>a &#1114112; b</Message>"));
+    CHECK(retryable_message(body) == "malformed XML in /jobs response at byte " +
+                                         std::to_string(body.find("&#1114112;") + 9) +
+                                         ": invalid numeric character entity");
+    const std::string nul = response(job_xml("j1", "<State>a&#0;b</State>"));
+    CHECK(retryable_message(nul) == "malformed XML in /jobs response at byte " +
+                                        std::to_string(nul.find("&#0;") + 3) +
+                                        ": invalid numeric character entity");
+    const std::string unterminated = response(job_xml("j1", "<State>&#65</State>"));
+    CHECK(retryable_message(unterminated) == "malformed XML in /jobs response at byte " +
+                                                 std::to_string(unterminated.find("&#65") + 4) +
+                                                 ": expected ;");
+    // In an element no field reads, it stays in detail_xml as received.
+    const JobsPage page =
+        parse_jobs_page(response(job_xml("j1", "<Operation><Transcode><X>&#65</X></Transcode>"
+                                               "</Operation>")));
+    REQUIRE(page.jobs.size() == 1);
+    CHECK(page.jobs[0].detail_xml.find("<X>&#65</X>") != std::string_view::npos);
+}
+
+TEST_CASE("jobs_page: detail_xml ends where the tree says, whatever precedes the end tag")
+{
+    const std::string endings[] = {
+        "<Last/>",
+        "<Last a=\"/>\"/>",
+        "<Last></Last >",
+        "<Last>text</Last>",
+        "<Last><![CDATA[</JobsDetail>]]></Last>",
+        "<Last><Deeper><Deepest>x</Deepest></Deeper></Last>",
+        "tail text",
+        "tail &amp; text",
+        "<![CDATA[cdata </JobsDetail> last]]>",
+        "<Last/><!-- </JobsDetail> -->",
+        "<Last/>\n  <?pi </JobsDetail> ?>\n ",
+        "<Last><!-- c --></Last>",
+        "<Last/><!DOCTYPE x>", // skipped by RapidXML, not by the tree walk: scanned
+    };
+    for (const std::string& ending : endings) {
+        INFO(ending);
+        const std::string detail = job_xml("j1", ending);
+        const std::string body = response(detail + "\n" + job_xml("j2"));
+        const JobsPage page = parse_jobs_page(body);
+        REQUIRE(page.jobs.size() == 2);
+        CHECK(page.jobs[0].detail_xml == detail);
+        CHECK(page.jobs[1].detail_xml == job_xml("j2"));
+    }
+    // <!unknown ...> ends at its first '>', wherever that is: the scan agrees with RapidXML.
+    const std::string odd = "<JobsDetail><JobId>j1</JobId><Tag>T</Tag>"
+                            "<CreationTime>2024-01-01T00:00:00Z</CreationTime>"
+                            "<!unknown </JobsDetail>";
+    const JobsPage page = parse_jobs_page(response(odd + "</JobsDetail>"));
+    REQUIRE(page.jobs.size() == 1);
+    CHECK(page.jobs[0].detail_xml == odd + "</JobsDetail>");
+}
+
+TEST_CASE("jobs_page: decoded values stay valid when the page is moved")
+{
+    JobsPage page = parse_jobs_page(response(job_xml("j&amp;1", "<State>a&amp;b</State>")));
+    REQUIRE(page.jobs.size() == 1);
+    const void* state_before = page.jobs[0].state->data(); // a short string: stored inline
+    std::vector<JobsPage> pages;
+    pages.push_back(std::move(page));
+    JobsPage moved_again = std::move(pages.back());
+    CHECK(static_cast<const void*>(moved_again.jobs[0].state->data()) == state_before);
+    CHECK(show(moved_again.jobs[0].state) == "a&b");
+    CHECK(moved_again.jobs[0].job_id == "j&1");
+}
+
+TEST_CASE("jobs_page: release_body hands the buffer back and leaves no views")
+{
+    JobsPage page = parse_jobs_page(read_fixture("rich_job.xml"));
+    const void* data = page.body.data();
+    const std::string body = page.release_body();
+    CHECK(static_cast<const void*>(body.data()) == data);
+    CHECK(page.jobs.empty());
+    CHECK(page.decoded.empty());
 }
 
 TEST_CASE("jobs_page: an XML declaration and a UTF-8 BOM are accepted")
@@ -477,7 +590,7 @@ TEST_CASE("jobs_page: an XML declaration and a UTF-8 BOM are accepted")
         REQUIRE(page.jobs.size() == 1);
         CHECK(page.jobs[0].job_id == "j1");
         CHECK(page.jobs[0].detail_xml == job);
-        CHECK(page.jobs[0].detail_xml.data() == page.raw.data() + body.find("<JobsDetail>"));
+        CHECK(page.jobs[0].detail_xml.data() == page.body.data() + body.find("<JobsDetail>"));
     }
 }
 
@@ -624,11 +737,11 @@ TEST_CASE("jobs_page: views stay valid when the page is moved")
 {
     JobsPage page = parse_jobs_page(read_fixture("sample_response.xml"));
     REQUIRE(page.jobs.size() == 2);
-    const char* raw_before = page.raw.data();
+    const char* body_before = page.body.data();
     std::vector<JobsPage> pages;
     pages.push_back(std::move(page));
     const JobsPage& moved = pages.back();
-    CHECK(moved.raw.data() == raw_before);
+    CHECK(moved.body.data() == body_before);
     CHECK(moved.jobs[1].job_id == "j9c0a4726f6ac11ec96aaa9b64ab18d00");
     CHECK(show(moved.jobs[1].output_files.at(0).md5) == "3df1f845d2ffd20a525a93ec40014d90");
     CHECK(raw_contains(moved, moved.jobs[0].detail_xml));

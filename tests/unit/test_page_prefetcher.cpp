@@ -89,3 +89,54 @@ TEST_CASE("page_prefetcher: a different query discards the prefetched page")
     CHECK(same_query(first, first));
     CHECK_FALSE(same_query(first, other));
 }
+
+TEST_CASE("page_prefetcher: a body reused for a later page leaves the pages in use intact")
+{
+    emulator::GeneratorOptions generator;
+    generator.count = 120;
+    generator.tags = {"Transcode"};
+    const testing::EmulatorFixture emulator(generator);
+    const SourceConfig source = source_for(emulator);
+    CiClient plain_client(source, {}, {});
+    CiClient client(source, {}, {});
+    PagePrefetcher prefetcher(client);
+
+    ListJobsQuery query;
+    query.tag = "Transcode";
+    query.size = 40;
+    std::vector<std::vector<std::string>> expected;
+    for (ListJobsQuery plain = query;;) {
+        const JobsPage page = plain_client.list_jobs(plain);
+        expected.push_back(ids_of(page));
+        if (page.next_token.empty() || page.jobs.empty()) {
+            break;
+        }
+        plain.next_token = page.next_token;
+    }
+    REQUIRE(expected.size() >= 3);
+
+    JobsPage first = prefetcher.fetch(query);
+    const std::string first_detail(first.jobs.at(0).detail_xml);
+    query.next_token = first.next_token;
+    prefetcher.start(query); // page 2 is received while page 1 is in use
+    JobsPage second = prefetcher.fetch(query);
+    CHECK(ids_of(first) == expected[0]);
+    CHECK(first.jobs.at(0).detail_xml == first_detail);
+    const std::string second_detail(second.jobs.at(0).detail_xml);
+
+    // Page 1 written: its memory takes page 3 (made roomy enough for any page
+    // here; a smaller one would be replaced by one of the Content-Length).
+    std::string memory = first.release_body();
+    memory.reserve(4 * memory.size());
+    const void* first_memory = memory.data();
+    JobsPage written;
+    written.body = std::move(memory);
+    client.recycle(std::move(written));
+    query.next_token = second.next_token;
+    prefetcher.start(query);
+    const JobsPage third = prefetcher.fetch(query);
+    CHECK(static_cast<const void*>(third.body.data()) == first_memory);
+    CHECK(ids_of(third) == expected[2]);
+    CHECK(ids_of(second) == expected[1]); // still held while page 3 arrived
+    CHECK(second.jobs.at(0).detail_xml == second_detail);
+}
