@@ -1,7 +1,7 @@
 # Writes OUTPUT: a C++ file holding every migration in INPUTS (sorted paths)
 # as {file name, SQL text}, for jobsync::embedded_migrations().
 set(content "// Generated from migrations/*.sql by cmake/embed_migrations.cmake. Do not edit.\n")
-string(APPEND content "#include \"jobsync/migrations.hpp\"\n\nnamespace jobsync {\n\n")
+string(APPEND content "#include \"jobsync/db/migrations.hpp\"\n\nnamespace jobsync {\n\n")
 string(APPEND content "const std::vector<Migration>& embedded_migrations()\n{\n")
 string(APPEND content "    static const std::vector<Migration> migrations{\n")
 foreach(input IN LISTS INPUTS)

@@ -2,8 +2,8 @@
 // process-level tests and benchmarks.
 #include "emulator/dataset.hpp"
 #include "emulator/emulator_server.hpp"
-#include "jobsync/api_time.hpp"
-#include "jobsync/config.hpp"
+#include "jobsync/core/api_tags.hpp"
+#include "jobsync/core/api_time.hpp"
 
 #include <csignal>
 #include <cstdint>

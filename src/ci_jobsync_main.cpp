@@ -1,19 +1,19 @@
 // ci-jobsync: thin main. Parses the command line, loads the config, runs one
 // command, and turns every error into a message and an exit status in one place.
-#include "jobsync/command_line.hpp"
-#include "jobsync/config.hpp"
-#include "jobsync/database.hpp"
-#include "jobsync/errors.hpp"
-#include "jobsync/grant_read.hpp"
-#include "jobsync/http_client.hpp"
-#include "jobsync/logger.hpp"
-#include "jobsync/metrics_file.hpp"
-#include "jobsync/migrations.hpp"
-#include "jobsync/progress.hpp"
-#include "jobsync/status_report.hpp"
-#include "jobsync/sync_run.hpp"
+#include "jobsync/api/http_client.hpp"
+#include "jobsync/commands/command_line.hpp"
+#include "jobsync/commands/grant_read.hpp"
+#include "jobsync/commands/metrics_file.hpp"
+#include "jobsync/commands/status_report.hpp"
+#include "jobsync/commands/window_walk.hpp"
+#include "jobsync/config/config.hpp"
+#include "jobsync/core/errors.hpp"
+#include "jobsync/core/logger.hpp"
+#include "jobsync/db/database.hpp"
+#include "jobsync/db/migrations.hpp"
+#include "jobsync/sync/progress.hpp"
+#include "jobsync/sync/sync_run.hpp"
 #include "jobsync/version.hpp"
-#include "jobsync/window_walk.hpp"
 
 #include <malloc.h>
 #include <unistd.h>

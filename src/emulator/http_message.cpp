@@ -1,6 +1,6 @@
 #include "emulator/http_message.hpp"
 
-#include "jobsync/url_encode.hpp"
+#include "jobsync/core/url_encode.hpp"
 
 #include <cctype>
 

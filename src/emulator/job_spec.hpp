@@ -2,7 +2,7 @@
 // worker's rows field by field with what was served.
 #pragma once
 
-#include "jobsync/api_time.hpp"
+#include "jobsync/core/api_time.hpp"
 
 #include <optional>
 #include <string>

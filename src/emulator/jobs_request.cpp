@@ -1,7 +1,7 @@
 #include "emulator/jobs_request.hpp"
 
 #include "emulator/query_params.hpp"
-#include "jobsync/config.hpp"
+#include "jobsync/core/api_tags.hpp"
 
 #include <algorithm>
 #include <array>

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "emulator/dataset.hpp"
-#include "jobsync/cos_signer.hpp"
+#include "jobsync/core/cos_signer.hpp"
 
 #include <optional>
 #include <string>

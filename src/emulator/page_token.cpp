@@ -1,6 +1,6 @@
 #include "emulator/page_token.hpp"
 
-#include "jobsync/cos_signer.hpp"
+#include "jobsync/core/cos_signer.hpp"
 
 #include <cstdio>
 

@@ -1,6 +1,6 @@
 #include "emulator/query_params.hpp"
 
-#include "jobsync/url_encode.hpp"
+#include "jobsync/core/url_encode.hpp"
 
 namespace jobsync::emulator {
 

@@ -1,7 +1,7 @@
 // The query string as the service reads it.
 #pragma once
 
-#include "jobsync/cos_signer.hpp"
+#include "jobsync/core/cos_signer.hpp"
 
 #include <string>
 #include <string_view>

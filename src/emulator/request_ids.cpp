@@ -1,7 +1,7 @@
 #include "emulator/request_ids.hpp"
 
 #include "emulator/prng.hpp"
-#include "jobsync/api_time.hpp"
+#include "jobsync/core/api_time.hpp"
 
 #include <chrono>
 #include <cstdio>

@@ -1,7 +1,7 @@
 #include "emulator/signature_check.hpp"
 
 #include "emulator/query_params.hpp"
-#include "jobsync/url_encode.hpp"
+#include "jobsync/core/url_encode.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -3,8 +3,8 @@
 #pragma once
 
 #include "emulator/http_message.hpp"
-#include "jobsync/api_time.hpp"
-#include "jobsync/cos_signer.hpp"
+#include "jobsync/core/api_time.hpp"
+#include "jobsync/core/cos_signer.hpp"
 
 #include <optional>
 #include <string>

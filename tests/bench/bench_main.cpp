@@ -8,7 +8,7 @@
 #include "bench_tools.hpp"
 #include "bench_walk.hpp"
 
-#include "jobsync/config.hpp"
+#include "jobsync/config/config.hpp"
 
 #include <cstdio>
 #include <exception>

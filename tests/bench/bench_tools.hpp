@@ -1,7 +1,7 @@
 // The two reference loaders the worker is compared with.
 #pragma once
 
-#include "jobsync/config.hpp"
+#include "jobsync/config/config.hpp"
 
 namespace bench {
 

@@ -1,7 +1,7 @@
 #include "bench_walk.hpp"
 
-#include "jobsync/ci_client.hpp"
-#include "jobsync/partition.hpp"
+#include "jobsync/api/ci_client.hpp"
+#include "jobsync/sync/partition.hpp"
 
 #include <chrono>
 #include <cstdio>

@@ -2,8 +2,8 @@
 // the worker reads it (signed GET /jobs, oldest first, NextToken paging).
 #pragma once
 
-#include "jobsync/config.hpp"
-#include "jobsync/jobs_page.hpp"
+#include "jobsync/config/config.hpp"
+#include "jobsync/parse/jobs_page.hpp"
 
 #include <functional>
 #include <string>

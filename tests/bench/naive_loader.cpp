@@ -1,9 +1,9 @@
 #include "bench_tools.hpp"
 #include "bench_walk.hpp"
 
-#include "jobsync/database.hpp"
-#include "jobsync/job_store.hpp"
-#include "jobsync/job_tables.hpp"
+#include "jobsync/db/database.hpp"
+#include "jobsync/db/job_store.hpp"
+#include "jobsync/db/job_tables.hpp"
 
 #include <pqxx/pqxx>
 

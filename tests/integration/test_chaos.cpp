@@ -3,8 +3,8 @@
 // injecting 5xx, throttles, truncated bodies and token expiry, with jobs
 // added and finished between kills. After one clean run the database equals
 // the emulator's data exactly and verify agrees. No log holds a secret.
-#include "jobsync/api_time.hpp"
-#include "jobsync/window_walk.hpp"
+#include "jobsync/commands/window_walk.hpp"
+#include "jobsync/core/api_time.hpp"
 #include "support/dataset_comparison.hpp"
 #include "support/process.hpp"
 #include "support/sync_fixture.hpp"

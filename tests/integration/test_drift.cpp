@@ -1,8 +1,8 @@
 // Schema drift: elements the worker does not know, at several depths, never
 // fail a sync, stay in detail, and are recorded per tag in schema_drift.
-#include "jobsync/drift_store.hpp"
-#include "jobsync/status_report.hpp"
-#include "jobsync/sync_run.hpp"
+#include "jobsync/commands/status_report.hpp"
+#include "jobsync/db/drift_store.hpp"
+#include "jobsync/sync/sync_run.hpp"
 #include "support/dataset_comparison.hpp"
 #include "support/sync_fixture.hpp"
 

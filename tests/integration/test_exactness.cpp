@@ -1,8 +1,8 @@
 // Exactness under failure: database faults, signals, HTTP faults injected by
 // the emulator, and expired or stale continuation tokens. Every case ends
 // with the database equal to the emulator's data, or with nothing moved.
-#include "jobsync/api_time.hpp"
-#include "jobsync/sync_run.hpp"
+#include "jobsync/core/api_time.hpp"
+#include "jobsync/sync/sync_run.hpp"
 #include "support/dataset_assertions.hpp"
 #include "support/dataset_comparison.hpp"
 #include "support/process.hpp"

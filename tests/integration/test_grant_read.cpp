@@ -1,7 +1,7 @@
 // `grant-read ROLE`: the role reads every table and view, now and after later
 // migrations, and writes nothing.
-#include "jobsync/errors.hpp"
-#include "jobsync/grant_read.hpp"
+#include "jobsync/commands/grant_read.hpp"
+#include "jobsync/core/errors.hpp"
 #include "support/temp_database.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,6 +1,6 @@
 // JobStore against a migrated temporary database: every column and child
 // table, the hash skip, the no-going-backwards rule and deduplication.
-#include "jobsync/job_store.hpp"
+#include "jobsync/db/job_store.hpp"
 
 #include "support/temp_database.hpp"
 

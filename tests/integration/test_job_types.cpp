@@ -1,8 +1,8 @@
 // Golden tests for every job type: emulator jobs of all 25 tags, synced, must
 // land in every table exactly as the emulator's specs say, and each tag's
 // documented query (docs/job-types.md) must return the expected rows.
-#include "jobsync/config.hpp"
-#include "jobsync/sync_run.hpp"
+#include "jobsync/config/config.hpp"
+#include "jobsync/sync/sync_run.hpp"
 #include "support/dataset_comparison.hpp"
 #include "support/sync_fixture.hpp"
 

@@ -1,8 +1,8 @@
 // The metrics file of real sync runs against the emulator: every partition's
 // lag, and job counters that add up across runs.
-#include "jobsync/api_time.hpp"
-#include "jobsync/metrics_file.hpp"
-#include "jobsync/sync_run.hpp"
+#include "jobsync/commands/metrics_file.hpp"
+#include "jobsync/core/api_time.hpp"
+#include "jobsync/sync/sync_run.hpp"
 #include "support/sync_fixture.hpp"
 
 #include <catch2/catch.hpp>

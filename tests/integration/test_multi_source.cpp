@@ -1,8 +1,8 @@
 // Several [[source]] blocks in one database, and queue discovery: each source
 // isolated (one with wrong credentials fails alone), bucket in every key.
-#include "jobsync/partition.hpp"
-#include "jobsync/queue_lister.hpp"
-#include "jobsync/sync_run.hpp"
+#include "jobsync/api/queue_lister.hpp"
+#include "jobsync/sync/partition.hpp"
+#include "jobsync/sync/sync_run.hpp"
 #include "support/dataset_assertions.hpp"
 #include "support/dataset_comparison.hpp"
 #include "support/sync_fixture.hpp"

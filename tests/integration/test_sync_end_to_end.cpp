@@ -1,7 +1,7 @@
 // The worker end to end: the real emulator over loopback, a real temporary
 // PostgreSQL database, the sync run in-process and as the ci-jobsync binary.
-#include "jobsync/api_time.hpp"
-#include "jobsync/sync_run.hpp"
+#include "jobsync/core/api_time.hpp"
+#include "jobsync/sync/sync_run.hpp"
 #include "support/dataset_assertions.hpp"
 #include "support/dataset_comparison.hpp"
 #include "support/process.hpp"

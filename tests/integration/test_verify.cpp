@@ -1,8 +1,8 @@
 // `verify` and `backfill` in-process against the emulator: verify names every
 // missing, extra or different job and touches nothing; backfill repairs and
 // loads windows without moving checkpoints.
-#include "jobsync/sync_run.hpp"
-#include "jobsync/window_walk.hpp"
+#include "jobsync/commands/window_walk.hpp"
+#include "jobsync/sync/sync_run.hpp"
 #include "support/dataset_comparison.hpp"
 #include "support/sync_fixture.hpp"
 

@@ -1,7 +1,7 @@
 // The views of migrations/0002_views.sql and every query of docs/queries.md,
 // run on known rows (checked row by row) and on a synced emulator dataset
 // (checked for consistency with the tables).
-#include "jobsync/sync_run.hpp"
+#include "jobsync/sync/sync_run.hpp"
 #include "support/sync_fixture.hpp"
 
 #include <catch2/catch.hpp>

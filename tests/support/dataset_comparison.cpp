@@ -1,6 +1,6 @@
 #include "support/dataset_comparison.hpp"
 
-#include "jobsync/job_record.hpp"
+#include "jobsync/parse/job_record.hpp"
 
 #include <algorithm>
 #include <map>

@@ -4,8 +4,8 @@
 
 #include "emulator/dataset.hpp"
 #include "emulator/emulator_server.hpp"
-#include "jobsync/config.hpp"
-#include "jobsync/sync_run.hpp"
+#include "jobsync/config/config.hpp"
+#include "jobsync/sync/sync_run.hpp"
 #include "support/temp_database.hpp"
 
 #include <memory>

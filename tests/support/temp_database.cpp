@@ -1,7 +1,7 @@
 #include "support/temp_database.hpp"
 
-#include "jobsync/database.hpp"
-#include "jobsync/migrations.hpp"
+#include "jobsync/db/database.hpp"
+#include "jobsync/db/migrations.hpp"
 
 #include <unistd.h>
 

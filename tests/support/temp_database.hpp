@@ -3,7 +3,7 @@
 // the migrations are tested too), dropped at the end.
 #pragma once
 
-#include "jobsync/config.hpp"
+#include "jobsync/config/config.hpp"
 
 #include <pqxx/pqxx>
 

@@ -1,4 +1,4 @@
-#include "jobsync/api_time.hpp"
+#include "jobsync/core/api_time.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "jobsync/body_pool.hpp"
+#include "jobsync/api/body_pool.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
-#include "jobsync/command_line.hpp"
-#include "jobsync/errors.hpp"
+#include "jobsync/commands/command_line.hpp"
+#include "jobsync/core/errors.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
-#include "jobsync/config.hpp"
-#include "jobsync/errors.hpp"
+#include "jobsync/config/config.hpp"
+#include "jobsync/core/errors.hpp"
 
 #include <catch2/catch.hpp>
 

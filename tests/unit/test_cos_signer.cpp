@@ -1,6 +1,6 @@
 // The signer must reproduce every vector Tencent's own SDK computed
 // (tests/data/cos-signature.json, copied from the shared API material).
-#include "jobsync/cos_signer.hpp"
+#include "jobsync/core/cos_signer.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

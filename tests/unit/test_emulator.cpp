@@ -3,11 +3,11 @@
 #include "emulator/dataset.hpp"
 #include "emulator/emulator_server.hpp"
 #include "emulator/job_spec.hpp"
-#include "jobsync/api_time.hpp"
-#include "jobsync/config.hpp"
-#include "jobsync/cos_signer.hpp"
-#include "jobsync/jobs_page.hpp"
-#include "jobsync/url_encode.hpp"
+#include "jobsync/config/config.hpp"
+#include "jobsync/core/api_time.hpp"
+#include "jobsync/core/cos_signer.hpp"
+#include "jobsync/core/url_encode.hpp"
+#include "jobsync/parse/jobs_page.hpp"
 
 #include <catch2/catch.hpp>
 #include <rapidxml.hpp>

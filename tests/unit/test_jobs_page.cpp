@@ -1,4 +1,4 @@
-#include "jobsync/jobs_page.hpp"
+#include "jobsync/parse/jobs_page.hpp"
 
 #include <catch2/catch.hpp>
 

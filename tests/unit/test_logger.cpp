@@ -1,5 +1,5 @@
 // Log lines: logfmt quoting, JSON escaping, and when journald priorities apply.
-#include "jobsync/logger.hpp"
+#include "jobsync/core/logger.hpp"
 
 #include <catch2/catch.hpp>
 

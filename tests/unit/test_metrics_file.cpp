@@ -1,7 +1,7 @@
 // The Prometheus textfile: names, HELP/TYPE, escaped labels, counters that
 // continue across runs, and an atomic write.
-#include "jobsync/errors.hpp"
-#include "jobsync/metrics_file.hpp"
+#include "jobsync/commands/metrics_file.hpp"
+#include "jobsync/core/errors.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "jobsync/name_map.hpp"
+#include "jobsync/xml/name_map.hpp"
 
 #include <catch2/catch.hpp>
 

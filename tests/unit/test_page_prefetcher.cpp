@@ -1,5 +1,5 @@
 // Fetching page N+1 while page N is written: same pages as walking one by one.
-#include "jobsync/page_prefetcher.hpp"
+#include "jobsync/api/page_prefetcher.hpp"
 #include "support/sync_fixture.hpp"
 
 #include <catch2/catch.hpp>

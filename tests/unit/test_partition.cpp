@@ -1,6 +1,6 @@
-#include "jobsync/errors.hpp"
-#include "jobsync/partition.hpp"
-#include "jobsync/queue_lister.hpp"
+#include "jobsync/api/queue_lister.hpp"
+#include "jobsync/core/errors.hpp"
+#include "jobsync/sync/partition.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "jobsync/progress.hpp"
+#include "jobsync/sync/progress.hpp"
 
 #include <catch2/catch.hpp>
 

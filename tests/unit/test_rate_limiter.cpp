@@ -1,5 +1,5 @@
 // The global request-rate limit: a token bucket shared by threads.
-#include "jobsync/rate_limiter.hpp"
+#include "jobsync/api/rate_limiter.hpp"
 
 #include <catch2/catch.hpp>
 

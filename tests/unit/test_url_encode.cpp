@@ -1,4 +1,4 @@
-#include "jobsync/url_encode.hpp"
+#include "jobsync/core/url_encode.hpp"
 
 #include <catch2/catch.hpp>
 

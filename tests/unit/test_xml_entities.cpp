@@ -1,4 +1,4 @@
-#include "jobsync/xml_entities.hpp"
+#include "jobsync/xml/xml_entities.hpp"
 
 #include <catch2/catch.hpp>
 #include <rapidxml.hpp>

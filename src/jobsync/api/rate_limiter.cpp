@@ -1,0 +1,61 @@
+#include "jobsync/api/rate_limiter.hpp"
+
+#include <algorithm>
+#include <thread>
+
+namespace jobsync {
+
+RateLimiter::RateLimiter(double per_second, double burst)
+    : per_second_(per_second), burst_(burst > 0 ? burst : std::max(1.0, per_second)),
+      tokens_(burst_), last_(Clock::now())
+{
+}
+
+void RateLimiter::refill(Clock::time_point now)
+{
+    const std::chrono::duration<double> elapsed = now - last_;
+    tokens_ = std::min(burst_, tokens_ + elapsed.count() * per_second_);
+    last_ = now;
+}
+
+bool RateLimiter::try_acquire()
+{
+    if (unlimited()) {
+        return true;
+    }
+    const std::lock_guard<std::mutex> lock(mutex_);
+    refill(Clock::now());
+    if (tokens_ < 1) {
+        return false;
+    }
+    tokens_ -= 1;
+    return true;
+}
+
+bool RateLimiter::acquire(const std::atomic<bool>* abort)
+{
+    if (unlimited()) {
+        return true;
+    }
+    Clock::time_point due;
+    {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        const Clock::time_point now = Clock::now();
+        refill(now);
+        tokens_ -= 1; // reserve our slot, even if it lies in the future
+        const double wait_seconds = tokens_ >= 0 ? 0 : -tokens_ / per_second_;
+        due = now + std::chrono::duration_cast<Clock::duration>(
+                        std::chrono::duration<double>(wait_seconds));
+    }
+    // Sleep in short slices so SIGTERM is not held up by a long wait.
+    constexpr auto kSlice = std::chrono::milliseconds(100);
+    for (Clock::time_point now = Clock::now(); now < due; now = Clock::now()) {
+        if (abort && abort->load()) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::min<Clock::duration>(due - now, kSlice));
+    }
+    return !(abort && abort->load());
+}
+
+} // namespace jobsync

@@ -1,0 +1,224 @@
+#include "jobsync/commands/status_report.hpp"
+
+#include "jobsync/db/database.hpp"
+#include "jobsync/sync/partition.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+namespace jobsync {
+namespace {
+
+struct PartitionStatusRow {
+    std::string label;
+    std::optional<UnixSeconds> cursor;
+    std::string last_run_at;
+    std::string last_status;
+    std::string last_error;
+    long stale_unfinished = 0;
+    long walk_pages = 0;
+};
+
+PartitionStatusRow load_row(pqxx::transaction_base& txn, const Partition& partition,
+                            long refresh_horizon_seconds)
+{
+    PartitionStatusRow row;
+    row.label = partition.label();
+    const pqxx::result result = txn.exec_params(
+        "SELECT extract(epoch FROM c.cursor)::bigint, "
+        "coalesce(to_char(c.last_run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+        "''), "
+        "coalesce(c.last_status, ''), coalesce(c.last_error, ''), c.walk_pages, "
+        "(SELECT count(*) FROM jobs j WHERE j.bucket = c.bucket AND j.tag = c.tag "
+        "  AND (c.queue_id = '' OR j.queue_id = c.queue_id) "
+        "  AND j.state IN ('Submitted', 'Running', 'Pause') "
+        "  AND j.creation_time < now() - make_interval(secs => $4)) "
+        "FROM sync_checkpoints c WHERE c.bucket = $1 AND c.tag = $2 AND c.queue_id = $3",
+        partition.bucket(), partition.tag, partition.queue_id,
+        static_cast<double>(refresh_horizon_seconds));
+    if (result.empty()) {
+        row.last_status = "never synced";
+        return row;
+    }
+    const pqxx::row r = result[0];
+    if (!r[0].is_null()) {
+        row.cursor = r[0].as<long long>();
+    }
+    row.last_run_at = r[1].as<std::string>();
+    row.last_status = r[2].as<std::string>();
+    row.last_error = r[3].as<std::string>();
+    row.walk_pages = r[4].as<long>();
+    row.stale_unfinished = r[5].as<long>();
+    return row;
+}
+
+// The configured partitions, plus those of discovering sources that earlier
+// runs found (their queues are only known once listed).
+std::vector<Partition> known_partitions(pqxx::transaction_base& txn, const Config& config)
+{
+    std::vector<Partition> partitions = expand_partitions(config);
+    std::set<std::string> seen;
+    for (const Partition& partition : partitions) {
+        seen.insert(partition.label());
+    }
+    for (const auto& row : txn.exec("SELECT bucket, tag, queue_id FROM sync_checkpoints "
+                                    "ORDER BY bucket, tag, queue_id")) {
+        for (const SourceConfig& source : config.sources) {
+            if (source.bucket != row[0].as<std::string>()) {
+                continue;
+            }
+            Partition partition{&source, row[1].as<std::string>(), row[2].as<std::string>()};
+            if (seen.insert(partition.label()).second) {
+                partitions.push_back(partition);
+            }
+        }
+    }
+    return partitions;
+}
+
+struct DriftRow {
+    std::string tag, path, first_seen, last_seen, last_job_id;
+    long long sightings = 0;
+};
+
+std::vector<DriftRow> load_drift(pqxx::transaction_base& txn)
+{
+    std::vector<DriftRow> rows;
+    const char* iso = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
+    for (const auto& row : txn.exec(
+             std::string("SELECT tag, path, sightings, to_char(first_seen AT TIME ZONE 'UTC', ") +
+             iso + "), to_char(last_seen AT TIME ZONE 'UTC', " + iso +
+             "), coalesce(last_job_id, '') FROM schema_drift ORDER BY last_seen DESC, tag, path "
+             "LIMIT 20")) {
+        rows.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
+                        row[3].as<std::string>(), row[4].as<std::string>(),
+                        row[5].as<std::string>(), row[2].as<long long>()});
+    }
+    return rows;
+}
+
+std::string one_line(std::string text, std::size_t limit)
+{
+    for (char& c : text) {
+        if (c == '\n' || c == '\r' || c == '\t') {
+            c = ' ';
+        }
+    }
+    return text.size() > limit ? text.substr(0, limit - 3) + "..." : text;
+}
+
+// Columns as wide as their widest cell (partition labels vary a lot in
+// length), two spaces apart; the last column is not padded.
+void write_aligned(std::ostream& out, const std::vector<std::vector<std::string>>& table)
+{
+    std::vector<std::size_t> widths(table.front().size(), 0);
+    for (const auto& row : table) {
+        for (std::size_t i = 0; i + 1 < row.size(); ++i) {
+            widths[i] = std::max(widths[i], row[i].size());
+        }
+    }
+    for (const auto& row : table) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size()) {
+                line.append(widths[i] - row[i].size() + 2, ' ');
+            }
+        }
+        line.erase(line.find_last_not_of(' ') + 1);
+        out << line << "\n";
+    }
+}
+
+} // namespace
+
+std::string format_lag(long seconds)
+{
+    if (seconds < 0) {
+        return "-";
+    }
+    std::ostringstream out;
+    const long days = seconds / 86400;
+    const long hours = seconds / 3600 % 24;
+    const long minutes = seconds / 60 % 60;
+    if (days > 0) {
+        out << days << "d" << hours << "h";
+    } else if (hours > 0) {
+        out << hours << "h" << minutes << "m";
+    } else if (minutes > 0) {
+        out << minutes << "m" << seconds % 60 << "s";
+    } else {
+        out << seconds << "s";
+    }
+    return out.str();
+}
+
+int print_status(const Config& config, const StatusOptions& options, std::ostream& out)
+{
+    auto conn = open_connection(config.database);
+    pqxx::read_transaction txn(*conn);
+    const UnixSeconds now = now_unix_seconds();
+    std::vector<PartitionStatusRow> rows;
+    for (const Partition& partition : known_partitions(txn, config)) {
+        rows.push_back(load_row(txn, partition, config.sync.refresh_horizon_seconds));
+    }
+    const std::vector<DriftRow> drift = load_drift(txn);
+    int exit_code = 0;
+    auto lag_of = [&](const PartitionStatusRow& row) {
+        return row.cursor ? now - *row.cursor : -1L;
+    };
+    for (const PartitionStatusRow& row : rows) {
+        const long lag = lag_of(row);
+        if (options.max_lag_seconds && (lag < 0 || lag > *options.max_lag_seconds)) {
+            exit_code = 1;
+        }
+    }
+    if (options.json) {
+        nlohmann::json report = {{"partitions", nlohmann::json::array()},
+                                 {"schema_drift", nlohmann::json::array()}};
+        for (const DriftRow& row : drift) {
+            report["schema_drift"].push_back({{"tag", row.tag},
+                                              {"path", row.path},
+                                              {"sightings", row.sightings},
+                                              {"first_seen", row.first_seen},
+                                              {"last_seen", row.last_seen},
+                                              {"last_job_id", row.last_job_id}});
+        }
+        for (const PartitionStatusRow& row : rows) {
+            report["partitions"].push_back(
+                {{"partition", row.label},
+                 {"cursor", row.cursor ? format_iso_utc(*row.cursor) : ""},
+                 {"lag_seconds", lag_of(row)},
+                 {"last_run_at", row.last_run_at},
+                 {"last_status", row.last_status},
+                 {"last_error", row.last_error},
+                 {"walk_in_progress_pages", row.walk_pages},
+                 {"stale_unfinished_jobs", row.stale_unfinished}});
+        }
+        out << report.dump(2) << "\n";
+        return exit_code;
+    }
+    std::vector<std::vector<std::string>> table{
+        {"PARTITION", "CURSOR", "LAG", "LAST RUN", "STATUS", "STALE", "LAST ERROR"}};
+    for (const PartitionStatusRow& row : rows) {
+        table.push_back({row.label, row.cursor ? format_iso_utc(*row.cursor) : "-",
+                         format_lag(lag_of(row)), row.last_run_at.empty() ? "-" : row.last_run_at,
+                         row.last_status.empty() ? "-" : row.last_status,
+                         std::to_string(row.stale_unfinished), one_line(row.last_error, 160)});
+    }
+    write_aligned(out, table);
+    if (!drift.empty()) {
+        out << "\nSCHEMA DRIFT: elements the worker does not know (kept in jobs.detail)\n";
+        for (const DriftRow& row : drift) {
+            out << "  " << row.tag << " " << row.path << "  seen " << row.sightings
+                << " times, first " << row.first_seen << ", last " << row.last_seen << " (job "
+                << row.last_job_id << ")\n";
+        }
+    }
+    return exit_code;
+}
+
+} // namespace jobsync

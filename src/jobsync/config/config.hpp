@@ -1,0 +1,85 @@
+// The configuration: parsed once from TOML into one validated struct.
+// Run state never lives here; it lives in the database.
+#pragma once
+
+#include "jobsync/core/api_tags.hpp"
+
+#include "jobsync/core/api_time.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace jobsync {
+
+struct Credentials {
+    std::string secret_id;
+    std::string secret_key;
+    std::string security_token; // optional; sent as x-ci-security-token
+};
+
+struct DatabaseConfig {
+    std::string url;           // libpq URI or conninfo; "" => PG* environment only
+    std::string schema = "ci"; // validated as a plain identifier [a-z_][a-z0-9_]*
+};
+
+struct SourceConfig {
+    std::string bucket;   // examplebucket-1250000000
+    std::string region;   // ap-guangzhou
+    std::string endpoint; // resolved: config value or https://<bucket>.ci.<region>.myqcloud.com
+    std::string host;     // Host header derived from endpoint (authority without scheme)
+    std::vector<std::string> tags;   // resolved: config value or every tag on the API page
+    std::vector<std::string> queues; // empty => one partition per tag over all queues
+    bool discover_queues = false;    // queues = "discover": list them with GET /queue each run
+    std::string queue_type;          // queueType filter for all-queues walks; "" => none
+    std::optional<UnixSeconds> start_time; // nullopt => all history
+    Credentials credentials;               // resolved: per-source override, else [credentials]
+};
+
+struct SyncConfig {
+    int page_size = 100;                      // 1..100
+    long lookback_seconds = 15 * 60;          // "15m"
+    long settle_delay_seconds = 30;           // window end = now - settle_delay
+    long refresh_horizon_seconds = 7 * 86400; // how far back unfinished jobs pin the window
+    long connect_timeout_seconds = 10;
+    long request_timeout_seconds = 60; // whole request, including body
+    int max_attempts = 5;              // per request, for retryable failures
+    long retry_max_seconds = 120;      // total backoff budget per request
+    long max_response_bytes = 64L * 1024 * 1024;
+    long token_max_age_seconds = 3600;  // an older stored NextToken is not resumed
+    int concurrency = 4;                // partitions synced in parallel, 1..64
+    std::string metrics_file;           // "" => none; --metrics-file overrides
+    double max_requests_per_second = 0; // whole run, every partition; 0 => unlimited
+};
+
+struct Config {
+    std::string path; // the file it came from, for messages
+    DatabaseConfig database;
+    Credentials credentials; // [credentials] after the environment overrides
+    std::vector<SourceConfig> sources;
+    SyncConfig sync;
+    // The file itself holds an API secret or a database password (not just
+    // their names in comments): then it should be readable by its owner only.
+    bool file_holds_secret = false;
+};
+
+// Parses "15m", "30s", "2h", "7d" (an integer and one unit). Returns nullopt otherwise.
+std::optional<long> parse_duration_seconds(const std::string& text);
+
+// Loads and validates a config file. Environment variables
+// TENCENTCLOUD_SECRET_ID / _SECRET_KEY / _SECURITY_TOKEN override [credentials],
+// and files secret_id, secret_key, security_token in $CREDENTIALS_DIRECTORY
+// (systemd LoadCredential=) override both. Warns when a file holding a secret
+// is readable by group or others.
+// Throws ConfigError naming the file, line and key for: unreadable file, TOML
+// syntax errors, unknown keys, wrong types, out-of-range values, bad durations,
+// a missing [[source]], missing credentials. Never includes a secret's value.
+// require_credentials=false is for commands that never call the API
+// (migrate, status, grant-read): sources may then lack keys.
+Config load_config(const std::string& path, bool require_credentials = true);
+
+// Resolution of the config path: --config, else $CI_JOBSYNC_CONFIG, else
+// /etc/ci-jobsync/config.toml.
+std::string resolve_config_path(const std::string& from_command_line);
+
+} // namespace jobsync

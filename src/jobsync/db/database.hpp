@@ -1,0 +1,27 @@
+// Connections: one per worker thread, search_path set to the configured schema.
+#pragma once
+
+#include "jobsync/config/config.hpp"
+
+#include <pqxx/pqxx>
+
+#include <memory>
+#include <string>
+
+namespace jobsync {
+
+// Connects and sets search_path to the schema (created if missing).
+// Throws RunError naming the host/port/database (never the password) when
+// the server cannot be reached.
+std::unique_ptr<pqxx::connection> open_connection(const DatabaseConfig& config);
+
+// "host=... port=... dbname=..." of a connection string, without secrets: for messages.
+std::string describe_connection_target(const std::string& url);
+
+// True for [a-z_][a-z0-9_]{0,62}: the only schema names accepted.
+bool is_plain_identifier(const std::string& name);
+
+// Formats a PostgreSQL text[] literal ({"a","b"}) for an ANY($1) parameter.
+std::string to_text_array_literal(const std::vector<std::string>& values);
+
+} // namespace jobsync

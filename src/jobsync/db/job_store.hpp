@@ -1,0 +1,68 @@
+// Writing one page of jobs into the relational tables, set-based.
+#pragma once
+
+#include "jobsync/db/job_tables.hpp"
+#include "jobsync/parse/job_record.hpp"
+
+#include <pqxx/pqxx>
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace jobsync {
+
+struct PageWriteResult {
+    long inserted = 0;   // new job rows
+    long updated = 0;    // existing rows whose content changed
+    long unchanged = 0;  // same detail hash as stored: nothing sent to the server
+    long refused = 0;    // a stored terminal state (Success/Failed/Cancel) kept over a
+                         // non-terminal one
+    long duplicates = 0; // repeats of a job id within the page (last occurrence wins)
+};
+
+// Bumped when the normaliser changes what it extracts, so stored jobs are
+// re-normalised on the next walk even though their XML did not change.
+inline constexpr int kNormaliserVersion = 1;
+
+// SHA-1 (20 raw bytes) of kNormaliserVersion and the job's detail_xml bytes.
+std::string detail_hash(const JobRecord& job);
+// "\x<hex>" of a hash, as a bytea parameter or COPY text value.
+std::string bytea_literal(const std::string& bytes);
+
+// Statements are prepared on whichever connection txn uses; their texts are
+// built once per process.
+class JobStore {
+public:
+    // Upserts the jobs of a page inside txn (the caller commits, together
+    // with the checkpoint). Per table one prepared multi-row statement: jobs
+    // are deduplicated by job_id first, unchanged ones skipped by hash (never
+    // sent), and the children of changed jobs replaced.
+    PageWriteResult write_page(pqxx::work& txn, const std::string& bucket,
+                               const std::vector<JobRecord>& jobs);
+
+private:
+    struct Statement {
+        std::string name;
+        std::string sql;
+    };
+
+    // The prepared statement for `rows` (padded) rows of shape.
+    static const Statement& statement(const TableShape& shape, std::size_t rows);
+    // Runs the INSERT of shape over params (whole rows) in padded batches.
+    // params is padded in place.
+    std::vector<pqxx::result> insert_rows(pqxx::work& txn, const TableShape& shape,
+                                          SqlParams& params);
+    void replace_children(pqxx::work& txn, const std::string& bucket,
+                          const std::vector<const JobRecord*>& changed,
+                          const std::vector<std::string>& replaced);
+
+    // Reused table after table, page after page: a page's parameters run to
+    // a few hundred KB, and allocating them afresh each time meant new
+    // mappings and page faults.
+    SqlParams params_;
+};
+
+} // namespace jobsync

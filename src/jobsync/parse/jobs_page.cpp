@@ -1,0 +1,579 @@
+#include "jobsync/parse/jobs_page.hpp"
+
+#include "jobsync/core/api_time.hpp"
+#include "jobsync/parse/known_elements.hpp"
+#include "jobsync/xml/name_map.hpp"
+#include "jobsync/xml/xml_fields.hpp"
+
+#include <charconv>
+#include <memory>
+
+namespace jobsync {
+
+namespace {
+
+using xml::child;
+using xml::Document;
+using xml::name_of;
+using xml::new_document;
+using xml::next_same;
+using xml::Node;
+
+std::string quoted(std::string_view value)
+{
+    std::string out;
+    out.reserve(value.size() + 2);
+    out += '\'';
+    out += value;
+    out += '\'';
+    return out;
+}
+
+// Reading one job: its fields' text, warnings and error messages.
+struct JobContext {
+    xml::TextReader& reader;
+    std::vector<std::string>& warnings;
+    std::string_view job_id;
+    std::size_t position; // 1-based among the page's JobsDetail elements
+
+    std::string who() const { return "JobId " + std::string(job_id); }
+
+    std::string_view text(const Node* node) { return reader.text(node); }
+    OptText child_text(const Node* parent, std::string_view name)
+    {
+        return reader.child_text(parent, name);
+    }
+
+    void warn(std::string_view field, std::string_view value, std::string_view problem)
+    {
+        warnings.push_back(who() + ": " + std::string(field) + " " + quoted(value) + " " +
+                           std::string(problem));
+    }
+
+    // The value when it is valid for its type; otherwise nullopt and a warning.
+    OptText checked(OptText value, FieldType type, std::string_view path, std::string_view field)
+    {
+        if (!value || is_valid_number(*value, type)) {
+            return value;
+        }
+        const char* problem = type == FieldType::integer ? "is not an integer" : "is not a number";
+        warn(std::string(path) + std::string(field), *value, problem);
+        return std::nullopt;
+    }
+
+    std::optional<long long> integer(OptText value, std::string_view field)
+    {
+        if (!value) {
+            return std::nullopt;
+        }
+        long long number = 0;
+        const char* end = value->data() + value->size();
+        const auto [ptr, ec] = std::from_chars(value->data(), end, number);
+        if (ec != std::errc() || ptr != end) {
+            warn(field, *value, "is not an integer");
+            return std::nullopt;
+        }
+        return number;
+    }
+
+    // StartTime/EndTime: "-" or empty mean "not yet", anything else must parse.
+    std::optional<UnixSeconds> time(OptText value, std::string_view field)
+    {
+        if (!value || *value == "-") {
+            return std::nullopt;
+        }
+        const std::optional<UnixSeconds> instant = parse_api_time(*value);
+        if (!instant) {
+            warn(field, *value, "is not a valid time");
+        }
+        return instant;
+    }
+};
+
+[[noreturn]] void throw_malformed(std::size_t offset, const std::string& what)
+{
+    throw RetryableError("malformed XML in /jobs response at byte " + std::to_string(offset) +
+                         ": " + what);
+}
+
+// Parses page.body (without modifying it) and returns its <Response> element.
+const Node* parse_document(const JobsPage& page, Document& doc)
+{
+    // RapidXML stops at a NUL, which would hide whatever follows it. This is
+    // also what keeps NULs out of every field (SqlParams relies on it).
+    const std::size_t nul = page.body.find('\0');
+    if (nul != std::string::npos) {
+        throw_malformed(nul, "NUL byte");
+    }
+    xml::parse(doc, page.body);
+    const Node* root = xml::first_child_element(&doc);
+    if (root == nullptr) {
+        throw_malformed(page.body.size(), "no root element");
+    }
+    for (const Node* n = root->next_sibling(); n != nullptr; n = n->next_sibling()) {
+        if (n->type() == rapidxml::node_element) {
+            throw_malformed(xml::element_offset(n, page.body.data()), "more than one root element");
+        }
+    }
+    if (name_of(root) != "Response") {
+        throw PartitionError("response root is <" + std::string(name_of(root)) +
+                             ">, expected <Response>");
+    }
+    return root;
+}
+
+// The service sends one empty JobsDetail when nothing matches: no child
+// carries any text or element. Anything with content is a job, and a job
+// without a JobId fails its page.
+bool is_placeholder(const Node* detail)
+{
+    for (const Node* child = detail->first_node(); child != nullptr;
+         child = child->next_sibling()) {
+        if (child->type() == rapidxml::node_element &&
+            (child->value_size() > 0 || xml::has_child_elements(child))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// A FieldSpec table's positions by element name: a stream has 33 fields, and
+// a linear search per child element cost more than reading it.
+template <std::size_t N> class SpecIndex {
+public:
+    explicit SpecIndex(const std::array<FieldSpec, N>& specs) : specs_(specs)
+    {
+        for (std::size_t i = 0; i < N; ++i) {
+            positions_.insert(specs[i].element) = i;
+        }
+    }
+
+    const std::array<FieldSpec, N>& specs() const { return specs_; }
+
+    // The position of element's spec; N when there is none.
+    std::size_t find(std::string_view element) const
+    {
+        const std::size_t* found = positions_.find(element);
+        return found == nullptr ? N : *found;
+    }
+
+private:
+    const std::array<FieldSpec, N>& specs_;
+    NameMap<std::size_t> positions_;
+};
+
+const SpecIndex<kMediaFormatFields.size()>& media_format_index()
+{
+    static const SpecIndex index(kMediaFormatFields);
+    return index;
+}
+
+const SpecIndex<kMediaStreamFields.size()>& media_stream_index()
+{
+    static const SpecIndex index(kMediaStreamFields);
+    return index;
+}
+
+// Maps parent's children onto a FieldSpec table; the first non-empty one wins.
+template <std::size_t N>
+FieldValues<N> read_fields(JobContext& ctx, const Node* parent, const SpecIndex<N>& index,
+                           std::string_view path)
+{
+    const std::array<FieldSpec, N>& specs = index.specs();
+    FieldValues<N> values{};
+    for (const Node* n = parent->first_node(); n != nullptr; n = n->next_sibling()) {
+        const std::size_t i = index.find(name_of(n));
+        if (i == N || values[i] || n->type() != rapidxml::node_element) {
+            continue;
+        }
+        const std::string_view value = ctx.text(n);
+        if (!value.empty()) {
+            values[i] = ctx.checked(value, specs[i].type, path, specs[i].element);
+        }
+    }
+    return values;
+}
+
+void read_input(JobContext& ctx, const Node* input, JobRecord& job)
+{
+    if (input == nullptr) {
+        return;
+    }
+    job.input_bucket = ctx.child_text(input, "BucketId");
+    job.input_region = ctx.child_text(input, "Region");
+    job.input_object = ctx.child_text(input, "Object");
+    job.input_url = ctx.child_text(input, "Url");
+    for (const Node* h = child(input, "CosHeaders"); h != nullptr; h = next_same(h)) {
+        const std::string_view key = ctx.text(child(h, "Key"));
+        if (!key.empty()) {
+            job.cos_headers.push_back({key, ctx.text(child(h, "Value"))});
+        }
+    }
+}
+
+void read_workflow(JobContext& ctx, const Node* workflow, JobRecord& job)
+{
+    if (workflow == nullptr) {
+        return;
+    }
+    job.workflow_id = ctx.child_text(workflow, "WorkflowId");
+    job.workflow_name = ctx.child_text(workflow, "WorkflowName");
+    if (!job.workflow_name) {
+        job.workflow_name = ctx.child_text(workflow, "Name");
+    }
+    job.workflow_run_id = ctx.child_text(workflow, "RunId");
+}
+
+std::string_view output_kind(std::string_view element)
+{
+    struct Kind {
+        std::string_view element, kind;
+    };
+    static constexpr Kind kKinds[] = {{"Object", "main"},
+                                      {"SpriteObject", "sprite"},
+                                      {"AuObject", "audio"},
+                                      {"BassObject", "background"},
+                                      {"DrumObject", "drum"}};
+    for (const Kind& k : kKinds) {
+        if (k.element == element) {
+            return k.kind;
+        }
+    }
+    return {};
+}
+
+void read_output(JobContext& ctx, const Node* output, JobRecord& job)
+{
+    const OptText bucket = ctx.child_text(output, "Bucket");
+    const OptText region = ctx.child_text(output, "Region");
+    for (const Node* n = xml::first_child_element(output); n != nullptr; n = n->next_sibling()) {
+        if (name_of(n) == "StreamExtract") {
+            const OptText object = ctx.child_text(n, "Object");
+            if (object) {
+                const OptText index = ctx.checked(ctx.child_text(n, "Index"), FieldType::integer,
+                                                  "Operation/Output/StreamExtract/", "Index");
+                job.outputs.push_back({"stream_extract", bucket, region, object, index});
+            }
+            continue;
+        }
+        const std::string_view kind = output_kind(name_of(n));
+        const std::string_view object = ctx.text(n);
+        if (!kind.empty() && !object.empty() && n->type() == rapidxml::node_element) {
+            job.outputs.push_back({kind, bucket, region, object, std::nullopt});
+        }
+    }
+}
+
+struct StreamKind {
+    std::string_view element, kind, path; // path prefixes warnings
+};
+
+const StreamKind* stream_kind(std::string_view element)
+{
+    static constexpr StreamKind kKinds[] = {
+        {"Video", "video", "Operation/MediaInfo/Stream/Video/"},
+        {"Audio", "audio", "Operation/MediaInfo/Stream/Audio/"},
+        {"Subtitle", "subtitle", "Operation/MediaInfo/Stream/Subtitle/"}};
+    for (const StreamKind& k : kKinds) {
+        if (k.element == element) {
+            return &k;
+        }
+    }
+    return nullptr;
+}
+
+void read_media_info(JobContext& ctx, const Node* media, JobRecord& job)
+{
+    if (media == nullptr) {
+        return;
+    }
+    if (const Node* format = child(media, "Format")) {
+        job.media_format =
+            read_fields(ctx, format, media_format_index(), "Operation/MediaInfo/Format/");
+    }
+    // <Subtitle/> and <Video/> say "no such stream": no row.
+    const auto is_stream = [](const Node* n) {
+        return stream_kind(name_of(n)) != nullptr && xml::has_child_elements(n);
+    };
+    std::size_t count = 0; // a MediaStream is ~800 bytes: allocate once
+    for (const Node* stream = child(media, "Stream"); stream; stream = next_same(stream)) {
+        for (const Node* n = xml::first_child_element(stream); n; n = n->next_sibling()) {
+            count += is_stream(n) ? 1 : 0;
+        }
+    }
+    job.streams.reserve(count);
+    for (const Node* stream = child(media, "Stream"); stream; stream = next_same(stream)) {
+        for (const Node* n = xml::first_child_element(stream); n; n = n->next_sibling()) {
+            if (is_stream(n)) {
+                const StreamKind* kind = stream_kind(name_of(n));
+                MediaStream& row = job.streams.emplace_back();
+                row.kind = kind->kind;
+                row.values = read_fields(ctx, n, media_stream_index(), kind->path);
+            }
+        }
+    }
+}
+
+std::size_t count_children(const Node* parent, std::string_view name)
+{
+    std::size_t count = 0;
+    for (const Node* n = child(parent, name); n != nullptr; n = next_same(n)) {
+        ++count;
+    }
+    return count;
+}
+
+// The Md5 of the Md5Info naming object_name. A lone Md5Info without a name
+// belongs to a lone ObjectName.
+OptText find_md5(JobContext& ctx, const Node* file, std::string_view object_name)
+{
+    const Node* first = child(file, "Md5Info");
+    for (const Node* info = first; info != nullptr; info = next_same(info)) {
+        if (ctx.text(child(info, "ObjectName")) == object_name) {
+            return ctx.child_text(info, "Md5");
+        }
+    }
+    if (first != nullptr && !child(first, "ObjectName") && next_same(first) == nullptr &&
+        count_children(file, "ObjectName") == 1) {
+        return ctx.child_text(first, "Md5");
+    }
+    return std::nullopt;
+}
+
+void read_output_file(JobContext& ctx, const Node* file, std::string_view kind, JobRecord& job)
+{
+    const OptText bucket = ctx.child_text(file, "Bucket");
+    const OptText region = ctx.child_text(file, "Region");
+    const OptText prefix = ctx.child_text(file, "ObjectPrefix");
+    for (const Node* n = child(file, "ObjectName"); n != nullptr; n = next_same(n)) {
+        const std::string_view name = ctx.text(n);
+        if (!name.empty()) {
+            job.output_files.push_back(
+                {kind, bucket, region, prefix, name, find_md5(ctx, file, name)});
+        }
+    }
+}
+
+void read_media_result(JobContext& ctx, const Node* result, JobRecord& job)
+{
+    for (const Node* file = child(result, "OutputFile"); file; file = next_same(file)) {
+        read_output_file(ctx, file, "main", job);
+        for (const Node* sprite = child(file, "SpriteOutputFile"); sprite;
+             sprite = next_same(sprite)) {
+            read_output_file(ctx, sprite, "sprite", job);
+        }
+    }
+}
+
+void read_operation(JobContext& ctx, const Node* op, JobRecord& job)
+{
+    if (op == nullptr) {
+        return;
+    }
+    job.template_id = ctx.child_text(op, "TemplateId");
+    job.template_name = ctx.child_text(op, "TemplateName");
+    job.user_data = ctx.child_text(op, "UserData");
+    job.job_level = ctx.integer(ctx.child_text(op, "JobLevel"), "Operation/JobLevel");
+    for (const Node* w = child(op, "WatermarkTemplateId"); w != nullptr; w = next_same(w)) {
+        const std::string_view id = ctx.text(w);
+        if (!id.empty()) {
+            job.watermark_template_ids.push_back(id);
+        }
+    }
+    for (const Node* output = child(op, "Output"); output; output = next_same(output)) {
+        read_output(ctx, output, job);
+    }
+    read_media_info(ctx, child(op, "MediaInfo"), job);
+    read_media_result(ctx, child(op, "MediaResult"), job);
+}
+
+void read_required(JobContext& ctx, const Node* detail, JobRecord& job)
+{
+    job.tag = ctx.text(child(detail, "Tag"));
+    if (job.tag.empty()) {
+        throw PartitionError(ctx.who() + " (JobsDetail #" + std::to_string(ctx.position) +
+                             ") has no Tag");
+    }
+    const Node* created = child(detail, "CreationTime");
+    if (created == nullptr) {
+        throw PartitionError(ctx.who() + " has no CreationTime");
+    }
+    const std::string_view creation_time = ctx.text(created);
+    const std::optional<UnixSeconds> instant = parse_api_time(creation_time);
+    if (!instant) {
+        throw PartitionError(ctx.who() + ": CreationTime " + quoted(creation_time) +
+                             " is not a valid time");
+    }
+    job.creation_time = *instant;
+}
+
+std::string_view detail_source(const JobsPage& page, const Node* detail, std::size_t position)
+{
+    const std::optional<std::string_view> source = xml::element_source(page.body, detail);
+    if (!source) {
+        // RapidXML accepted the document, so this means a bug here.
+        throw PartitionError("cannot find the end of JobsDetail #" + std::to_string(position));
+    }
+    return *source;
+}
+
+// node's path below JobsDetail, e.g. "Operation/Transcode/NewThing".
+std::string path_below(const Node* detail, const Node* node)
+{
+    std::string path;
+    for (const Node* n = node; n != detail; n = n->parent()) {
+        path.insert(0, path.empty() ? std::string(name_of(n)) : std::string(name_of(n)) + "/");
+    }
+    return path;
+}
+
+// Records the child elements of node that the schema (known: node's entry)
+// does not know, without descending into them; known containers are walked.
+void collect_unknown(const Node* detail, const Node* node, const KnownElement& known,
+                     JobsPage& page, const JobRecord& job, std::size_t position)
+{
+    for (const Node* n = xml::first_child_element(node); n != nullptr; n = n->next_sibling()) {
+        if (n->type() != rapidxml::node_element) {
+            continue;
+        }
+        const KnownElement* child = known.child(name_of(n));
+        if (child == nullptr) {
+            DriftSighting& seen =
+                page.unknown_elements[{std::string(job.tag), path_below(detail, n)}];
+            if (seen.last_position != position) {
+                seen.last_position = position;
+                ++seen.jobs;
+                seen.last_job_id = std::string(job.job_id);
+            }
+        } else if (child->checks_children()) {
+            collect_unknown(detail, n, *child, page, job, position);
+        }
+    }
+}
+
+JobRecord read_job(JobsPage& page, xml::TextReader& reader, const Node* detail,
+                   std::size_t position)
+{
+    JobRecord job;
+    job.job_id = reader.text(child(detail, "JobId"));
+    if (job.job_id.empty()) {
+        throw PartitionError("JobsDetail #" + std::to_string(position) + " has no JobId");
+    }
+    JobContext ctx{reader, page.warnings, job.job_id, position};
+    read_required(ctx, detail, job);
+    job.sub_tag = ctx.child_text(detail, "SubTag");
+    job.state = ctx.child_text(detail, "State");
+    job.code = ctx.child_text(detail, "Code");
+    job.message = ctx.child_text(detail, "Message");
+    job.queue_id = ctx.child_text(detail, "QueueId");
+    job.queue_type = ctx.child_text(detail, "QueueType");
+    job.progress = ctx.integer(ctx.child_text(detail, "Progress"), "Progress");
+    job.start_time = ctx.time(ctx.child_text(detail, "StartTime"), "StartTime");
+    job.end_time = ctx.time(ctx.child_text(detail, "EndTime"), "EndTime");
+    job.detail_xml = detail_source(page, detail, position);
+    read_input(ctx, child(detail, "Input"), job);
+    read_workflow(ctx, child(detail, "Workflow"), job);
+    read_operation(ctx, child(detail, "Operation"), job);
+    collect_unknown(detail, detail, known_jobs_detail(), page, job, position);
+    return job;
+}
+
+} // namespace
+
+std::string JobsPage::release_body()
+{
+    jobs.clear();
+    decoded.clear();
+    return std::move(body);
+}
+
+JobsPage parse_jobs_page(std::string body)
+{
+    JobsPage page;
+    page.body = std::move(body);
+    xml::TextReader reader(page.decoded);
+    const std::unique_ptr<Document> doc = new_document();
+    try {
+        const Node* root = parse_document(page, *doc);
+        page.jobs.reserve(count_children(root, "JobsDetail"));
+        std::size_t position = 0;
+        for (const Node* detail = child(root, "JobsDetail"); detail; detail = next_same(detail)) {
+            ++position;
+            if (!is_placeholder(detail)) {
+                page.jobs.push_back(read_job(page, reader, detail, position));
+            }
+        }
+        page.next_token = std::string(reader.text(child(root, "NextToken")));
+    } catch (const rapidxml::parse_error& e) {
+        // From the parse, or from a bad character reference in a field read.
+        throw_malformed(e.where<char>() - page.body.data(), e.what());
+    }
+    return page;
+}
+
+bool parse_error_body(const std::string& body, ServiceErrorDetails& out)
+{
+    const std::unique_ptr<Document> doc = new_document();
+    std::deque<std::string> decoded;
+    xml::TextReader reader(decoded);
+    std::string_view code, message, request_id;
+    try {
+        xml::parse(*doc, body);
+        const Node* root = xml::first_child_element(doc.get());
+        if (root == nullptr || name_of(root) != "Error") {
+            return false;
+        }
+        code = reader.text(child(root, "Code"));
+        message = reader.text(child(root, "Message"));
+        request_id = reader.text(child(root, "RequestId"));
+    } catch (const rapidxml::parse_error&) {
+        return false;
+    }
+    out.code = std::string(code);
+    out.message = std::string(message);
+    // Keep an id the caller took from x-ci-request-id when the body has none.
+    if (!request_id.empty()) {
+        out.request_id = std::string(request_id);
+    }
+    return true;
+}
+
+bool is_valid_number(std::string_view number, FieldType type)
+{
+    if (type == FieldType::text) {
+        return true;
+    }
+    std::size_t pos = 0;
+    const auto digits = [&]() {
+        const std::size_t start = pos;
+        while (pos < number.size() && number[pos] >= '0' && number[pos] <= '9') {
+            ++pos;
+        }
+        return pos - start;
+    };
+    const auto accept = [&](char a, char b) {
+        if (pos < number.size() && (number[pos] == a || number[pos] == b)) {
+            ++pos;
+            return true;
+        }
+        return false;
+    };
+    accept('+', '-');
+    const std::size_t int_digits = digits();
+    if (type == FieldType::integer) {
+        return int_digits > 0 && pos == number.size();
+    }
+    const std::size_t frac_digits = accept('.', '.') ? digits() : 0;
+    if (int_digits + frac_digits == 0) {
+        return false;
+    }
+    if (accept('e', 'E')) {
+        accept('+', '-');
+        if (digits() == 0) {
+            return false;
+        }
+    }
+    return pos == number.size();
+}
+
+} // namespace jobsync

@@ -1,0 +1,63 @@
+// Parsing one GET /jobs response body into job records.
+#pragma once
+
+#include "jobsync/core/errors.hpp"
+#include "jobsync/parse/job_record.hpp"
+
+#include <deque>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace jobsync {
+
+// An element path the parser does not know, as seen on one page.
+struct DriftSighting {
+    long jobs = 0;                 // jobs of the page that carried it
+    std::string last_job_id;       // the last of them, for a maintainer to look at
+    std::size_t last_position = 0; // internal: de-duplicates within a job
+};
+
+// (tag, path relative to JobsDetail, e.g. "Operation/Transcode/NewThing").
+using DriftKey = std::pair<std::string, std::string>;
+
+// One parsed page. Owns the response body; every string_view in jobs points
+// into body (detail_xml, and field values: RapidXML parses the body without
+// modifying it) or, for the rare value with an entity reference, into
+// decoded. Movable: a moved std::string keeps its heap buffer (a body holding
+// a job is far longer than the inline one) and a moved deque its elements.
+struct JobsPage {
+    std::string body;                // the response body as received, parsed as is
+    std::deque<std::string> decoded; // field values whose entities were decoded
+    std::vector<JobRecord> jobs;
+    std::string next_token;            // "" when absent or empty
+    std::vector<std::string> warnings; // optional fields that did not parse, "JobId j...: Progress
+                                       // 'abc' is not an integer"
+    std::map<DriftKey, DriftSighting> unknown_elements; // schema drift, for drift_store
+
+    // Takes the body out, to receive another response into its memory (see
+    // BodyPool), and clears the jobs whose views pointed into it.
+    std::string release_body();
+};
+
+// Parses a <Response> with JobsDetail elements. Empty <JobsDetail/> elements
+// (and ones with no JobId, QueueId or Code at all) are skipped, as the
+// service sends one on an empty result. Unknown elements never fail a page:
+// they stay in detail_xml and their paths are collected in unknown_elements.
+// Throws RetryableError when the body is not well-formed XML (a truncated
+// transfer looks like that), PartitionError when it is well-formed but wrong:
+// root is not <Response>, a job without JobId, an unparseable CreationTime.
+// An unparseable optional field becomes nullopt and adds a warning.
+// The page keeps body (pass it with std::move to avoid a copy).
+JobsPage parse_jobs_page(std::string body);
+
+// Parses a CI error body (<Error><Code/><Message/><RequestId/></Error>).
+// Returns false when the body is not such XML (HTML from a proxy, empty, JSON).
+bool parse_error_body(const std::string& body, ServiceErrorDetails& out);
+
+// Validates a numeric field's text for its FieldType (integer: optional sign
+// and digits; decimal: also a fraction and exponent). Text always passes.
+bool is_valid_number(std::string_view text, FieldType type);
+
+} // namespace jobsync

@@ -1,0 +1,83 @@
+// Walks one partition: GET /jobs page by page over a frozen creation-time
+// window, each page's jobs and the checkpoint committed in one transaction.
+#pragma once
+
+#include "jobsync/api/ci_client.hpp"
+#include "jobsync/db/checkpoint_store.hpp"
+#include "jobsync/db/db_session.hpp"
+#include "jobsync/db/job_store.hpp"
+#include "jobsync/sync/partition.hpp"
+
+#include <pqxx/pqxx>
+
+#include <atomic>
+#include <string>
+
+namespace jobsync {
+
+struct PartitionStats {
+    long pages = 0;
+    long requests = 0;
+    long retries = 0;
+    long jobs = 0; // jobs received (after in-page de-duplication)
+    long inserted = 0;
+    long updated = 0;
+    long unchanged = 0;
+    long refused = 0;
+    long duplicates = 0;
+    long warnings = 0;
+    long stale_unfinished = 0;
+    long lag_seconds = -1; // now - cursor after the walk; -1 when unknown
+
+    PartitionStats& operator+=(const PartitionStats& other);
+};
+
+enum class PartitionStatus { ok, failed, skipped, interrupted };
+const char* to_string(PartitionStatus status);
+
+struct PartitionOutcome {
+    PartitionStatus status = PartitionStatus::ok;
+    PartitionStats stats;
+    std::string error;
+};
+
+struct WalkOptions {
+    std::string schema;
+    long wait_lock_seconds = -1; // -1 => skip a partition another process holds
+};
+
+class PartitionWalker {
+public:
+    PartitionWalker(DbSession& db, CiClient& client, const SyncConfig& sync, WalkOptions options,
+                    const std::atomic<bool>* stop_flag);
+
+    // Never throws for partition-level failures: they are recorded in the
+    // checkpoint and returned. A lost connection is replaced and the page
+    // redone; serialization failures and deadlocks are retried. Throws
+    // RunError when the run must stop (the database stays unreachable).
+    PartitionOutcome sync(const Partition& partition);
+
+private:
+    // One attempt: takes the lock and walks. Database errors propagate.
+    PartitionStatus lock_and_walk(const Partition& partition, PartitionStats& stats);
+    PartitionStatus walk(const Partition& partition, PartitionStats& stats);
+    void start_or_resume(const Partition& partition);
+    void prepare_walk(const Partition& partition);
+    // Restarts the walk from the last committed creation time minus one second.
+    void restart_from_last_committed(const Partition& partition, const Checkpoint& checkpoint);
+    void commit_page(const Partition& partition, const JobsPage& page, bool last_page,
+                     PartitionStats& stats);
+    void finish_walk(const Partition& partition, PartitionStats& stats);
+    void record_outcome(const Partition& partition, const PartitionOutcome& outcome);
+    bool stopping() const { return stop_flag_ != nullptr && stop_flag_->load(); }
+    pqxx::connection& conn() { return db_.conn(); }
+
+    DbSession& db_;
+    CiClient& client_;
+    const SyncConfig& sync_;
+    WalkOptions options_;
+    const std::atomic<bool>* stop_flag_;
+    JobStore store_;
+};
+
+} // namespace jobsync

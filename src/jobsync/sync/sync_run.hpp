@@ -1,0 +1,39 @@
+// One `sync`: migrations, then every partition on a bounded pool of workers
+// (each with its own connection and curl handle), then the run record.
+#pragma once
+
+#include "jobsync/config/config.hpp"
+#include "jobsync/sync/partition_walker.hpp"
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+namespace jobsync {
+
+struct SyncOptions {
+    long wait_lock_seconds = -1; // --wait-lock
+    int concurrency = 1;
+};
+
+struct PartitionReport {
+    std::string label; // bucket/tag/queue
+    std::string bucket, tag, queue_id;
+    PartitionOutcome outcome;
+};
+
+struct SyncSummary {
+    std::vector<PartitionReport> reports; // one per partition walked or skipped
+    int partitions = 0;
+    int failed = 0;
+    int skipped = 0;
+    bool interrupted = false;
+    PartitionStats totals;
+    double duration_seconds = 0;
+};
+
+// Runs one incremental pass. Throws RunError when the database is unusable.
+SyncSummary run_sync(const Config& config, const SyncOptions& options,
+                     const std::atomic<bool>* stop_flag);
+
+} // namespace jobsync
