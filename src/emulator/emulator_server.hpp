@@ -2,6 +2,7 @@
 // GET /queue, with signature verification and optional injected faults.
 #pragma once
 
+#include "emulator/api_rules.hpp"
 #include "emulator/dataset.hpp"
 
 #include <atomic>
@@ -25,13 +26,15 @@ struct ServerOptions {
     int port = 0; // 0 => an ephemeral port; see EmulatorServer::port()
     std::string secret_id = "AKIDemulator";
     std::string secret_key = "emulator-secret-key";
+    std::string security_token; // "" => none required; else every request must carry it
+    ApiRules api;               // signing, time format, Host and by-id response rules
     FaultOptions faults;
     GeneratorOptions generator; // how POST /_emulator/jobs makes jobs (seed, queues, bucket)
 };
 
 struct ServerStats {
     long requests = 0;      // every request received
-    long jobs_requests = 0; // GET /jobs answered 200
+    long jobs_requests = 0; // GET /jobs and /jobs/<ids> answered 200
     long rejected_signatures = 0;
     long faults_injected = 0;
 };

@@ -52,6 +52,7 @@ private:
     Dataset& dataset_;
     GeneratorOptions generator_;
     Credentials credentials_;
+    ApiRules rules_;
     FaultInjector faults_;
     RequestIds ids_;
     std::atomic<std::uint64_t> next_added_index_{1ULL << 40}; // beyond any generated index
