@@ -3,16 +3,13 @@
 // formats, GET /jobs/<ids>, the clock offset and the Host check.
 #include "emulator/dataset.hpp"
 #include "emulator/emulator_server.hpp"
-#include "jobsync/api/http_client.hpp"
 #include "jobsync/core/api_time.hpp"
-#include "jobsync/core/cos_signer.hpp"
-#include "jobsync/core/url_encode.hpp"
+#include "support/signed_call.hpp"
 
 #include <catch2/catch.hpp>
 #include <curl/curl.h>
 #include <rapidxml.hpp>
 
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,53 +36,15 @@ struct Server {
         server->start();
     }
 
-    std::string loopback_host() const { return "127.0.0.1:" + std::to_string(server->port()); }
-
     Dataset dataset;
     std::unique_ptr<EmulatorServer> server;
 };
 
-// One GET, described by what it sends and what its signature covers.
-struct Call {
-    std::string path = "/jobs";
-    QueryParams params{{"tag", "Transcode"}};
-    std::string host;            // "" => the server's loopback address
-    bool sign_host = true;       // host in q-header-list
-    bool sign_params = true;     // every parameter in q-url-param-list
-    HeaderList signed_headers;   // sent and in q-header-list
-    HeaderList unsigned_headers; // sent only
-    std::string signed_path;     // "" => path
-    std::string key_time;        // "" => the machine's now-60 .. now+3600
-    std::string secret_key = "emulator-secret-key";
-};
+using Call = testing::SignedCall;
 
 HttpResponse send(const Server& server, const Call& call)
 {
-    const std::string host = call.host.empty() ? server.loopback_host() : call.host;
-    SigningRequest signing{"GET", call.signed_path.empty() ? call.path : call.signed_path,
-                           call.sign_params ? call.params : QueryParams{}, call.signed_headers};
-    if (call.sign_host) {
-        signing.headers.emplace_back("Host", host);
-    }
-    const UnixSeconds now = now_unix_seconds();
-    const std::string key_time = call.key_time.empty()
-                                     ? std::to_string(now - 60) + ";" + std::to_string(now + 3600)
-                                     : call.key_time;
-    std::vector<std::string> lines{
-        "Host: " + host,
-        "Authorization: " + sign_request(signing, "AKIDemulator", call.secret_key, key_time)};
-    for (const HeaderList* headers : {&call.signed_headers, &call.unsigned_headers}) {
-        for (const auto& [name, value] : *headers) {
-            lines.push_back(name + ": " + value);
-        }
-    }
-    std::string query;
-    for (const auto& [name, value] : call.params) {
-        query += (query.empty() ? "?" : "&") + url_encode(name) + "=" + url_encode(value);
-    }
-    HttpClient client(HttpOptions{});
-    return client.get(
-        "http://127.0.0.1:" + std::to_string(server.server->port()) + call.path + query, lines);
+    return testing::send_signed(server.server->port(), call);
 }
 
 // POST to an admin endpoint (the worker's client only GETs).
