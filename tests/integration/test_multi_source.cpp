@@ -1,6 +1,6 @@
 // Several [[source]] blocks in one database, and queue discovery: each source
 // isolated (one with wrong credentials fails alone), bucket in every key.
-#include "jobsync/api/queue_lister.hpp"
+#include "jobsync/api/api_clients.hpp"
 #include "jobsync/sync/partition.hpp"
 #include "jobsync/sync/sync_run.hpp"
 #include "support/dataset_assertions.hpp"
@@ -105,7 +105,9 @@ TEST_CASE("queue discovery: one partition per (tag, queue); new queues are picke
     bad_spec.secret_key = "not-the-right-key";
     const jobsync::Config config = load_test_config(db, {good_spec, bad_spec});
 
-    jobsync::HttpQueueLister lister(jobsync::HttpOptions{});
+    jobsync::RateLimiter limiter(0);
+    jobsync::ApiClientFactory factory(config.sync, limiter, nullptr);
+    jobsync::ApiClients lister(factory);
     std::vector<std::string> errors;
     auto partitions = jobsync::expand_partitions(config, lister, errors);
     REQUIRE(errors.size() == 1);

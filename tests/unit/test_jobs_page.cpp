@@ -779,49 +779,6 @@ TEST_CASE("jobs_page: large pages parse on several threads at once")
     }
 }
 
-TEST_CASE("jobs_page: CI error bodies are parsed")
-{
-    ServiceErrorDetails details;
-    details.http_status = 403;
-    details.request_id = "from-header";
-    REQUIRE(parse_error_body("<?xml version='1.0' encoding='utf-8' ?>\n<Error>"
-                             "<Code>SignatureDoesNotMatch</Code>"
-                             "<Message>The Signature you specified is invalid.</Message>"
-                             "<RequestId>NjMxMDJhYTNfMThhYTk0MGFfYmU1OV8zZjc=</RequestId>"
-                             "<TraceId>t</TraceId></Error>",
-                             details));
-    CHECK(details.code == "SignatureDoesNotMatch");
-    CHECK(details.message == "The Signature you specified is invalid.");
-    CHECK(details.request_id == "NjMxMDJhYTNfMThhYTk0MGFfYmU1OV8zZjc=");
-    CHECK(details.http_status == 403);
-
-    ServiceErrorDetails bare;
-    bare.request_id = "from-header";
-    REQUIRE(parse_error_body("<Error><Code>AccessDenied</Code>"
-                             "<Message>Request has expired &amp; more</Message></Error>",
-                             bare));
-    CHECK(bare.code == "AccessDenied");
-    CHECK(bare.message == "Request has expired & more");
-    CHECK(bare.request_id == "from-header"); // the body has none
-    CHECK(bare.http_status == 0);
-}
-
-TEST_CASE("jobs_page: non-error bodies are rejected without throwing")
-{
-    for (const char* body :
-         {"", "   ", "<html><head><meta charset=\"utf-8\"></head><body>502</body></html>",
-          "<html><body>502 Bad Gateway</body></html>", "{\"code\":\"x\",\"message\":\"y\"}",
-          "<Error><Code>x</Code>", "<Response/>", "Service Unavailable"}) {
-        INFO(body);
-        ServiceErrorDetails details;
-        details.code = "untouched";
-        bool accepted = true;
-        CHECK_NOTHROW(accepted = parse_error_body(body, details));
-        CHECK_FALSE(accepted);
-        CHECK(details.code == "untouched");
-    }
-}
-
 TEST_CASE("jobs_page: is_valid_number per field type")
 {
     for (const char* good : {"0", "42", "-7", "+7", "007", "12345678901234"}) {
