@@ -20,6 +20,23 @@ emulator::GeneratorOptions few_jobs()
     return generator;
 }
 
+// An emulator of a few jobs with `faults`, and a source pointing at it.
+struct Server {
+    explicit Server(emulator::FaultOptions faults = {})
+        : emulator(few_jobs(), faults), source(testing::source_for(emulator))
+    {
+    }
+    testing::EmulatorFixture emulator;
+    SourceConfig source;
+};
+
+emulator::FaultOptions always_failing()
+{
+    emulator::FaultOptions faults;
+    faults.server_error_rate = 1; // 500 InternalError
+    return faults;
+}
+
 ListJobsQuery transcode()
 {
     ListJobsQuery query;
@@ -50,11 +67,8 @@ struct RecordingClient {
 
 TEST_CASE("ci_client retry: 5xx back off with full jitter, then give up after max_attempts")
 {
-    emulator::FaultOptions faults;
-    faults.server_error_rate = 1;
-    const testing::EmulatorFixture emulator(few_jobs(), faults);
-    const SourceConfig source = testing::source_for(emulator);
-    RecordingClient recording(source, policy(12, 100, 1000));
+    const Server server(always_failing());
+    RecordingClient recording(server.source, policy(12, 100, 1000));
 
     try {
         recording.client.list_jobs(transcode());
@@ -66,7 +80,7 @@ TEST_CASE("ci_client retry: 5xx back off with full jitter, then give up after ma
     }
     CHECK(recording.client.counters().requests == 12);
     CHECK(recording.client.counters().retries == 11);
-    CHECK(emulator.server->stats().requests == 12);
+    CHECK(server.emulator.server->stats().requests == 12);
     REQUIRE(recording.delays.size() == 11);
     for (std::size_t i = 0; i < recording.delays.size(); ++i) {
         const long ceiling = std::min(1000L, 100L << (i + 1)); // base * 2^attempt, capped
@@ -86,9 +100,8 @@ TEST_CASE("ci_client retry: 503 SlowDown waits at least its Retry-After")
 {
     emulator::FaultOptions faults;
     faults.throttle_rate = 1; // 503 SlowDown with Retry-After: 1
-    const testing::EmulatorFixture emulator(few_jobs(), faults);
-    const SourceConfig source = testing::source_for(emulator);
-    RecordingClient recording(source, policy(3, 1, 10));
+    const Server server(faults);
+    RecordingClient recording(server.source, policy(3, 1, 10));
 
     CHECK_THROWS_WITH(recording.client.list_jobs(transcode()),
                       Catch::Contains("giving up after 3 attempts") && Catch::Contains("SlowDown"));
@@ -101,9 +114,8 @@ TEST_CASE("ci_client retry: a transient failure is retried until the page arrive
     emulator::FaultOptions faults;
     faults.server_error_rate = 0.5;
     faults.truncate_rate = 0.5;
-    const testing::EmulatorFixture emulator(few_jobs(), faults);
-    const SourceConfig source = testing::source_for(emulator);
-    RecordingClient recording(source, policy(40, 1, 10));
+    const Server server(faults);
+    RecordingClient recording(server.source, policy(40, 1, 10));
 
     const JobsPage page = recording.client.list_jobs(transcode());
     CHECK(page.jobs.size() == 20);
@@ -113,8 +125,8 @@ TEST_CASE("ci_client retry: a transient failure is retried until the page arrive
 
 TEST_CASE("ci_client retry: a 4xx that is not about the clock is not retried")
 {
-    const testing::EmulatorFixture emulator(few_jobs());
-    SourceConfig source = testing::source_for(emulator);
+    const Server server;
+    SourceConfig source = server.source;
     source.credentials.secret_key = "not-the-right-key";
     RecordingClient recording(source, policy(5, 1, 10));
 
@@ -139,15 +151,14 @@ TEST_CASE("ci_client retry: a clock-skew refusal re-signs once with the server's
         INFO("server clock offset " << offset);
         emulator::FaultOptions faults;
         faults.clock_offset_seconds = offset;
-        const testing::EmulatorFixture emulator(few_jobs(), faults);
-        const SourceConfig source = testing::source_for(emulator);
-        RecordingClient recording(source, policy(5, 1, 10));
+        const Server server(faults);
+        RecordingClient recording(server.source, policy(5, 1, 10));
 
         CHECK(recording.client.list_jobs(transcode()).jobs.size() == 20);
         CHECK(recording.client.counters().requests == 2);
         CHECK(recording.client.counters().retries == 0);
         CHECK(recording.delays.empty());
-        CHECK(emulator.server->stats().rejected_signatures == 1);
+        CHECK(server.emulator.server->stats().rejected_signatures == 1);
         // The learned offset stays: the next request is signed right the first time.
         CHECK(recording.client.list_jobs(transcode()).jobs.size() == 20);
         CHECK(recording.client.counters().requests == 3);
@@ -156,11 +167,8 @@ TEST_CASE("ci_client retry: a clock-skew refusal re-signs once with the server's
 
 TEST_CASE("ci_client retry: every attempt takes a token from the run's rate limiter")
 {
-    emulator::FaultOptions faults;
-    faults.server_error_rate = 1;
-    const testing::EmulatorFixture emulator(few_jobs(), faults);
-    const SourceConfig source = testing::source_for(emulator);
-    RecordingClient recording(source, policy(3, 1, 10));
+    const Server server(always_failing());
+    RecordingClient recording(server.source, policy(3, 1, 10));
     // A bucket of 4 that refills once in ~17 minutes.
     RateLimiter limiter(0.001, 4);
     recording.client.set_rate_limiter(&limiter);
@@ -172,12 +180,9 @@ TEST_CASE("ci_client retry: every attempt takes a token from the run's rate limi
 
 TEST_CASE("ci_client retry: the stop flag ends the request path")
 {
-    emulator::FaultOptions faults;
-    faults.server_error_rate = 1;
-    const testing::EmulatorFixture emulator(few_jobs(), faults);
-    const SourceConfig source = testing::source_for(emulator);
+    const Server server(always_failing());
     std::atomic<bool> stop{false};
-    CiClient client(source, {}, policy(5, 1, 10));
+    CiClient client(server.source, {}, policy(5, 1, 10));
     client.set_abort_flag(&stop);
     // SIGTERM arrives during the first backoff.
     client.set_sleeper([&stop](long) { stop = true; });
@@ -186,5 +191,5 @@ TEST_CASE("ci_client retry: the stop flag ends the request path")
     CHECK(client.counters().requests == 1);
     // Raised before a request: nothing is sent.
     CHECK_THROWS_AS(client.list_queues(), RunError);
-    CHECK(emulator.server->stats().requests == 1);
+    CHECK(server.emulator.server->stats().requests == 1);
 }

@@ -1,32 +1,13 @@
 // GET /jobs/<ids> responses: the jobs found and the ids the service does not know.
 #include "jobsync/api/jobs_by_id.hpp"
 
-#include <catch2/catch.hpp>
+#include "support/test_data.hpp"
 
-#include <fstream>
-#include <sstream>
+#include <catch2/catch.hpp>
 
 using namespace jobsync;
 
 namespace {
-
-std::string read_fixture(const std::string& name)
-{
-    std::ifstream in(std::string(TEST_DATA_DIR) + "/xml/" + name, std::ios::binary);
-    REQUIRE(in.good());
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-std::vector<std::string> ids_of(const JobsPage& page)
-{
-    std::vector<std::string> ids;
-    for (const JobRecord& job : page.jobs) {
-        ids.emplace_back(job.job_id);
-    }
-    return ids;
-}
 
 const std::string kMissing1 = "jmissing00000000000000000000000001";
 const std::string kMissing2 = "jmissing00000000000000000000000002";
@@ -36,9 +17,11 @@ const std::string kMissing3 = "jmissing00000000000000000000000003";
 
 TEST_CASE("jobs_by_id: jobs found and a repeated NonExistJobIds")
 {
-    const JobsByIdPage answer = parse_jobs_by_id(read_fixture("jobs_by_id_repeated.xml"));
-    CHECK(ids_of(answer.page) == std::vector<std::string>{"j8d121820f5e411ec926ef19d53ba9c6f",
-                                                          "j9c0a4726f6ac11ec96aaa9b64ab18d00"});
+    const JobsByIdPage answer =
+        parse_jobs_by_id(testing::read_xml_fixture("jobs_by_id_repeated.xml"));
+    REQUIRE(answer.page.jobs.size() == 2);
+    CHECK(answer.page.jobs[0].job_id == "j8d121820f5e411ec926ef19d53ba9c6f");
+    CHECK(answer.page.jobs[1].job_id == "j9c0a4726f6ac11ec96aaa9b64ab18d00");
     CHECK(answer.page.jobs[0].state == "Success");
     CHECK(answer.page.jobs[1].tag == "Snapshot");
     CHECK(answer.non_existent_ids == std::vector<std::string>{kMissing1, kMissing2});
@@ -48,14 +31,17 @@ TEST_CASE("jobs_by_id: jobs found and a repeated NonExistJobIds")
 
 TEST_CASE("jobs_by_id: one NonExistJobIds with one id")
 {
-    const JobsByIdPage answer = parse_jobs_by_id(read_fixture("jobs_by_id_single.xml"));
-    CHECK(ids_of(answer.page) == std::vector<std::string>{"j8d121820f5e411ec926ef19d53ba9c6f"});
+    const JobsByIdPage answer =
+        parse_jobs_by_id(testing::read_xml_fixture("jobs_by_id_single.xml"));
+    REQUIRE(answer.page.jobs.size() == 1);
+    CHECK(answer.page.jobs[0].job_id == "j8d121820f5e411ec926ef19d53ba9c6f");
     CHECK(answer.non_existent_ids == std::vector<std::string>{kMissing1});
 }
 
 TEST_CASE("jobs_by_id: one comma-joined NonExistJobIds, nothing found")
 {
-    const JobsByIdPage answer = parse_jobs_by_id(read_fixture("jobs_by_id_joined.xml"));
+    const JobsByIdPage answer =
+        parse_jobs_by_id(testing::read_xml_fixture("jobs_by_id_joined.xml"));
     CHECK(answer.page.jobs.empty());
     CHECK(answer.non_existent_ids == std::vector<std::string>{kMissing1, kMissing2, kMissing3});
 }
@@ -66,7 +52,8 @@ TEST_CASE("jobs_by_id: all found, or a bad body, as for a list page")
         parse_jobs_by_id("<Response><JobsDetail><JobId>j1</JobId><Tag>Transcode</Tag>"
                          "<CreationTime>2024-01-01T00:00:00+0000</CreationTime></JobsDetail>"
                          "<NonExistJobIds/></Response>");
-    CHECK(ids_of(answer.page) == std::vector<std::string>{"j1"});
+    REQUIRE(answer.page.jobs.size() == 1);
+    CHECK(answer.page.jobs[0].job_id == "j1");
     CHECK(answer.non_existent_ids.empty());
     CHECK_THROWS_AS(parse_jobs_by_id("<Response><JobsDetail><JobId>j1</JobId>"), RetryableError);
     CHECK_THROWS_AS(parse_jobs_by_id("<Error><Code>NoSuchJob</Code></Error>"), PartitionError);
