@@ -142,3 +142,21 @@ TEST_CASE("queue discovery: one partition per (tag, queue); new queues are picke
     CHECK(db.scalar("SELECT count(*) FROM sync_checkpoints WHERE queue_id = "
                     "'p0000000000000000000000000000new1'") == "3");
 }
+
+TEST_CASE("queue discovery: a stop during the listing records an interrupted run")
+{
+    TempDatabase& db = shared_database();
+    db.truncate_all();
+    EmulatorFixture emulator(generator("stopbucket-1250000002", "ap-guangzhou", 23));
+    ConfigSpec spec = source_spec(emulator);
+    spec.discover_queues = true;
+    const jobsync::Config config = load_test_config(db, spec);
+    emulator.server->reset_stats();
+
+    const std::atomic<bool> stop{true}; // SIGTERM arrived as the run began
+    const jobsync::SyncSummary summary = jobsync::run_sync(config, {}, &stop);
+    CHECK(summary.interrupted);
+    CHECK(summary.partitions == 0);
+    CHECK(emulator.server->stats().requests == 0);
+    CHECK(db.scalar("SELECT status FROM sync_runs") == "interrupted");
+}

@@ -156,7 +156,15 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
     RunState state(config.sync, stop_flag);
     ApiClients discovery(state.api);
     std::vector<std::string> discovery_errors;
-    state.partitions = expand_partitions(config, discovery, discovery_errors);
+    try {
+        state.partitions = expand_partitions(config, discovery, discovery_errors);
+    } catch (const RunError&) {
+        // Stopped while listing queues: record an interrupted run, as for a
+        // stop during the walks.
+        if (stop_flag == nullptr || !stop_flag->load()) {
+            throw;
+        }
+    }
     for (const std::string& error : discovery_errors) {
         ++state.summary.failed;
         state.errors += (state.errors.empty() ? "" : "\n") + error;
