@@ -24,8 +24,6 @@ public:
 
     std::unique_ptr<CiClient> make(const SourceConfig& source);
 
-    const IdBatchSize& id_batch() const { return id_batch_; }
-
 private:
     const SyncConfig& sync_;
     RateLimiter& limiter_;
