@@ -171,6 +171,7 @@ TEST_CASE("config: the bundled example loads with its documented values")
     CHECK(config.sync.retry_max_seconds == defaults.retry_max_seconds);
     CHECK(config.sync.max_response_bytes == defaults.max_response_bytes);
     CHECK(config.sync.token_max_age_seconds == defaults.token_max_age_seconds);
+    CHECK(config.sync.ids_per_request == defaults.ids_per_request);
 }
 
 TEST_CASE("config: everything optional has its default")
@@ -253,6 +254,7 @@ max_attempts = 9
 retry_max_time = "1h"
 max_response_bytes = 1024
 token_max_age = "90m"
+ids_per_request = 3
 )");
     CHECK(config.sync.page_size == 25);
     CHECK(config.sync.lookback_seconds == 0);
@@ -264,6 +266,7 @@ token_max_age = "90m"
     CHECK(config.sync.retry_max_seconds == 3600);
     CHECK(config.sync.max_response_bytes == 1024);
     CHECK(config.sync.token_max_age_seconds == 5400);
+    CHECK(config.sync.ids_per_request == 3);
 }
 
 TEST_CASE("config: parse_duration_seconds accepts an integer and one unit")
@@ -339,6 +342,10 @@ TEST_CASE("config: integers out of range")
     expect_error(kMinimal + "[sync]\nmax_response_bytes = 1023\n", "9:22",
                  {"[sync] max_response_bytes must be at least 1024, got 1023"});
     expect_error(kMinimal + "[sync]\nmax_attempts = -1\n", "9:16", {"got -1"});
+    expect_error(kMinimal + "[sync]\nids_per_request = 101\n", "9:19",
+                 {"[sync] ids_per_request must be between 1 and 100, got 101"});
+    expect_error(kMinimal + "[sync]\nids_per_request = 0\n", "9:19",
+                 {"[sync] ids_per_request must be between 1 and 100, got 0"});
 }
 
 TEST_CASE("config: bad durations")

@@ -1,5 +1,6 @@
 #include "jobsync/commands/window_walk.hpp"
 
+#include "jobsync/api/api_clients.hpp"
 #include "jobsync/commands/verify_report.hpp"
 #include "jobsync/core/errors.hpp"
 #include "jobsync/core/logger.hpp"
@@ -11,8 +12,6 @@
 #include "jobsync/sync/window_pages.hpp"
 
 #include <algorithm>
-#include <map>
-#include <memory>
 
 namespace jobsync {
 namespace {
@@ -39,37 +38,6 @@ std::vector<Partition> selected_partitions(const Config& config, const WindowOpt
     }
     return selected;
 }
-
-// One client per source, each with the abort flag, created on first use.
-class Clients {
-public:
-    Clients(const SyncConfig& sync, const std::atomic<bool>* stop_flag)
-        : sync_(sync), stop_flag_(stop_flag)
-    {
-    }
-
-    CiClient& for_source(const SourceConfig& source)
-    {
-        auto& client = clients_[&source];
-        if (!client) {
-            RetryPolicy retry;
-            retry.max_attempts = sync_.max_attempts;
-            retry.max_total_seconds = sync_.retry_max_seconds;
-            client = std::make_unique<CiClient>(source,
-                                                HttpOptions{sync_.connect_timeout_seconds,
-                                                            sync_.request_timeout_seconds,
-                                                            sync_.max_response_bytes},
-                                                retry);
-            client->set_abort_flag(stop_flag_);
-        }
-        return *client;
-    }
-
-private:
-    const SyncConfig& sync_;
-    const std::atomic<bool>* stop_flag_;
-    std::map<const SourceConfig*, std::unique_ptr<CiClient>> clients_;
-};
 
 struct Window {
     std::optional<UnixSeconds> start, end;
@@ -118,7 +86,9 @@ int run_verify(const Config& config, const WindowOptions& options, std::ostream&
 {
     const std::vector<Partition> partitions = selected_partitions(config, options);
     DbSession db(config.database);
-    Clients clients(config.sync, stop_flag);
+    RateLimiter limiter(config.sync.max_requests_per_second);
+    ApiClientFactory api(config.sync, limiter, stop_flag);
+    ApiClients clients(api);
     VerifyCounts counts;
     int failed = 0;
     for (const Partition& partition : partitions) {
@@ -156,7 +126,9 @@ int run_backfill(const Config& config, const WindowOptions& options,
     const std::vector<Partition> partitions = selected_partitions(config, options);
     DbSession db(config.database);
     apply_migrations(db.conn(), config.database.schema);
-    Clients clients(config.sync, stop_flag);
+    RateLimiter limiter(config.sync.max_requests_per_second);
+    ApiClientFactory api(config.sync, limiter, stop_flag);
+    ApiClients clients(api);
     JobStore store;
     int failed = 0;
     for (const Partition& partition : partitions) {

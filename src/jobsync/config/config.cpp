@@ -664,11 +664,13 @@ SyncConfig load_sync(const Section& root)
     reject_unknown_keys(s, {"page_size", "lookback", "settle_delay", "refresh_horizon",
                             "connect_timeout", "request_timeout", "max_attempts", "retry_max_time",
                             "max_response_bytes", "token_max_age", "concurrency", "metrics_file",
-                            "max_requests_per_second"});
+                            "max_requests_per_second", "ids_per_request"});
     sync.page_size =
         static_cast<int>(read_integer(s, "page_size", 1, 100).value_or(sync.page_size));
     sync.max_attempts =
         static_cast<int>(read_integer(s, "max_attempts", 1, 100).value_or(sync.max_attempts));
+    sync.ids_per_request =
+        static_cast<int>(read_integer(s, "ids_per_request", 1, 100).value_or(sync.ids_per_request));
     sync.max_response_bytes =
         read_integer(s, "max_response_bytes", 1024, LONG_MAX).value_or(sync.max_response_bytes);
     sync.concurrency =

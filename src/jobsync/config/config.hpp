@@ -50,6 +50,7 @@ struct SyncConfig {
     int concurrency = 4;                // partitions synced in parallel, 1..64
     std::string metrics_file;           // "" => none; --metrics-file overrides
     double max_requests_per_second = 0; // whole run, every partition; 0 => unlimited
+    int ids_per_request = 10;           // job ids per GET /jobs/<ids>, 1..100
 };
 
 struct Config {

@@ -52,10 +52,6 @@ struct JobsPage {
 // The page keeps body (pass it with std::move to avoid a copy).
 JobsPage parse_jobs_page(std::string body);
 
-// Parses a CI error body (<Error><Code/><Message/><RequestId/></Error>).
-// Returns false when the body is not such XML (HTML from a proxy, empty, JSON).
-bool parse_error_body(const std::string& body, ServiceErrorDetails& out);
-
 // Validates a numeric field's text for its FieldType (integer: optional sign
 // and digits; decimal: also a fraction and exponent). Text always passes.
 bool is_valid_number(std::string_view text, FieldType type);

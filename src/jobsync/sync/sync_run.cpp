@@ -1,6 +1,6 @@
 #include "jobsync/sync/sync_run.hpp"
 
-#include "jobsync/api/queue_lister.hpp"
+#include "jobsync/api/api_clients.hpp"
 #include "jobsync/api/rate_limiter.hpp"
 #include "jobsync/core/errors.hpp"
 #include "jobsync/core/logger.hpp"
@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <map>
 #include <mutex>
 #include <thread>
 
@@ -65,24 +64,15 @@ void record_run_end(DbSession& db, long long run_id, const SyncSummary& summary,
     }
 }
 
-HttpOptions http_options(const SyncConfig& sync)
-{
-    return {sync.connect_timeout_seconds, sync.request_timeout_seconds, sync.max_response_bytes};
-}
-
-RetryPolicy retry_policy(const SyncConfig& sync)
-{
-    RetryPolicy policy;
-    policy.max_attempts = sync.max_attempts;
-    policy.max_total_seconds = sync.retry_max_seconds;
-    return policy;
-}
-
 // Shared between the workers of one run.
 struct RunState {
-    explicit RunState(double max_requests_per_second) : limiter(max_requests_per_second) {}
+    RunState(const SyncConfig& sync, const std::atomic<bool>* stop_flag)
+        : limiter(sync.max_requests_per_second), api(sync, limiter, stop_flag)
+    {
+    }
     std::vector<Partition> partitions;
     RateLimiter limiter; // one per run: the service throttles per account
+    ApiClientFactory api;
     std::atomic<std::size_t> next{0};
     std::mutex mutex;
     SyncSummary summary;
@@ -95,7 +85,7 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
 {
     try {
         DbSession db(config.database);
-        std::map<const SourceConfig*, std::unique_ptr<CiClient>> clients;
+        ApiClients clients(state.api);
         for (;;) {
             const std::size_t index = state.next++;
             if (index >= state.partitions.size() || (stop_flag != nullptr && stop_flag->load())) {
@@ -108,14 +98,8 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
                 }
             }
             const Partition& partition = state.partitions[index];
-            auto& client = clients[partition.source];
-            if (!client) {
-                client = std::make_unique<CiClient>(*partition.source, http_options(config.sync),
-                                                    retry_policy(config.sync));
-                client->set_abort_flag(stop_flag);
-                client->set_rate_limiter(&state.limiter);
-            }
-            PartitionWalker walker(db, *client, config.sync,
+            CiClient& client = clients.for_source(*partition.source);
+            PartitionWalker walker(db, client, config.sync,
                                    {config.database.schema, options.wait_lock_seconds}, stop_flag);
             const PartitionOutcome outcome = walker.sync(partition);
             const PartitionStats& s = outcome.stats;
@@ -169,10 +153,18 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
     DbSession db(config.database);
     apply_migrations(db.conn(), config.database.schema);
 
-    RunState state(config.sync.max_requests_per_second);
-    HttpQueueLister lister(http_options(config.sync));
+    RunState state(config.sync, stop_flag);
+    ApiClients discovery(state.api);
     std::vector<std::string> discovery_errors;
-    state.partitions = expand_partitions(config, lister, discovery_errors);
+    try {
+        state.partitions = expand_partitions(config, discovery, discovery_errors);
+    } catch (const RunError&) {
+        // Stopped while listing queues: record an interrupted run, as for a
+        // stop during the walks.
+        if (stop_flag == nullptr || !stop_flag->load()) {
+            throw;
+        }
+    }
     for (const std::string& error : discovery_errors) {
         ++state.summary.failed;
         state.errors += (state.errors.empty() ? "" : "\n") + error;
