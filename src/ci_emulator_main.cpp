@@ -33,10 +33,12 @@ const char* const kUsage =
     "                   [--start 2024-01-01T00:00:00+0800] [--spacing-seconds N] [--load DIR]\n"
     "                   [--secret-id ID] [--secret-key KEY] [--latency-ms N] [--error-rate X]\n"
     "                   [--throttle-rate X] [--truncate-rate X] [--token-ttl N]\n"
-    "                   [--port-file FILE] [--help]\n"
+    "                   [--token-reject-rate X] [--offset-tokens] [--port-file FILE] [--help]\n"
     "Serves GET /jobs and GET /queue like Tencent Cloud Infinite, with signature checks.\n"
     "Secret id/key default to $TENCENTCLOUD_SECRET_ID / $TENCENTCLOUD_SECRET_KEY.\n"
     "--jobs defaults to 1000, or 0 with --load. --tags all generates all 25 job types.\n"
+    "--offset-tokens: a NextToken names only the listing and the position (the same\n"
+    "position gets the same token again; never expires).\n"
     "Runs until SIGTERM or SIGINT.\n";
 
 struct UsageError : std::runtime_error {
@@ -109,15 +111,29 @@ Settings parse_arguments(int argc, char** argv)
             std::fputs(kUsage, stdout);
             std::exit(0);
         }
-        static const std::set<std::string> kFlags{"--host",          "--port",
-                                                  "--seed",          "--jobs",
-                                                  "--tags",          "--queues",
-                                                  "--bucket",        "--region",
-                                                  "--start",         "--spacing-seconds",
-                                                  "--load",          "--secret-id",
-                                                  "--secret-key",    "--latency-ms",
-                                                  "--error-rate",    "--throttle-rate",
-                                                  "--truncate-rate", "--token-ttl",
+        if (flag == "--offset-tokens") { // the one flag without a value
+            s.server.offset_tokens = true;
+            continue;
+        }
+        static const std::set<std::string> kFlags{"--host",
+                                                  "--port",
+                                                  "--seed",
+                                                  "--jobs",
+                                                  "--tags",
+                                                  "--queues",
+                                                  "--bucket",
+                                                  "--region",
+                                                  "--start",
+                                                  "--spacing-seconds",
+                                                  "--load",
+                                                  "--secret-id",
+                                                  "--secret-key",
+                                                  "--latency-ms",
+                                                  "--error-rate",
+                                                  "--throttle-rate",
+                                                  "--truncate-rate",
+                                                  "--token-ttl",
+                                                  "--token-reject-rate",
                                                   "--port-file"};
         if (kFlags.count(flag) == 0) {
             throw UsageError("unknown option " + flag);
@@ -170,6 +186,8 @@ Settings parse_arguments(int argc, char** argv)
             f.truncate_rate = parse_rate(flag, value);
         } else if (flag == "--token-ttl") {
             f.token_ttl_seconds = static_cast<long>(parse_integer(flag, value, 0, 86400 * 365));
+        } else if (flag == "--token-reject-rate") {
+            f.token_reject_rate = parse_rate(flag, value);
         } else if (flag == "--port-file") {
             s.port_file = value;
         }

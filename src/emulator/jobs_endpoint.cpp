@@ -47,17 +47,22 @@ HttpResponse RequestHandler::handle_jobs(const Exchange& exchange)
         return error(exchange, 400, "InvalidArgument", *problem);
     }
     const UnixSeconds now = now_unix_seconds();
-    const std::string digest = filter_digest(request.query);
+    const std::string digest = filter_digest(request.query, token_style_);
+    const bool offset_tokens = token_style_ == TokenStyle::offset; // no issue time to expire
     PageToken token;
     if (!request.next_token.empty()) {
         switch (decode_page_token(request.next_token, digest, credentials_.secret_key,
-                                  faults.token_ttl_seconds, now, token)) {
+                                  offset_tokens ? 0 : faults.token_ttl_seconds, now, token)) {
         case TokenCheck::invalid:
             return error(exchange, 400, "InvalidArgument", "invalid nextToken");
         case TokenCheck::expired:
             return error(exchange, 400, "InvalidArgument", "nextToken expired");
         case TokenCheck::ok:
             break;
+        }
+        if (faults_.reject_token()) {
+            faults_injected_.fetch_add(1);
+            return error(exchange, 400, "InvalidArgument", "nextToken expired");
         }
     }
 
@@ -79,8 +84,8 @@ HttpResponse RequestHandler::handle_jobs(const Exchange& exchange)
         dataset_.select_page(request.query, static_cast<std::size_t>(token.offset), request.size);
     std::string next_token;
     if (page.more) {
-        next_token = encode_page_token({token.offset + page.xml.size(), now}, digest,
-                                       credentials_.secret_key);
+        next_token = encode_page_token({token.offset + page.xml.size(), offset_tokens ? 0 : now},
+                                       digest, credentials_.secret_key);
     }
     HttpResponse response;
     response.body = jobs_body(page, next_token);

@@ -8,7 +8,8 @@ namespace jobsync::emulator {
 RequestHandler::RequestHandler(Dataset& dataset, const ServerOptions& options)
     : dataset_(dataset),
       generator_(options.generator), credentials_{options.secret_id, options.secret_key},
-      faults_(options.faults)
+      faults_(options.faults),
+      token_style_(options.offset_tokens ? TokenStyle::offset : TokenStyle::sealed)
 {
 }
 
