@@ -5,6 +5,7 @@
 #include "jobsync/sync/sync_run.hpp"
 #include "support/dataset_assertions.hpp"
 #include "support/dataset_comparison.hpp"
+#include "support/fault_trigger.hpp"
 #include "support/process.hpp"
 #include "support/sync_fixture.hpp"
 
@@ -54,38 +55,21 @@ struct FaultedRun {
 };
 
 // One sync with a trigger on sync_checkpoints that makes the first `times`
-// page commits fail with `action` (PL/pgSQL), counted by a sequence that
-// survives rollbacks; the trigger is gone afterwards.
+// page commits fail with `action` (PL/pgSQL); the trigger is gone afterwards.
 FaultedRun sync_with_checkpoint_fault(const TempDatabase& db, const jobsync::Config& config,
                                       int times, const std::string& action)
 {
-    auto conn = db.connect();
-    {
-        pqxx::work txn(*conn);
-        txn.exec("CREATE SEQUENCE fault_seq");
-        txn.exec("CREATE FUNCTION inject_fault() RETURNS trigger LANGUAGE plpgsql AS $f$ "
-                 "DECLARE n bigint; BEGIN "
-                 "IF NEW.walk_pages > OLD.walk_pages THEN n := nextval('fault_seq'); "
-                 "IF n <= " +
-                 std::to_string(times) + " THEN " + action +
-                 " END IF; END IF; "
-                 "RETURN NEW; END $f$");
-        txn.exec("CREATE TRIGGER inject_fault BEFORE UPDATE ON sync_checkpoints FOR EACH ROW "
-                 "EXECUTE FUNCTION inject_fault()");
-        txn.commit();
-    }
+    const FaultTrigger trigger(db, "BEFORE UPDATE ON sync_checkpoints FOR EACH ROW",
+                               "IF NEW.walk_pages > OLD.walk_pages THEN "
+                               "n := nextval('fault_seq'); IF n <= " +
+                                   std::to_string(times) + " THEN " + action + " END IF; END IF;");
     FaultedRun run;
     try {
         run.summary = sync_once(config);
     } catch (...) {
-        run.error = std::current_exception(); // after the trigger is dropped
+        run.error = std::current_exception();
     }
-    run.faults_fired = std::stol(db.scalar("SELECT last_value FROM fault_seq"));
-    pqxx::work txn(*conn);
-    txn.exec("DROP TRIGGER inject_fault ON sync_checkpoints");
-    txn.exec("DROP FUNCTION inject_fault()");
-    txn.exec("DROP SEQUENCE fault_seq");
-    txn.commit();
+    run.faults_fired = trigger.fired();
     return run;
 }
 
