@@ -35,7 +35,7 @@ const char* const kUsage =
     "                   [--throttle-rate X] [--truncate-rate X] [--token-ttl N]\n"
     "                   [--security-token T] [--strict-signing] [--strict-times]\n"
     "                   [--clock-offset-seconds N] [--nonexist-style joined|repeated]\n"
-    "                   [--port-file FILE] [--help]\n"
+    "                   [--token-reject-rate X] [--offset-tokens] [--port-file FILE] [--help]\n"
     "Serves GET /jobs, GET /jobs/<ids> and GET /queue like Tencent Cloud Infinite, with\n"
     "signature checks. Secret id/key/token default to $TENCENTCLOUD_SECRET_ID /\n"
     "$TENCENTCLOUD_SECRET_KEY / $TENCENTCLOUD_SECURITY_TOKEN; with a token, every request\n"
@@ -45,6 +45,8 @@ const char* const kUsage =
     "%Y-%m-%dT%H:%M:%S%z bounds. --bucket also makes Host <bucket>.ci.<region>.myqcloud.com\n"
     "(or a loopback address) required.\n"
     "--jobs defaults to 1000, or 0 with --load. --tags all generates all 25 job types.\n"
+    "--offset-tokens: a NextToken names only the listing and the position (the same\n"
+    "position gets the same token again; never expires).\n"
     "Runs until SIGTERM or SIGINT.\n";
 
 struct UsageError : std::runtime_error {
@@ -128,15 +130,29 @@ Settings parse_arguments(int argc, char** argv)
             s.server.api.strict_times = true;
             continue;
         }
-        static const std::set<std::string> kFlags{"--host",          "--port",
-                                                  "--seed",          "--jobs",
-                                                  "--tags",          "--queues",
-                                                  "--bucket",        "--region",
-                                                  "--start",         "--spacing-seconds",
-                                                  "--load",          "--secret-id",
-                                                  "--secret-key",    "--latency-ms",
-                                                  "--error-rate",    "--throttle-rate",
-                                                  "--truncate-rate", "--token-ttl",
+        if (flag == "--offset-tokens") {
+            s.server.offset_tokens = true;
+            continue;
+        }
+        static const std::set<std::string> kFlags{"--host",
+                                                  "--port",
+                                                  "--seed",
+                                                  "--jobs",
+                                                  "--tags",
+                                                  "--queues",
+                                                  "--bucket",
+                                                  "--region",
+                                                  "--start",
+                                                  "--spacing-seconds",
+                                                  "--load",
+                                                  "--secret-id",
+                                                  "--secret-key",
+                                                  "--latency-ms",
+                                                  "--error-rate",
+                                                  "--throttle-rate",
+                                                  "--truncate-rate",
+                                                  "--token-ttl",
+                                                  "--token-reject-rate",
                                                   "--port-file"};
         // How strictly the emulated API judges requests.
         static const std::set<std::string> kApiFlags{"--security-token", "--clock-offset-seconds",
@@ -193,6 +209,8 @@ Settings parse_arguments(int argc, char** argv)
             f.truncate_rate = parse_rate(flag, value);
         } else if (flag == "--token-ttl") {
             f.token_ttl_seconds = static_cast<long>(parse_integer(flag, value, 0, 86400 * 365));
+        } else if (flag == "--token-reject-rate") {
+            f.token_reject_rate = parse_rate(flag, value);
         } else if (flag == "--port-file") {
             s.port_file = value;
         } else if (flag == "--security-token") {

@@ -7,6 +7,7 @@
 #include "emulator/xml_escape.hpp"
 
 #include <chrono>
+#include <functional>
 #include <thread>
 
 namespace jobsync::emulator {
@@ -37,6 +38,8 @@ std::string jobs_body(const JobPage& page, const std::string& next_token)
 struct TokenRules {
     const std::string& key;
     long ttl_seconds;
+    TokenStyle style;
+    std::function<bool()> reject; // an injected "nextToken expired"
 };
 
 // The list page's body, or the 400 the parameters earn.
@@ -48,11 +51,12 @@ std::optional<Rejection> list_jobs(const QueryParams& params, const Dataset& dat
         return Rejection{400, "InvalidArgument", *problem};
     }
     const UnixSeconds now = now_unix_seconds();
-    const std::string digest = filter_digest(request.query);
+    const std::string digest = filter_digest(request.query, tokens.style);
+    const bool offset_tokens = tokens.style == TokenStyle::offset; // no issue time to expire
     PageToken token;
     if (!request.next_token.empty()) {
-        switch (decode_page_token(request.next_token, digest, tokens.key, tokens.ttl_seconds, now,
-                                  token)) {
+        switch (decode_page_token(request.next_token, digest, tokens.key,
+                                  offset_tokens ? 0 : tokens.ttl_seconds, now, token)) {
         case TokenCheck::invalid:
             return Rejection{400, "InvalidArgument", "invalid nextToken"};
         case TokenCheck::expired:
@@ -60,12 +64,16 @@ std::optional<Rejection> list_jobs(const QueryParams& params, const Dataset& dat
         case TokenCheck::ok:
             break;
         }
+        if (tokens.reject()) {
+            return Rejection{400, "InvalidArgument", "nextToken expired"};
+        }
     }
     const JobPage page =
         dataset.select_page(request.query, static_cast<std::size_t>(token.offset), request.size);
     std::string next_token;
     if (page.more) {
-        next_token = encode_page_token({token.offset + page.xml.size(), now}, digest, tokens.key);
+        next_token = encode_page_token({token.offset + page.xml.size(), offset_tokens ? 0 : now},
+                                       digest, tokens.key);
     }
     body = jobs_body(page, next_token);
     return std::nullopt;
@@ -84,12 +92,20 @@ HttpResponse RequestHandler::handle_jobs(const Exchange& exchange)
     }
     // A request the service would refuse is refused before any fault is drawn.
     HttpResponse response;
-    const auto refused = exchange.request.path == "/jobs"
-                             ? list_jobs(exchange.params, dataset_,
-                                         {credentials_.secret_key, faults.token_ttl_seconds},
-                                         rules_.strict_times, response.body)
-                             : describe_jobs_by_id(exchange.request.path, dataset_,
-                                                   rules_.nonexist_style, response.body);
+    const auto refused =
+        exchange.request.path == "/jobs"
+            ? list_jobs(exchange.params, dataset_,
+                        {credentials_.secret_key, faults.token_ttl_seconds, token_style_,
+                         [this] {
+                             const bool reject = faults_.reject_token();
+                             if (reject) {
+                                 faults_injected_.fetch_add(1);
+                             }
+                             return reject;
+                         }},
+                        rules_.strict_times, response.body)
+            : describe_jobs_by_id(exchange.request.path, dataset_, rules_.nonexist_style,
+                                  response.body);
     if (refused) {
         return error(exchange, refused->status, refused->code, refused->message);
     }

@@ -10,7 +10,8 @@ RequestHandler::RequestHandler(Dataset& dataset, const ServerOptions& options)
     : dataset_(dataset),
       generator_(options.generator), credentials_{options.secret_id, options.secret_key,
                                                   options.security_token},
-      rules_(options.api), faults_(options.faults)
+      rules_(options.api), faults_(options.faults),
+      token_style_(options.offset_tokens ? TokenStyle::offset : TokenStyle::sealed)
 {
 }
 

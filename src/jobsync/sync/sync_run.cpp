@@ -5,63 +5,51 @@
 #include "jobsync/core/errors.hpp"
 #include "jobsync/core/logger.hpp"
 #include "jobsync/db/database.hpp"
+#include "jobsync/db/db_retry.hpp"
 #include "jobsync/db/db_session.hpp"
 #include "jobsync/db/migrations.hpp"
-
-#include <unistd.h>
+#include "jobsync/db/run_store.hpp"
 
 #include <chrono>
+#include <exception>
 #include <mutex>
 #include <thread>
 
 namespace jobsync {
 namespace {
 
-long long start_run_record(pqxx::connection& conn, int partitions)
+std::string message_of(const std::exception_ptr& error)
 {
-    char host[256] = {};
-    ::gethostname(host, sizeof host - 1);
-    pqxx::work txn(conn);
-    const long long run_id =
-        txn.exec_params1("INSERT INTO sync_runs (host, pid, partitions) VALUES ($1, $2, $3) "
-                         "RETURNING run_id",
-                         std::string(host), static_cast<int>(::getpid()), partitions)[0]
-            .as<long long>();
-    txn.commit();
-    return run_id;
-}
-
-void finish_run_record(pqxx::connection& conn, long long run_id, const SyncSummary& summary,
-                       const std::string& errors)
-{
-    const PartitionStats& t = summary.totals;
-    const std::string status = summary.interrupted  ? "interrupted"
-                               : summary.failed > 0 ? "failed"
-                                                    : "ok";
-    pqxx::work txn(conn);
-    txn.exec_params("UPDATE sync_runs SET finished_at = now(), status = $2, "
-                    "partitions_failed = $3, partitions_skipped = $4, pages = $5, requests = $6, "
-                    "jobs = $7, jobs_inserted = $8, jobs_updated = $9, jobs_unchanged = $10, "
-                    "refusals = $11, warnings = $12, errors = nullif($13, '') WHERE run_id = $1",
-                    run_id, status, summary.failed, summary.skipped, t.pages, t.requests, t.jobs,
-                    t.inserted, t.updated, t.unchanged, t.refused, t.warnings, errors);
-    txn.commit();
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+        return "unknown error";
+    }
 }
 
 // The run's own connection idles while the workers run: if it was lost
-// meanwhile, reconnect once rather than leave the run marked 'running'.
+// meanwhile, it is replaced rather than leaving the run marked 'running'.
 void record_run_end(DbSession& db, long long run_id, const SyncSummary& summary,
                     const std::string& errors)
 {
-    try {
-        finish_run_record(db.conn(), run_id, summary, errors);
-    } catch (const pqxx::failure& e) {
-        if (classify_db_error(e) == DbFault::none) {
-            throw;
-        }
-        db.reconnect();
-        finish_run_record(db.conn(), run_id, summary, errors);
-    }
+    const PartitionStats& t = summary.totals;
+    RunTotals totals;
+    totals.status = summary.interrupted ? "interrupted" : summary.failed > 0 ? "failed" : "ok";
+    totals.partitions_failed = summary.failed;
+    totals.partitions_skipped = summary.skipped;
+    totals.pages = t.pages;
+    totals.requests = t.requests;
+    totals.jobs = t.jobs;
+    totals.inserted = t.inserted;
+    totals.updated = t.updated;
+    totals.unchanged = t.unchanged;
+    totals.refusals = t.refused;
+    totals.warnings = t.warnings;
+    totals.errors = errors;
+    perform(db, "recording the end of the run",
+            [&] { run_store::finish_run(db.conn(), run_id, totals); });
 }
 
 // Shared between the workers of one run.
@@ -77,7 +65,9 @@ struct RunState {
     std::mutex mutex;
     SyncSummary summary;
     std::string errors;
-    std::string fatal; // a RunError from a worker: the run stops
+    // The first error a worker could not handle (a RunError: the database is
+    // unreachable): the run stops and rethrows it as it was.
+    std::exception_ptr fatal;
 };
 
 void run_worker(const Config& config, const SyncOptions& options, RunState& state,
@@ -93,7 +83,7 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
             }
             {
                 const std::lock_guard<std::mutex> lock(state.mutex);
-                if (!state.fatal.empty()) {
+                if (state.fatal) {
                     return;
                 }
             }
@@ -136,10 +126,10 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
                 break;
             }
         }
-    } catch (const std::exception& e) {
+    } catch (...) {
         const std::lock_guard<std::mutex> lock(state.mutex);
-        if (state.fatal.empty()) {
-            state.fatal = e.what();
+        if (!state.fatal) {
+            state.fatal = std::current_exception();
         }
     }
 }
@@ -171,7 +161,9 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
         log_error("queue discovery failed", {{"error", error}});
     }
     state.summary.partitions = static_cast<int>(state.partitions.size());
-    const long long run_id = start_run_record(db.conn(), state.summary.partitions);
+    const long long run_id = perform(db, "recording the start of the run", [&] {
+        return run_store::start_run(db.conn(), state.summary.partitions);
+    });
 
     const int workers =
         std::max(1, std::min<int>(options.concurrency, static_cast<int>(state.partitions.size())));
@@ -188,8 +180,8 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
     }
     state.summary.duration_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (!state.fatal.empty()) {
-        state.errors += (state.errors.empty() ? "" : "\n") + state.fatal;
+    if (state.fatal) {
+        state.errors += (state.errors.empty() ? "" : "\n") + message_of(state.fatal);
         ++state.summary.failed;
     }
     try {
@@ -197,8 +189,8 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
     } catch (const std::exception& e) {
         log_error("could not record the run", {{"error", e.what()}});
     }
-    if (!state.fatal.empty()) {
-        throw RunError(state.fatal);
+    if (state.fatal) {
+        std::rethrow_exception(state.fatal);
     }
     return state.summary;
 }
