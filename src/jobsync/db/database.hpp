@@ -11,9 +11,13 @@
 namespace jobsync {
 
 // Connects and sets search_path to the schema (created if missing).
-// Throws RunError naming the host/port/database (never the password) when
-// the server cannot be reached.
+// Throws ConfigError for a bad schema or a URL libpq would misread, RunError naming the
+// host/port/database (never the password) when the server cannot be reached.
 std::unique_ptr<pqxx::connection> open_connection(const DatabaseConfig& config);
+
+// The search_path for a plain identifier, "\"<schema>\", pg_catalog": the
+// worker's schema first, pg_catalog last, public never.
+std::string search_path_for(const std::string& schema);
 
 // "host=... port=... dbname=..." of a connection string, without secrets: for messages.
 std::string describe_connection_target(const std::string& url);
