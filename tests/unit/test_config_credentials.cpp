@@ -145,6 +145,12 @@ TEST_CASE("config: secret values never appear in messages")
     CHECK(contains(message, "TOML syntax error"));
     CHECK_FALSE(contains(message, "14142135623730950488016"));
 
+    // And on the line of a database.url, which may hold a password.
+    message = message_of(kMinimal + "[database]\nurl = 1234567890123456789012345\n");
+    CHECK(contains(message, ":9:"));
+    CHECK(contains(message, "details withheld"));
+    CHECK_FALSE(contains(message, "1234567890123456789012345"));
+
     // Also for an error on a later line of a multi-line secret.
     message =
         message_of("[credentials]\nsecret_id = \"a\"\nsecret_key = \"\"\"\nab\\qSECRET77\"\"\"\n" +

@@ -50,8 +50,10 @@ bool mentions_secret(std::string_view line)
     std::string lower(line);
     std::transform(lower.begin(), lower.end(), lower.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    // database.url may hold a password.
     return lower.find("secret_key") != std::string::npos ||
-           lower.find("security_token") != std::string::npos;
+           lower.find("security_token") != std::string::npos ||
+           lower.find("url") != std::string::npos;
 }
 
 // toml++ quotes offending text in some syntax errors (e.g. an unquoted
