@@ -4,6 +4,7 @@
 #include "jobsync/config/credentials.hpp"
 #include "jobsync/config/database_url.hpp"
 #include "jobsync/config/endpoint.hpp"
+#include "jobsync/config/plain_identifier.hpp"
 #include "jobsync/config/toml_reader.hpp"
 
 #include <algorithm>
@@ -50,14 +51,7 @@ DatabaseConfig load_database(const Section& root)
                           "[database] url has " + *problem + " (the URL is not shown)");
     }
     if (std::optional<std::string> schema = read_string(section, "schema")) {
-        const bool valid =
-            !schema->empty() && schema->size() <= 63 &&
-            std::all_of(schema->begin(), schema->end(),
-                        [](char c) {
-                            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-                        }) &&
-            !((*schema)[0] >= '0' && (*schema)[0] <= '9');
-        if (!valid) {
+        if (!is_plain_identifier(*schema)) {
             section.diag.fail(table->get("schema")->source(),
                               "[database] schema must match [a-z_][a-z0-9_]{0,62}, got '" +
                                   *schema + "'");

@@ -45,22 +45,6 @@ std::string describe_connection_target(const std::string& url)
            " user=" + conninfo_value(options.get(), "user", "PGUSER", "(login name)");
 }
 
-bool is_plain_identifier(const std::string& name)
-{
-    if (name.empty() || name.size() > 63) {
-        return false;
-    }
-    for (std::size_t i = 0; i < name.size(); ++i) {
-        const char c = name[i];
-        const bool letter = (c >= 'a' && c <= 'z') || c == '_';
-        const bool digit = c >= '0' && c <= '9';
-        if (!letter && !(digit && i > 0)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 std::string search_path_for(const std::string& schema)
 {
     // The schema is a validated identifier, so it can be spliced in safely.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "jobsync/config/config.hpp"
+#include "jobsync/config/plain_identifier.hpp"
 
 #include <pqxx/pqxx>
 
@@ -21,9 +22,6 @@ std::string search_path_for(const std::string& schema);
 
 // "host=... port=... dbname=..." of a connection string, without secrets: for messages.
 std::string describe_connection_target(const std::string& url);
-
-// True for [a-z_][a-z0-9_]{0,62}: the only schema names accepted.
-bool is_plain_identifier(const std::string& name);
 
 // Formats a PostgreSQL text[] literal ({"a","b"}) for an ANY($1) parameter.
 std::string to_text_array_literal(const std::vector<std::string>& values);
