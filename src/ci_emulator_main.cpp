@@ -4,6 +4,7 @@
 #include "emulator/emulator_server.hpp"
 #include "jobsync/core/api_tags.hpp"
 #include "jobsync/core/api_time.hpp"
+#include "jobsync/core/process_hardening.hpp"
 
 #include <csignal>
 #include <cstdint>
@@ -288,6 +289,7 @@ int run(const Settings& settings)
 
 int main(int argc, char** argv)
 {
+    jobsync::disable_core_dumps();
     Settings settings;
     try {
         settings = parse_arguments(argc, argv);
