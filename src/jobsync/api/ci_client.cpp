@@ -2,6 +2,7 @@
 
 #include "jobsync/core/cos_signer.hpp"
 #include "jobsync/core/logger.hpp"
+#include "jobsync/core/text_sanitizer.hpp"
 #include "jobsync/core/url_encode.hpp"
 
 #include <algorithm>
@@ -30,13 +31,7 @@ std::string build_query_string(const QueryParams& params)
 // The first bytes of a body that is not a CI error document, made printable.
 std::string body_excerpt(const std::string& body)
 {
-    std::string excerpt = body.substr(0, 160);
-    for (char& c : excerpt) {
-        if (static_cast<unsigned char>(c) < 0x20) {
-            c = ' ';
-        }
-    }
-    return excerpt.size() < body.size() ? excerpt + "..." : excerpt;
+    return sanitize_text(body, TextForm::line, 160);
 }
 
 std::string header_or_empty(const HttpResponse& response, const std::string& name)

@@ -88,14 +88,15 @@ Window window_of(const Config& config, const Partition& partition, const WindowO
 
 // One page in its own transaction; a lost connection or a rolled-back
 // transaction is redone (the upserts are idempotent).
-PageWriteResult write_page_with_retries(DbSession& db, JobStore& store, const std::string& bucket,
+PageWriteResult write_page_with_retries(DbSession& db, JobStore& store, const Partition& partition,
                                         const JobsPage& page)
 {
     for (int attempt = 1;; ++attempt) {
         try {
             pqxx::work txn(db.conn());
-            const PageWriteResult result = store.write_page(txn, bucket, page.jobs);
-            record_drift(txn, bucket, page);
+            const PageWriteResult result =
+                store.write_page(txn, partition, page.jobs, page.rejected);
+            record_drift(txn, partition.bucket(), page);
             txn.commit();
             return result;
         } catch (const pqxx::failure& e) {
@@ -170,7 +171,7 @@ int run_backfill(const Config& config, const WindowOptions& options,
             walk_window(clients.for_source(*partition.source), partition, config.sync.page_size,
                         window.start, window.end, stop_flag, [&](const JobsPage& page) {
                             const PageWriteResult r =
-                                write_page_with_retries(db, store, partition.bucket(), page);
+                                write_page_with_retries(db, store, partition, page);
                             if (board != nullptr) {
                                 std::optional<UnixSeconds> newest;
                                 for (const JobRecord& job : page.jobs) {
@@ -180,10 +181,7 @@ int run_backfill(const Config& config, const WindowOptions& options,
                                 board->page_committed(partition.label(),
                                                       static_cast<long>(page.jobs.size()), newest);
                             }
-                            totals.inserted += r.inserted;
-                            totals.updated += r.updated;
-                            totals.unchanged += r.unchanged;
-                            totals.refused += r.refused;
+                            totals += r;
                         });
         } catch (const PartitionError& e) {
             ++failed;
@@ -198,7 +196,8 @@ int run_backfill(const Config& config, const WindowOptions& options,
                                           {"inserted", std::to_string(totals.inserted)},
                                           {"updated", std::to_string(totals.updated)},
                                           {"unchanged", std::to_string(totals.unchanged)},
-                                          {"refused", std::to_string(totals.refused)}});
+                                          {"refused", std::to_string(totals.refused)},
+                                          {"quarantined", std::to_string(totals.quarantined)}});
     }
     return failed > 0 ? 1 : 0;
 }

@@ -4,6 +4,7 @@
 #include "jobsync/api/rate_limiter.hpp"
 #include "jobsync/core/errors.hpp"
 #include "jobsync/core/logger.hpp"
+#include "jobsync/core/text_sanitizer.hpp"
 #include "jobsync/db/database.hpp"
 #include "jobsync/db/db_session.hpp"
 #include "jobsync/db/migrations.hpp"
@@ -17,6 +18,9 @@
 
 namespace jobsync {
 namespace {
+
+// sync_runs.errors holds one line per failed partition.
+constexpr std::size_t kRunErrorsBytes = 64 * 1024;
 
 long long start_run_record(pqxx::connection& conn, int partitions)
 {
@@ -43,14 +47,17 @@ void finish_run_record(pqxx::connection& conn, long long run_id, const SyncSumma
     txn.exec_params("UPDATE sync_runs SET finished_at = now(), status = $2, "
                     "partitions_failed = $3, partitions_skipped = $4, pages = $5, requests = $6, "
                     "jobs = $7, jobs_inserted = $8, jobs_updated = $9, jobs_unchanged = $10, "
-                    "refusals = $11, warnings = $12, errors = nullif($13, '') WHERE run_id = $1",
+                    "refusals = $11, warnings = $12, errors = nullif($13, ''), "
+                    "jobs_quarantined = $14 WHERE run_id = $1",
                     run_id, status, summary.failed, summary.skipped, t.pages, t.requests, t.jobs,
-                    t.inserted, t.updated, t.unchanged, t.refused, t.warnings, errors);
+                    t.inserted, t.updated, t.unchanged, t.refused, t.warnings,
+                    sanitize_text(errors, TextForm::lines, kRunErrorsBytes), t.quarantined);
     txn.commit();
 }
 
 // The run's own connection idles while the workers run: if it was lost
-// meanwhile, reconnect once rather than leave the run marked 'running'.
+// meanwhile, reconnect once rather than leave the run marked 'running'. The
+// run is marked even if its errors cannot be stored.
 void record_run_end(DbSession& db, long long run_id, const SyncSummary& summary,
                     const std::string& errors)
 {
@@ -58,7 +65,11 @@ void record_run_end(DbSession& db, long long run_id, const SyncSummary& summary,
         finish_run_record(db.conn(), run_id, summary, errors);
     } catch (const pqxx::failure& e) {
         if (classify_db_error(e) == DbFault::none) {
-            throw;
+            log_error("could not record the run's errors; recording the run without them",
+                      {{"error", e.what()}});
+            finish_run_record(db.conn(), run_id, summary,
+                              "the errors could not be recorded: " + std::string(e.what()));
+            return;
         }
         db.reconnect();
         finish_run_record(db.conn(), run_id, summary, errors);
@@ -122,7 +133,7 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
             if (outcome.status == PartitionStatus::ok) {
                 // Quiet when healthy: a partition with nothing new is a debug
                 // line, so a timer run over many partitions logs its summary.
-                const bool changed = s.inserted + s.updated + s.refused > 0;
+                const bool changed = s.inserted + s.updated + s.refused + s.quarantined > 0;
                 Logger::write(changed ? LogLevel::info : LogLevel::debug, "partition synced",
                               {{"partition", partition.label()},
                                {"pages", std::to_string(s.pages)},
@@ -130,7 +141,8 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
                                {"inserted", std::to_string(s.inserted)},
                                {"updated", std::to_string(s.updated)},
                                {"unchanged", std::to_string(s.unchanged)},
-                               {"refused", std::to_string(s.refused)}});
+                               {"refused", std::to_string(s.refused)},
+                               {"quarantined", std::to_string(s.quarantined)}});
             }
             const std::lock_guard<std::mutex> lock(state.mutex);
             state.summary.reports.push_back({partition.label(), partition.bucket(), partition.tag,
