@@ -191,6 +191,9 @@ TEST_CASE("hostile input: a bad job on page 2 is quarantined; the walk completes
         nlohmann::json::parse(status.output.substr(status.output.find('{')));
     CHECK(report["quarantined_jobs_total"] == 2);
     CHECK(report["partitions"][0]["quarantined_jobs"] == 2);
+    const ProcessResult table = run_jobsync({"--config", config_path, "status"});
+    CHECK_THAT(table.output, Catch::Contains("QUARANTINED") &&
+                                 Catch::Contains("QUARANTINE: 2 jobs could not be stored"));
 
     SECTION("the next run walks once more and is not held back")
     {

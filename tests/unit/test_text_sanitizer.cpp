@@ -1,8 +1,12 @@
 // sanitize_text: valid UTF-8 out of any bytes, control characters visible,
-// cuts on a character boundary.
+// cuts on a character boundary; and the logger using it.
 #include "jobsync/core/text_sanitizer.hpp"
 
+#include "jobsync/core/logger.hpp"
+
 #include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
 
 using jobsync::sanitize_text;
 using jobsync::TextForm;
@@ -62,4 +66,17 @@ TEST_CASE("sanitizer: a cut falls on a character and is marked")
     CHECK(sanitize_text("ab\x1b\x1b\x1b", TextForm::line, 12) == "ab\\u001b...");
     const std::string long_body(100000, 'x');
     CHECK(sanitize_text(long_body, TextForm::line, 160).size() == 160);
+}
+
+TEST_CASE("sanitizer: log values pass through it, so lines stay valid and escape-free")
+{
+    const std::string value = "\xBE proxy \x1b[2J\x1b]0;title\x07";
+    const std::string json = jobsync::format_log_line(
+        jobsync::LogFormat::json, jobsync::LogLevel::error, "t", "m", {{"error", value}});
+    CHECK(json.find('\x1b') == std::string::npos);
+    CHECK(nlohmann::json::parse(json)["error"] == kReplacement + " proxy \x1b[2J\x1b]0;title\x07");
+    const std::string logfmt = jobsync::format_log_line(
+        jobsync::LogFormat::logfmt, jobsync::LogLevel::error, "t", "m", {{"error", value}});
+    CHECK(logfmt == "ts=t level=error msg=m error=\"" + kReplacement +
+                        " proxy \\u001b[2J\\u001b]0;title\\u0007\"");
 }

@@ -56,8 +56,7 @@ void finish_run_record(pqxx::connection& conn, long long run_id, const SyncSumma
 }
 
 // The run's own connection idles while the workers run: if it was lost
-// meanwhile, reconnect once rather than leave the run marked 'running'. The
-// run is marked even if its errors cannot be stored.
+// meanwhile, reconnect once rather than leave the run marked 'running'.
 void record_run_end(DbSession& db, long long run_id, const SyncSummary& summary,
                     const std::string& errors)
 {
@@ -65,11 +64,7 @@ void record_run_end(DbSession& db, long long run_id, const SyncSummary& summary,
         finish_run_record(db.conn(), run_id, summary, errors);
     } catch (const pqxx::failure& e) {
         if (classify_db_error(e) == DbFault::none) {
-            log_error("could not record the run's errors; recording the run without them",
-                      {{"error", e.what()}});
-            finish_run_record(db.conn(), run_id, summary,
-                              "the errors could not be recorded: " + std::string(e.what()));
-            return;
+            throw;
         }
         db.reconnect();
         finish_run_record(db.conn(), run_id, summary, errors);
