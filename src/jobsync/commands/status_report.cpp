@@ -38,7 +38,9 @@ PartitionStatusRow load_row(pqxx::transaction_base& txn, const Partition& partit
         "(SELECT count(*) FROM jobs j WHERE j.bucket = c.bucket AND j.tag = c.tag "
         "  AND (c.queue_id = '' OR j.queue_id = c.queue_id) "
         "  AND j.state IN ('Submitted', 'Running', 'Pause') "
-        "  AND j.creation_time < now() - make_interval(secs => $4)) "
+        "  AND j.creation_time < now() - make_interval(secs => $4)), "
+        "(SELECT count(*) FROM quarantine q WHERE q.bucket = c.bucket AND q.tag = c.tag "
+        "  AND q.queue_id = c.queue_id) "
         "FROM sync_checkpoints c WHERE c.bucket = $1 AND c.tag = $2 AND c.queue_id = $3",
         partition.bucket(), partition.tag, partition.queue_id,
         static_cast<double>(refresh_horizon_seconds));
@@ -55,7 +57,7 @@ PartitionStatusRow load_row(pqxx::transaction_base& txn, const Partition& partit
     row.last_error = sanitize_text(r[3].as<std::string>()); // stored by any version
     row.walk_pages = r[4].as<long>();
     row.stale_unfinished = r[5].as<long>();
-    row.quarantined = quarantine_store::count(txn, partition);
+    row.quarantined = r[6].as<long>();
     return row;
 }
 

@@ -39,15 +39,6 @@ void release(pqxx::transaction_base& txn, const std::string& bucket, const std::
     txn.exec_prepared(name, bucket, job_ids);
 }
 
-long count(pqxx::transaction_base& txn, const Partition& partition)
-{
-    return txn
-        .exec_params1("SELECT count(*) FROM quarantine WHERE bucket = $1 AND tag = $2 "
-                      "AND queue_id = $3",
-                      partition.bucket(), partition.tag, partition.queue_id)[0]
-        .as<long>();
-}
-
 long count_all(pqxx::transaction_base& txn)
 {
     return txn.exec1("SELECT count(*) FROM quarantine")[0].as<long>();

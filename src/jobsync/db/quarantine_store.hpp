@@ -22,8 +22,6 @@ void add(pqxx::transaction_base& txn, const Partition& partition, std::string_vi
 // literal (to_text_array_literal).
 void release(pqxx::transaction_base& txn, const std::string& bucket, const std::string& job_ids);
 
-// Jobs of the partition in quarantine now.
-long count(pqxx::transaction_base& txn, const Partition& partition);
 // All jobs in quarantine now, whatever their partition.
 long count_all(pqxx::transaction_base& txn);
 
