@@ -134,6 +134,21 @@ TEST_CASE("hostile input: the store quarantines the job the database refuses, no
         CHECK(clean.quarantined == 0);
         CHECK(db.scalar("SELECT string_agg(job_id, ',') FROM quarantine") == "huge");
     }
+    SECTION("a child row the database refuses takes its whole job to quarantine")
+    {
+        const std::string wide_detail = "<JobsDetail><JobId>wide</JobId></JobsDetail>";
+        jobsync::JobRecord wide = record("wide", wide_detail);
+        jobsync::MediaStream stream{"video", {}};
+        stream.values[11] = std::string_view("99999999999"); // Width: media_streams.width is an int
+        REQUIRE(jobsync::kMediaStreamFields[11].element == "Width");
+        wide.streams.push_back(stream);
+        const jobsync::PageWriteResult result = write({wide, record("good", good_detail)});
+        CHECK(result.quarantined == 1);
+        CHECK(result.unchanged == 1);
+        CHECK(db.scalar("SELECT count(*) FROM jobs WHERE job_id = 'wide'") == "0");
+        CHECK(db.count("media_streams") == 0);
+        CHECK(db.scalar("SELECT count(*) FROM quarantine WHERE job_id = 'wide'") == "1");
+    }
     SECTION("jobs the parser rejected go to quarantine with the page stored")
     {
         const std::string raw = "<JobsDetail><JobId>odd</JobId><CreationTime>x</CreationTime>"
