@@ -101,6 +101,7 @@ int run_command(const jobsync::CommandLine& cmd)
                    {"updated", std::to_string(t.updated)},
                    {"unchanged", std::to_string(t.unchanged)},
                    {"refusals", std::to_string(t.refused)},
+                   {"quarantined", std::to_string(t.quarantined)},
                    {"warnings", std::to_string(t.warnings)},
                    {"duration_s", duration},
                    {"worst_lag", format_lag(t.lag_seconds)}});

@@ -1,5 +1,7 @@
 #include "jobsync/api/error_body.hpp"
 
+#include "jobsync/core/text_sanitizer.hpp"
+
 #include "jobsync/xml/xml_fields.hpp"
 
 #include <algorithm>
@@ -38,13 +40,7 @@ bool parse_error_body(const std::string& body, ServiceErrorDetails& out)
 
 std::string body_excerpt(const std::string& body)
 {
-    std::string excerpt = body.substr(0, 160);
-    for (char& c : excerpt) {
-        if (static_cast<unsigned char>(c) < 0x20) {
-            c = ' ';
-        }
-    }
-    return excerpt.size() < body.size() ? excerpt + "..." : excerpt;
+    return sanitize_text(body, TextForm::line, 160);
 }
 
 std::string header_or_empty(const HttpResponse& response, const std::string& name)

@@ -81,7 +81,7 @@ void walk_window(CiClient& client, const Config& config, const Partition& partit
 
 // One page in its own transaction; a lost connection or a rolled-back
 // transaction is redone (the upserts are idempotent).
-PageWriteResult write_page(DbSession& db, JobStore& store, const std::string& bucket,
+PageWriteResult write_page(DbSession& db, JobStore& store, const Partition& partition,
                            const JobsPage& page, const std::atomic<bool>* stop_flag)
 {
     DbRetryOptions retry;
@@ -90,8 +90,9 @@ PageWriteResult write_page(DbSession& db, JobStore& store, const std::string& bu
         db, "writing a page",
         [&] {
             pqxx::work txn(db.conn());
-            const PageWriteResult result = store.write_page(txn, bucket, page.jobs);
-            record_drift(txn, bucket, page);
+            const PageWriteResult result =
+                store.write_page(txn, partition, page.jobs, page.rejected);
+            record_drift(txn, partition.bucket(), page);
             txn.commit();
             return result;
         },
@@ -161,16 +162,13 @@ int run_backfill(const Config& config, const WindowOptions& options,
             walk_window(clients.for_source(*partition.source), config, partition, window, stop_flag,
                         [&](const JobsPage& page) {
                             const PageWriteResult r =
-                                write_page(db, store, partition.bucket(), page, stop_flag);
+                                write_page(db, store, partition, page, stop_flag);
                             if (board != nullptr) {
                                 board->page_committed(partition.label(),
                                                       static_cast<long>(page.jobs.size()),
                                                       newest_creation_time(page));
                             }
-                            totals.inserted += r.inserted;
-                            totals.updated += r.updated;
-                            totals.unchanged += r.unchanged;
-                            totals.refused += r.refused;
+                            totals += r;
                         });
         } catch (const PartitionError& e) {
             ++failed;
@@ -185,7 +183,8 @@ int run_backfill(const Config& config, const WindowOptions& options,
                                           {"inserted", std::to_string(totals.inserted)},
                                           {"updated", std::to_string(totals.updated)},
                                           {"unchanged", std::to_string(totals.unchanged)},
-                                          {"refused", std::to_string(totals.refused)}});
+                                          {"refused", std::to_string(totals.refused)},
+                                          {"quarantined", std::to_string(totals.quarantined)}});
     }
     return failed > 0 ? 1 : 0;
 }

@@ -1,8 +1,16 @@
 #include "jobsync/db/run_store.hpp"
 
+#include "jobsync/core/text_sanitizer.hpp"
+
 #include <unistd.h>
 
 namespace jobsync::run_store {
+namespace {
+
+// sync_runs.errors holds one line per failed partition.
+constexpr std::size_t kRunErrorsBytes = 64 * 1024;
+
+} // namespace
 
 long long start_run(pqxx::connection& conn, int partitions)
 {
@@ -24,10 +32,11 @@ void finish_run(pqxx::connection& conn, long long run_id, const RunTotals& t)
     txn.exec_params("UPDATE sync_runs SET finished_at = now(), status = $2, "
                     "partitions_failed = $3, partitions_skipped = $4, pages = $5, requests = $6, "
                     "jobs = $7, jobs_inserted = $8, jobs_updated = $9, jobs_unchanged = $10, "
-                    "refusals = $11, warnings = $12, errors = nullif($13, '') WHERE run_id = $1",
+                    "refusals = $11, warnings = $12, errors = nullif($13, ''), "
+                    "jobs_quarantined = $14 WHERE run_id = $1",
                     run_id, t.status, t.partitions_failed, t.partitions_skipped, t.pages,
                     t.requests, t.jobs, t.inserted, t.updated, t.unchanged, t.refusals, t.warnings,
-                    t.errors);
+                    sanitize_text(t.errors, TextForm::lines, kRunErrorsBytes), t.quarantined);
     txn.commit();
 }
 

@@ -20,7 +20,8 @@ struct RunTotals {
     long unchanged = 0;
     long refusals = 0;
     long warnings = 0;
-    std::string errors; // one line per failed partition; "" => NULL
+    long quarantined = 0;
+    std::string errors; // one line per failed partition; "" => NULL; sanitized here
 };
 
 namespace run_store {

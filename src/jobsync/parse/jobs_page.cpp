@@ -483,6 +483,7 @@ JobRecord read_job(JobsPage& page, xml::TextReader& reader, const Node* detail,
 std::string JobsPage::release_body()
 {
     jobs.clear();
+    rejected.clear();
     decoded.clear();
     return std::move(body);
 }

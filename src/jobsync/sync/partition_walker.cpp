@@ -54,6 +54,7 @@ PartitionStats& PartitionStats::operator+=(const PartitionStats& other)
     unchanged += other.unchanged;
     refused += other.refused;
     duplicates += other.duplicates;
+    quarantined += other.quarantined;
     warnings += other.warnings;
     stale_unfinished += other.stale_unfinished;
     lag_seconds = std::max(lag_seconds, other.lag_seconds);
@@ -245,7 +246,7 @@ void PartitionWalker::commit_page(const Partition& partition, const JobsPage& pa
     const std::string next_token = last_page ? "" : page.next_token;
     const long jobs = static_cast<long>(page.jobs.size());
     pqxx::work txn(conn());
-    const PageWriteResult written = store_.write_page(txn, partition.bucket(), page.jobs);
+    const PageWriteResult written = store_.write_page(txn, partition, page.jobs, page.rejected);
     record_drift(txn, partition.bucket(), page);
     checkpoint_store::record_page(txn, partition, next_token, newest, jobs);
     if (last_page) {
@@ -277,6 +278,7 @@ void PartitionWalker::commit_page(const Partition& partition, const JobsPage& pa
     stats.unchanged += written.unchanged;
     stats.refused += written.refused;
     stats.duplicates += written.duplicates;
+    stats.quarantined += written.quarantined;
     stats.warnings += static_cast<long>(page.warnings.size());
     log_debug("page committed", {{"partition", partition.label()}, {"jobs", std::to_string(jobs)}});
 }

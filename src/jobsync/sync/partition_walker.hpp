@@ -25,6 +25,7 @@ struct PartitionStats {
     long unchanged = 0;
     long refused = 0;
     long duplicates = 0;
+    long quarantined = 0; // jobs put in quarantine instead of stored
     long warnings = 0;
     long stale_unfinished = 0;
     long lag_seconds = -1; // now - cursor after the walk; -1 when unknown

@@ -47,6 +47,7 @@ void record_run_end(DbSession& db, long long run_id, const SyncSummary& summary,
     totals.unchanged = t.unchanged;
     totals.refusals = t.refused;
     totals.warnings = t.warnings;
+    totals.quarantined = t.quarantined;
     totals.errors = errors;
     perform(db, "recording the end of the run",
             [&] { run_store::finish_run(db.conn(), run_id, totals); });
@@ -96,7 +97,7 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
             if (outcome.status == PartitionStatus::ok) {
                 // Quiet when healthy: a partition with nothing new is a debug
                 // line, so a timer run over many partitions logs its summary.
-                const bool changed = s.inserted + s.updated + s.refused > 0;
+                const bool changed = s.inserted + s.updated + s.refused + s.quarantined > 0;
                 Logger::write(changed ? LogLevel::info : LogLevel::debug, "partition synced",
                               {{"partition", partition.label()},
                                {"pages", std::to_string(s.pages)},
@@ -104,7 +105,8 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
                                {"inserted", std::to_string(s.inserted)},
                                {"updated", std::to_string(s.updated)},
                                {"unchanged", std::to_string(s.unchanged)},
-                               {"refused", std::to_string(s.refused)}});
+                               {"refused", std::to_string(s.refused)},
+                               {"quarantined", std::to_string(s.quarantined)}});
             }
             const std::lock_guard<std::mutex> lock(state.mutex);
             state.summary.reports.push_back({partition.label(), partition.bucket(), partition.tag,
