@@ -1,5 +1,7 @@
 #include "jobsync/parse/jobs_page.hpp"
 
+#include "jobsync/parse/field_values.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <fstream>

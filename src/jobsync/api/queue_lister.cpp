@@ -5,7 +5,8 @@
 #include "jobsync/core/errors.hpp"
 #include "jobsync/core/url_encode.hpp"
 #include "jobsync/parse/jobs_page.hpp"
-#include "jobsync/xml/xml_fields.hpp"
+#include "jobsync/xml/node_pool.hpp"
+#include "jobsync/xml/xml_tree.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -1,11 +1,13 @@
 #include "jobsync/parse/jobs_page.hpp"
 
 #include "jobsync/core/api_time.hpp"
-#include "jobsync/parse/known_elements.hpp"
+#include "jobsync/parse/drift_collector.hpp"
+#include "jobsync/parse/field_values.hpp"
 #include "jobsync/xml/name_map.hpp"
-#include "jobsync/xml/xml_fields.hpp"
+#include "jobsync/xml/node_pool.hpp"
+#include "jobsync/xml/raw_text.hpp"
+#include "jobsync/xml/xml_tree.hpp"
 
-#include <charconv>
 #include <memory>
 
 namespace jobsync {
@@ -18,77 +20,6 @@ using xml::name_of;
 using xml::new_document;
 using xml::next_same;
 using xml::Node;
-
-std::string quoted(std::string_view value)
-{
-    std::string out;
-    out.reserve(value.size() + 2);
-    out += '\'';
-    out += value;
-    out += '\'';
-    return out;
-}
-
-// Reading one job: its fields' text, warnings and error messages.
-struct JobContext {
-    xml::TextReader& reader;
-    std::vector<std::string>& warnings;
-    std::string_view job_id;
-    std::size_t position; // 1-based among the page's JobsDetail elements
-
-    std::string who() const { return "JobId " + std::string(job_id); }
-
-    std::string_view text(const Node* node) { return reader.text(node); }
-    OptText child_text(const Node* parent, std::string_view name)
-    {
-        return reader.child_text(parent, name);
-    }
-
-    void warn(std::string_view field, std::string_view value, std::string_view problem)
-    {
-        warnings.push_back(who() + ": " + std::string(field) + " " + quoted(value) + " " +
-                           std::string(problem));
-    }
-
-    // The value when it is valid for its type; otherwise nullopt and a warning.
-    OptText checked(OptText value, FieldType type, std::string_view path, std::string_view field)
-    {
-        if (!value || is_valid_number(*value, type)) {
-            return value;
-        }
-        const char* problem = type == FieldType::integer ? "is not an integer" : "is not a number";
-        warn(std::string(path) + std::string(field), *value, problem);
-        return std::nullopt;
-    }
-
-    std::optional<long long> integer(OptText value, std::string_view field)
-    {
-        if (!value) {
-            return std::nullopt;
-        }
-        long long number = 0;
-        const char* end = value->data() + value->size();
-        const auto [ptr, ec] = std::from_chars(value->data(), end, number);
-        if (ec != std::errc() || ptr != end) {
-            warn(field, *value, "is not an integer");
-            return std::nullopt;
-        }
-        return number;
-    }
-
-    // StartTime/EndTime: "-" or empty mean "not yet", anything else must parse.
-    std::optional<UnixSeconds> time(OptText value, std::string_view field)
-    {
-        if (!value || *value == "-") {
-            return std::nullopt;
-        }
-        const std::optional<UnixSeconds> instant = parse_api_time(*value);
-        if (!instant) {
-            warn(field, *value, "is not a valid time");
-        }
-        return instant;
-    }
-};
 
 [[noreturn]] void throw_malformed(std::size_t offset, const std::string& what)
 {
@@ -417,40 +348,6 @@ std::string_view detail_source(const JobsPage& page, const Node* detail, std::si
     return *source;
 }
 
-// node's path below JobsDetail, e.g. "Operation/Transcode/NewThing".
-std::string path_below(const Node* detail, const Node* node)
-{
-    std::string path;
-    for (const Node* n = node; n != detail; n = n->parent()) {
-        path.insert(0, path.empty() ? std::string(name_of(n)) : std::string(name_of(n)) + "/");
-    }
-    return path;
-}
-
-// Records the child elements of node that the schema (known: node's entry)
-// does not know, without descending into them; known containers are walked.
-void collect_unknown(const Node* detail, const Node* node, const KnownElement& known,
-                     JobsPage& page, const JobRecord& job, std::size_t position)
-{
-    for (const Node* n = xml::first_child_element(node); n != nullptr; n = n->next_sibling()) {
-        if (n->type() != rapidxml::node_element) {
-            continue;
-        }
-        const KnownElement* child = known.child(name_of(n));
-        if (child == nullptr) {
-            DriftSighting& seen =
-                page.unknown_elements[{std::string(job.tag), path_below(detail, n)}];
-            if (seen.last_position != position) {
-                seen.last_position = position;
-                ++seen.jobs;
-                seen.last_job_id = std::string(job.job_id);
-            }
-        } else if (child->checks_children()) {
-            collect_unknown(detail, n, *child, page, job, position);
-        }
-    }
-}
-
 JobRecord read_job(JobsPage& page, xml::TextReader& reader, const Node* detail,
                    std::size_t position)
 {
@@ -474,7 +371,7 @@ JobRecord read_job(JobsPage& page, xml::TextReader& reader, const Node* detail,
     read_input(ctx, child(detail, "Input"), job);
     read_workflow(ctx, child(detail, "Workflow"), job);
     read_operation(ctx, child(detail, "Operation"), job);
-    collect_unknown(detail, detail, known_jobs_detail(), page, job, position);
+    collect_unknown_elements(detail, page, job, position);
     return job;
 }
 
@@ -536,44 +433,6 @@ bool parse_error_body(const std::string& body, ServiceErrorDetails& out)
         out.request_id = std::string(request_id);
     }
     return true;
-}
-
-bool is_valid_number(std::string_view number, FieldType type)
-{
-    if (type == FieldType::text) {
-        return true;
-    }
-    std::size_t pos = 0;
-    const auto digits = [&]() {
-        const std::size_t start = pos;
-        while (pos < number.size() && number[pos] >= '0' && number[pos] <= '9') {
-            ++pos;
-        }
-        return pos - start;
-    };
-    const auto accept = [&](char a, char b) {
-        if (pos < number.size() && (number[pos] == a || number[pos] == b)) {
-            ++pos;
-            return true;
-        }
-        return false;
-    };
-    accept('+', '-');
-    const std::size_t int_digits = digits();
-    if (type == FieldType::integer) {
-        return int_digits > 0 && pos == number.size();
-    }
-    const std::size_t frac_digits = accept('.', '.') ? digits() : 0;
-    if (int_digits + frac_digits == 0) {
-        return false;
-    }
-    if (accept('e', 'E')) {
-        accept('+', '-');
-        if (digits() == 0) {
-            return false;
-        }
-    }
-    return pos == number.size();
 }
 
 } // namespace jobsync

@@ -56,8 +56,4 @@ JobsPage parse_jobs_page(std::string body);
 // Returns false when the body is not such XML (HTML from a proxy, empty, JSON).
 bool parse_error_body(const std::string& body, ServiceErrorDetails& out);
 
-// Validates a numeric field's text for its FieldType (integer: optional sign
-// and digits; decimal: also a fraction and exponent). Text always passes.
-bool is_valid_number(std::string_view text, FieldType type);
-
 } // namespace jobsync
