@@ -3,9 +3,11 @@
 #include "jobsync/core/api_time.hpp"
 #include "jobsync/parse/drift_collector.hpp"
 #include "jobsync/parse/field_values.hpp"
+#include "jobsync/parse/required_fields.hpp"
 #include "jobsync/xml/name_map.hpp"
 #include "jobsync/xml/node_pool.hpp"
 #include "jobsync/xml/raw_text.hpp"
+#include "jobsync/xml/xml_chars.hpp"
 #include "jobsync/xml/xml_tree.hpp"
 
 #include <memory>
@@ -260,7 +262,7 @@ OptText find_md5(JobContext& ctx, const Node* file, std::string_view object_name
 {
     const Node* first = child(file, "Md5Info");
     for (const Node* info = first; info != nullptr; info = next_same(info)) {
-        if (ctx.text(child(info, "ObjectName")) == object_name) {
+        if (ctx.reader.text(child(info, "ObjectName")) == object_name) {
             return ctx.child_text(info, "Md5");
         }
     }
@@ -277,10 +279,10 @@ void read_output_file(JobContext& ctx, const Node* file, std::string_view kind, 
     const OptText region = ctx.child_text(file, "Region");
     const OptText prefix = ctx.child_text(file, "ObjectPrefix");
     for (const Node* n = child(file, "ObjectName"); n != nullptr; n = next_same(n)) {
-        const std::string_view name = ctx.text(n);
-        if (!name.empty()) {
+        const OptText name = ctx.indexed(ctx.text(n), "ObjectName");
+        if (name && !name->empty()) {
             job.output_files.push_back(
-                {kind, bucket, region, prefix, name, find_md5(ctx, file, name)});
+                {kind, bucket, region, prefix, name, find_md5(ctx, file, *name)});
         }
     }
 }
@@ -318,26 +320,6 @@ void read_operation(JobContext& ctx, const Node* op, JobRecord& job)
     read_media_result(ctx, child(op, "MediaResult"), job);
 }
 
-void read_required(JobContext& ctx, const Node* detail, JobRecord& job)
-{
-    job.tag = ctx.text(child(detail, "Tag"));
-    if (job.tag.empty()) {
-        throw PartitionError(ctx.who() + " (JobsDetail #" + std::to_string(ctx.position) +
-                             ") has no Tag");
-    }
-    const Node* created = child(detail, "CreationTime");
-    if (created == nullptr) {
-        throw PartitionError(ctx.who() + " has no CreationTime");
-    }
-    const std::string_view creation_time = ctx.text(created);
-    const std::optional<UnixSeconds> instant = parse_api_time(creation_time);
-    if (!instant) {
-        throw PartitionError(ctx.who() + ": CreationTime " + quoted(creation_time) +
-                             " is not a valid time");
-    }
-    job.creation_time = *instant;
-}
-
 std::string_view detail_source(const JobsPage& page, const Node* detail, std::size_t position)
 {
     const std::optional<std::string_view> source = xml::element_source(page.body, detail);
@@ -348,31 +330,53 @@ std::string_view detail_source(const JobsPage& page, const Node* detail, std::si
     return *source;
 }
 
-JobRecord read_job(JobsPage& page, xml::TextReader& reader, const Node* detail,
-                   std::size_t position)
+// detail's source, repaired when the xml column would refuse it.
+void set_detail(JobContext& ctx, JobsPage& page, std::string_view source, JobRecord& job)
 {
+    std::optional<xml::XmlRepair> repair = xml::repair_for_xml_column(source);
+    if (!repair) {
+        job.detail_xml = source;
+        return;
+    }
+    ctx.warnings.push_back(ctx.who() + ": detail: " + std::to_string(repair->replaced) +
+                           " characters or references the xml type refuses were replaced");
+    job.detail_xml = page.decoded.emplace_back(std::move(repair->text));
+    job.detail_repaired = true;
+}
+
+// Reads the position-th JobsDetail into page.jobs, or into page.rejected
+// when its required fields cannot be stored.
+void read_job(JobsPage& page, xml::TextReader& reader, const Node* detail, std::size_t position)
+{
+    const std::string_view source = detail_source(page, detail, position);
     JobRecord job;
     job.job_id = reader.text(child(detail, "JobId"));
-    if (job.job_id.empty()) {
-        throw PartitionError("JobsDetail #" + std::to_string(position) + " has no JobId");
-    }
     JobContext ctx{reader, page.warnings, job.job_id, position};
-    read_required(ctx, detail, job);
+    std::optional<std::string> rejection = job_id_problem(job.job_id, position);
+    if (!rejection) {
+        rejection = read_required(ctx, detail, job);
+    }
+    if (rejection) {
+        page.warnings.push_back("rejected: " + *rejection);
+        page.rejected.push_back(
+            {xml::printable(job.job_id, kMaxKeyBytes), source, std::move(*rejection), position});
+        return;
+    }
     job.sub_tag = ctx.child_text(detail, "SubTag");
     job.state = ctx.child_text(detail, "State");
     job.code = ctx.child_text(detail, "Code");
     job.message = ctx.child_text(detail, "Message");
-    job.queue_id = ctx.child_text(detail, "QueueId");
+    job.queue_id = ctx.indexed(ctx.child_text(detail, "QueueId"), "QueueId");
     job.queue_type = ctx.child_text(detail, "QueueType");
     job.progress = ctx.integer(ctx.child_text(detail, "Progress"), "Progress");
     job.start_time = ctx.time(ctx.child_text(detail, "StartTime"), "StartTime");
     job.end_time = ctx.time(ctx.child_text(detail, "EndTime"), "EndTime");
-    job.detail_xml = detail_source(page, detail, position);
+    set_detail(ctx, page, source, job);
     read_input(ctx, child(detail, "Input"), job);
     read_workflow(ctx, child(detail, "Workflow"), job);
     read_operation(ctx, child(detail, "Operation"), job);
     collect_unknown_elements(detail, page, job, position);
-    return job;
+    page.jobs.push_back(std::move(job));
 }
 
 } // namespace
@@ -397,10 +401,14 @@ JobsPage parse_jobs_page(std::string body)
         for (const Node* detail = child(root, "JobsDetail"); detail; detail = next_same(detail)) {
             ++position;
             if (!is_placeholder(detail)) {
-                page.jobs.push_back(read_job(page, reader, detail, position));
+                read_job(page, reader, detail, position);
             }
         }
         page.next_token = std::string(reader.text(child(root, "NextToken")));
+        if (!xml::is_valid_utf8(page.next_token)) {
+            // It is stored in the checkpoint, a text column.
+            throw PartitionError("NextToken " + quoted(page.next_token) + " is not valid UTF-8");
+        }
     } catch (const rapidxml::parse_error& e) {
         // From the parse, or from a bad character reference in a field read.
         throw_malformed(e.where<char>() - page.body.data(), e.what());

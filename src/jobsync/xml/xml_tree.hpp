@@ -3,6 +3,7 @@
 #pragma once
 
 #include "jobsync/parse/job_record.hpp"
+#include "jobsync/xml/xml_limits.hpp"
 
 #include <rapidxml.hpp>
 
@@ -24,10 +25,13 @@ using Document = rapidxml::xml_document<char>;
 constexpr int kParseFlags = rapidxml::parse_non_destructive | rapidxml::parse_validate_closing_tags;
 
 // Parses text into doc with Flags (which must include parse_non_destructive:
-// text is const). Throws rapidxml::parse_error; RapidXML stops at a NUL byte.
+// text is const). Every body the worker reads goes through here, so the
+// limits are checked first (throws XmlLimitError, see xml_limits.hpp). Throws
+// rapidxml::parse_error; RapidXML stops at a NUL byte.
 template <int Flags = kParseFlags> void parse(Document& doc, const std::string& text)
 {
     static_assert((Flags & rapidxml::parse_non_destructive) == rapidxml::parse_non_destructive);
+    check_limits(text);
     // RapidXML takes char*, but with these flags it only reads; c_str() ends
     // in the NUL it needs.
     doc.parse<Flags>(const_cast<char*>(text.c_str()));
