@@ -1,6 +1,7 @@
 // Bad HTTP answers the emulator cannot give (HTML from a proxy, JSON, empty
-// bodies, oversize, broken XML): each fails the partition with a specific
-// message and exit 1, and moves no checkpoint and no job.
+// bodies, oversize, broken or too deep XML): each fails the partition with a
+// specific message and exit 1, and moves no checkpoint and no job. A job the
+// database cannot take is rejected alone; the rest of its page lands.
 #include "support/process.hpp"
 #include "support/sync_fixture.hpp"
 
@@ -120,13 +121,6 @@ private:
 
 const std::string kEmptyPage = "<Response><JobsDetail/><NextToken></NextToken></Response>";
 
-std::string page_with(const std::string& job_fields)
-{
-    return "<Response><JobsDetail>" + job_fields +
-           "</JobsDetail><NextToken></NextToken>"
-           "</Response>";
-}
-
 // A page whose elements nest depth levels below Response.
 std::string nested_page(int depth)
 {
@@ -162,7 +156,6 @@ TEST_CASE("bad responses: each fails the partition clearly and moves nothing")
     std::string config_path;
     load_test_config(db, spec, &config_path);
 
-    const std::string job = "<JobId>j1</JobId><Tag>Transcode</Tag><State>Success</State>";
     // One case per entry reads better than one field per line.
     // clang-format off
     const std::vector<BadCase> cases{
