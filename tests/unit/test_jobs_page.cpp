@@ -513,20 +513,30 @@ TEST_CASE("jobs_page: entities and character references in fields")
                                                     "replaced"});
 }
 
-TEST_CASE("jobs_page: a bad character reference in a field is malformed XML")
+TEST_CASE("jobs_page: a bad character reference makes a field NULL, or rejects its job")
 {
-    const std::string body = response(job_xml("j1", "<Message>a &#1114112; b</Message>"));
-    CHECK(retryable_message(body) == "malformed XML in /jobs response at byte " +
-                                         std::to_string(body.find("&#1114112;") + 9) +
-                                         ": invalid numeric character entity");
-    const std::string nul = response(job_xml("j1", "<State>a&#0;b</State>"));
-    CHECK(retryable_message(nul) == "malformed XML in /jobs response at byte " +
-                                        std::to_string(nul.find("&#0;") + 3) +
-                                        ": invalid numeric character entity");
-    const std::string unterminated = response(job_xml("j1", "<State>&#65</State>"));
-    CHECK(retryable_message(unterminated) == "malformed XML in /jobs response at byte " +
-                                                 std::to_string(unterminated.find("&#65") + 4) +
-                                                 ": expected ;");
+    const JobsPage page = parse_jobs_page(
+        response(job_xml("j1", "<Message>a &#1114112; b</Message><State>a&#0;b</State>"
+                               "<Code>&#65</Code>") +
+                 "<JobsDetail><JobId>j&#0;</JobId><Tag>T</Tag></JobsDetail>"));
+    REQUIRE(page.jobs.size() == 1);
+    const JobRecord& job = page.jobs[0];
+    CHECK_FALSE(job.message.has_value());
+    CHECK_FALSE(job.state.has_value());
+    CHECK_FALSE(job.code.has_value());
+    CHECK(page.warnings ==
+          std::vector<std::string>{
+              "JobId j1: State 'a&#0;b' has a bad character reference",
+              "JobId j1: Code '&#65' has a bad character reference",
+              "JobId j1: Message 'a &#1114112; b' has a bad character reference",
+              "JobId j1: detail: 3 characters or references the xml type refuses were replaced",
+              "rejected: JobsDetail #2: JobId has a bad character reference"});
+    REQUIRE(page.rejected.size() == 1);
+    CHECK(page.rejected[0].job_id.empty());
+}
+
+TEST_CASE("jobs_page: a bad character reference where no field reads it")
+{
     // In an element no field reads, it does not fail the page; the xml column
     // would refuse it, so the detail escapes its '&'.
     const JobsPage page =

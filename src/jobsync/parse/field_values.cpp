@@ -131,9 +131,24 @@ std::string JobContext::who() const
     return "JobId " + xml::printable(job_id, kShownBytes);
 }
 
+std::optional<std::string_view> JobContext::decoded(const xml::Node* node)
+{
+    try {
+        return reader.text(node);
+    } catch (const rapidxml::parse_error&) {
+        return std::nullopt;
+    }
+}
+
 std::string_view JobContext::text(const xml::Node* node)
 {
-    const std::string_view value = reader.text(node);
+    const std::optional<std::string_view> decoded_value = decoded(node);
+    if (!decoded_value) {
+        warn(xml::name_of(node), {node->value(), node->value_size()},
+             "has a bad character reference");
+        return {};
+    }
+    const std::string_view value = *decoded_value;
     if (!xml::is_valid_utf8(value)) {
         warn(xml::name_of(node), value, "is not valid UTF-8");
         return {};

@@ -43,7 +43,13 @@ struct JobContext {
 
     std::string who() const;
 
-    // The element's text when it is valid UTF-8; otherwise "" and a warning.
+    // The element's text, entities decoded; nullopt when a character
+    // reference in it is bad ("&#0;", "&#65" without ';'): a field, unlike the
+    // page, can do without it.
+    std::optional<std::string_view> decoded(const xml::Node* node);
+
+    // The element's text when it decodes and is valid UTF-8; otherwise "" and
+    // a warning.
     std::string_view text(const xml::Node* node);
     OptText child_text(const xml::Node* parent, std::string_view name);
 

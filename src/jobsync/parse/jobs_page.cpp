@@ -262,7 +262,7 @@ OptText find_md5(JobContext& ctx, const Node* file, std::string_view object_name
 {
     const Node* first = child(file, "Md5Info");
     for (const Node* info = first; info != nullptr; info = next_same(info)) {
-        if (ctx.reader.text(child(info, "ObjectName")) == object_name) {
+        if (ctx.decoded(child(info, "ObjectName")) == object_name) {
             return ctx.child_text(info, "Md5");
         }
     }
@@ -350,9 +350,13 @@ void read_job(JobsPage& page, xml::TextReader& reader, const Node* detail, std::
 {
     const std::string_view source = detail_source(page, detail, position);
     JobRecord job;
-    job.job_id = reader.text(child(detail, "JobId"));
-    JobContext ctx{reader, page.warnings, job.job_id, position};
-    std::optional<std::string> rejection = job_id_problem(job.job_id, position);
+    JobContext ctx{reader, page.warnings, {}, position};
+    const std::optional<std::string_view> job_id = ctx.decoded(child(detail, "JobId"));
+    job.job_id = job_id.value_or("");
+    ctx.job_id = job.job_id;
+    std::optional<std::string> rejection = job_id ? job_id_problem(job.job_id, position)
+                                                  : "JobsDetail #" + std::to_string(position) +
+                                                        ": JobId has a bad character reference";
     if (!rejection) {
         rejection = read_required(ctx, detail, job);
     }

@@ -51,10 +51,11 @@ struct JobsPage {
 // (root is not <Response>) or over the limits of xml_limits.hpp. A job whose
 // JobId, Tag or CreationTime is missing or cannot be stored (too long, not
 // UTF-8, not a time in the years 1 to 9999) goes to rejected, with a warning.
-// An optional field its column cannot take (see value_problem) becomes
-// nullopt and adds a warning. A detail the xml column would refuse is
-// repaired (xml_chars.hpp) with a warning, and marked detail_repaired.
-// The page keeps body (pass it with std::move to avoid a copy).
+// An optional field its column cannot take (see value_problem), or with a
+// bad character reference, becomes nullopt and adds a warning. A detail the
+// xml column would refuse is repaired (xml_chars.hpp) with a warning, and
+// marked detail_repaired. The page keeps body (pass it with std::move to
+// avoid a copy).
 JobsPage parse_jobs_page(std::string body);
 
 // Parses a CI error body (<Error><Code/><Message/><RequestId/></Error>).

@@ -36,7 +36,11 @@ std::optional<std::string> job_id_problem(std::string_view job_id, std::size_t p
 
 std::optional<std::string> read_required(JobContext& ctx, const xml::Node* detail, JobRecord& job)
 {
-    job.tag = ctx.reader.text(xml::child(detail, "Tag"));
+    const std::optional<std::string_view> tag = ctx.decoded(xml::child(detail, "Tag"));
+    if (!tag) {
+        return ctx.who() + ": Tag has a bad character reference";
+    }
+    job.tag = *tag;
     if (job.tag.empty()) {
         return ctx.who() + " (JobsDetail #" + std::to_string(ctx.position) + ") has no Tag";
     }
@@ -47,7 +51,11 @@ std::optional<std::string> read_required(JobContext& ctx, const xml::Node* detai
     if (created == nullptr) {
         return ctx.who() + " has no CreationTime";
     }
-    const std::string_view creation_time = ctx.reader.text(created);
+    const std::optional<std::string_view> decoded_time = ctx.decoded(created);
+    if (!decoded_time) {
+        return ctx.who() + ": CreationTime has a bad character reference";
+    }
+    const std::string_view creation_time = *decoded_time;
     const std::optional<UnixSeconds> instant = parse_api_time(creation_time);
     if (!instant) {
         return ctx.who() + ": CreationTime " + quoted(creation_time) + " is not a valid time";
