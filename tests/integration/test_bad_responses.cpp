@@ -1,6 +1,7 @@
 // Bad HTTP answers the emulator cannot give (HTML from a proxy, JSON, empty
-// bodies, oversize, broken XML): each fails the partition with a specific
-// message and exit 1, and moves no checkpoint and no job.
+// bodies, oversize, broken or too deep XML): each fails the partition with a
+// specific message and exit 1, and moves no checkpoint and no job. A job the
+// database cannot take is rejected alone; the rest of its page lands.
 #include "support/canned_server.hpp"
 #include "support/process.hpp"
 #include "support/sync_fixture.hpp"
@@ -16,11 +17,17 @@ namespace {
 
 const std::string kEmptyPage = "<Response><JobsDetail/><NextToken></NextToken></Response>";
 
-std::string page_with(const std::string& job_fields)
+// A page whose elements nest depth levels below Response.
+std::string nested_page(int depth)
 {
-    return "<Response><JobsDetail>" + job_fields +
-           "</JobsDetail><NextToken></NextToken>"
-           "</Response>";
+    std::string tags;
+    for (int i = 0; i < depth; ++i) {
+        tags += "<a>";
+    }
+    for (int i = 0; i < depth; ++i) {
+        tags += "</a>";
+    }
+    return "<Response>" + tags + "</Response>";
 }
 
 struct BadCase {
@@ -45,7 +52,6 @@ TEST_CASE("bad responses: each fails the partition clearly and moves nothing")
     std::string config_path;
     load_test_config(db, spec, &config_path);
 
-    const std::string job = "<JobId>j1</JobId><Tag>Transcode</Tag><State>Success</State>";
     // One case per entry reads better than one field per line.
     // clang-format off
     const std::vector<BadCase> cases{
@@ -68,13 +74,9 @@ TEST_CASE("bad responses: each fails the partition clearly and moves nothing")
         {"XML that is not well-formed", "200 OK", "application/xml",
          "<Response><JobsDetail><JobId>j1</JobId></Response>",
          {"malformed XML in /jobs response", "giving up after 2 attempts"}, true},
-        {"a job without JobId", "200 OK", "application/xml",
-         page_with("<Code>Success</Code><QueueId>p1</QueueId><Tag>Transcode</Tag>"
-                   "<CreationTime>2024-01-01T00:00:00+0800</CreationTime>"),
-         {"has no JobId"}, false},
-        {"an unparseable CreationTime", "200 OK", "application/xml",
-         page_with(job + "<CreationTime>yesterday</CreationTime>"),
-         {"CreationTime", "yesterday"}, false},
+        {"XML nested deeper than 256 levels", "200 OK", "application/xml",
+         nested_page(300),
+         {"XML response too deep: elements nest more than 256 levels"}, false},
         {"a response over max_response_bytes", "200 OK", "application/xml",
          "<Response>" + std::string(8192, ' ') + "</Response>",
          {"exceeds the limit of 4096 bytes (sync.max_response_bytes)"}, false},
@@ -107,4 +109,34 @@ TEST_CASE("bad responses: each fails the partition clearly and moves nothing")
             CHECK((server.requests() > 1) == bad.retried);
         }
     }
+}
+
+TEST_CASE("bad responses: a job whose JobId or CreationTime cannot be stored is rejected, the "
+          "rest of the page lands")
+{
+    TempDatabase& db = shared_database();
+    CannedServer server;
+    ConfigSpec spec;
+    spec.endpoint = server.endpoint();
+    spec.tags = {"Transcode"};
+    std::string config_path;
+    load_test_config(db, spec, &config_path);
+
+    const std::string stored = "<JobsDetail><JobId>j2</JobId><Tag>Transcode</Tag>"
+                               "<CreationTime>2024-01-01T00:00:00+0800</CreationTime>"
+                               "<State>Success</State></JobsDetail>";
+    server.respond("200 OK", "application/xml",
+                   "<Response><JobsDetail><Code>Success</Code><Tag>Transcode</Tag>"
+                   "<CreationTime>2024-01-01T00:00:00+0800</CreationTime></JobsDetail>"
+                   "<JobsDetail><JobId>j1</JobId><Tag>Transcode</Tag>"
+                   "<CreationTime>yesterday</CreationTime></JobsDetail>" +
+                       stored + "<NextToken></NextToken></Response>");
+    const ProcessResult run = run_jobsync({"--config", config_path, "sync"});
+    INFO(run.output);
+    CHECK(run.exit_code == 0);
+    CHECK(run.output.find("rejected: JobsDetail #1 has no JobId") != std::string::npos);
+    CHECK(run.output.find("rejected: JobId j1: CreationTime 'yesterday' is not a valid time") !=
+          std::string::npos);
+    CHECK(db.count("jobs") == 1);
+    CHECK(db.scalar("SELECT job_id FROM jobs") == "j2");
 }

@@ -81,7 +81,7 @@ TEST_CASE("config: everything optional has its default")
     CHECK(config.sync.request_timeout_seconds == 60);
     CHECK(config.sync.max_attempts == 5);
     CHECK(config.sync.retry_max_seconds == 120);
-    CHECK(config.sync.max_response_bytes == 67108864);
+    CHECK(config.sync.max_response_bytes == 8388608);
     CHECK(config.sync.token_max_age_seconds == 3600);
 }
 

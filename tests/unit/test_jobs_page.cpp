@@ -1,5 +1,7 @@
 #include "jobsync/parse/jobs_page.hpp"
 
+#include "jobsync/parse/field_values.hpp"
+
 #include "support/test_data.hpp"
 
 #include <catch2/catch.hpp>
@@ -60,6 +62,15 @@ bool raw_contains(const JobsPage& page, std::string_view view)
 {
     return view.data() >= page.body.data() &&
            view.data() + view.size() <= page.body.data() + page.body.size();
+}
+
+// The reason of the one job the page rejects ("" when it rejects none).
+std::string rejection(const std::string& body)
+{
+    const JobsPage page = parse_jobs_page(body);
+    CHECK(page.jobs.empty());
+    REQUIRE(page.rejected.size() <= 1);
+    return page.rejected.empty() ? "" : page.rejected[0].reason;
 }
 
 std::string retryable_message(const std::string& body)
@@ -484,29 +495,47 @@ TEST_CASE("jobs_page: entities and character references in fields")
     CHECK(raw_contains(page, *job.message));
     CHECK(show(job.queue_id) == "caf\xC3\xA9 \xE6\xBC\xA2 &nbsp;&");
     CHECK(job.progress == 50);
-    CHECK(page.warnings.empty());
+    // "&nbsp;" (undefined) and the bare '&' would make the xml column refuse the detail.
+    CHECK(job.detail_repaired);
+    CHECK(job.detail_xml.find("caf&#233; &#x6f22; &amp;nbsp;&amp;</QueueId>") !=
+          std::string_view::npos);
+    CHECK(page.warnings == std::vector<std::string>{"JobId j1: detail: 2 characters or "
+                                                    "references the xml type refuses were "
+                                                    "replaced"});
 }
 
-TEST_CASE("jobs_page: a bad character reference in a field is malformed XML")
+TEST_CASE("jobs_page: a bad character reference makes a field NULL, or rejects its job")
 {
-    const std::string body = response(job_xml("j1", "<Message>a &#1114112; b</Message>"));
-    CHECK(retryable_message(body) == "malformed XML in /jobs response at byte " +
-                                         std::to_string(body.find("&#1114112;") + 9) +
-                                         ": invalid numeric character entity");
-    const std::string nul = response(job_xml("j1", "<State>a&#0;b</State>"));
-    CHECK(retryable_message(nul) == "malformed XML in /jobs response at byte " +
-                                        std::to_string(nul.find("&#0;") + 3) +
-                                        ": invalid numeric character entity");
-    const std::string unterminated = response(job_xml("j1", "<State>&#65</State>"));
-    CHECK(retryable_message(unterminated) == "malformed XML in /jobs response at byte " +
-                                                 std::to_string(unterminated.find("&#65") + 4) +
-                                                 ": expected ;");
-    // In an element no field reads, it stays in detail_xml as received.
+    const JobsPage page = parse_jobs_page(
+        response(job_xml("j1", "<Message>a &#1114112; b</Message><State>a&#0;b</State>"
+                               "<Code>&#65</Code>") +
+                 "<JobsDetail><JobId>j&#0;</JobId><Tag>T</Tag></JobsDetail>"));
+    REQUIRE(page.jobs.size() == 1);
+    const JobRecord& job = page.jobs[0];
+    CHECK_FALSE(job.message.has_value());
+    CHECK_FALSE(job.state.has_value());
+    CHECK_FALSE(job.code.has_value());
+    CHECK(page.warnings ==
+          std::vector<std::string>{
+              "JobId j1: State 'a&#0;b' has a bad character reference",
+              "JobId j1: Code '&#65' has a bad character reference",
+              "JobId j1: Message 'a &#1114112; b' has a bad character reference",
+              "JobId j1: detail: 3 characters or references the xml type refuses were replaced",
+              "rejected: JobsDetail #2: JobId has a bad character reference"});
+    REQUIRE(page.rejected.size() == 1);
+    CHECK(page.rejected[0].job_id.empty());
+}
+
+TEST_CASE("jobs_page: a bad character reference where no field reads it")
+{
+    // In an element no field reads, it does not fail the page; the xml column
+    // would refuse it, so the detail escapes its '&'.
     const JobsPage page =
         parse_jobs_page(response(job_xml("j1", "<Operation><Transcode><X>&#65</X></Transcode>"
                                                "</Operation>")));
     REQUIRE(page.jobs.size() == 1);
-    CHECK(page.jobs[0].detail_xml.find("<X>&#65</X>") != std::string_view::npos);
+    CHECK(page.jobs[0].detail_xml.find("<X>&amp;#65</X>") != std::string_view::npos);
+    CHECK(page.jobs[0].detail_repaired);
 }
 
 TEST_CASE("jobs_page: detail_xml ends where the tree says, whatever precedes the end tag")
@@ -638,38 +667,46 @@ TEST_CASE("jobs_page: a well-formed body with the wrong root is a PartitionError
     CHECK(partition_message("<response/>") == "response root is <response>, expected <Response>");
 }
 
-TEST_CASE("jobs_page: a job without JobId is a PartitionError naming its position")
+TEST_CASE("jobs_page: a job without JobId is rejected, naming its position")
 {
     const std::string body = response("<JobsDetail/>" + job_xml("j1") +
                                       "<JobsDetail><QueueId>p1</QueueId><Tag>T</Tag>"
                                       "<CreationTime>2024-01-01T00:00:00Z</CreationTime>"
                                       "</JobsDetail>");
-    CHECK(partition_message(body) == "JobsDetail #3 has no JobId");
-    // Any content makes it a job: a Tag without a JobId fails the page.
-    CHECK(partition_message(response("<JobsDetail><State/><JobId/><Tag>Transcode</Tag>"
-                                     "</JobsDetail>")) == "JobsDetail #1 has no JobId");
+    const JobsPage page = parse_jobs_page(body);
+    REQUIRE(page.jobs.size() == 1);
+    CHECK(page.jobs[0].job_id == "j1");
+    REQUIRE(page.rejected.size() == 1);
+    CHECK(page.rejected[0].reason == "JobsDetail #3 has no JobId");
+    CHECK(page.rejected[0].position == 3);
+    CHECK(page.rejected[0].job_id.empty());
+    CHECK(page.rejected[0].detail_xml.substr(0, 24) == "<JobsDetail><QueueId>p1<");
+    CHECK(page.warnings == std::vector<std::string>{"rejected: JobsDetail #3 has no JobId"});
+    // Any content makes it a job: a Tag without a JobId is rejected.
+    CHECK(rejection(response("<JobsDetail><State/><JobId/><Tag>Transcode</Tag>"
+                             "</JobsDetail>")) == "JobsDetail #1 has no JobId");
     // Names are case-sensitive: <jobId> is not <JobId>.
-    CHECK(partition_message(response("<JobsDetail><jobId>j1</jobId><Code>Success</Code>"
-                                     "</JobsDetail>")) == "JobsDetail #1 has no JobId");
+    CHECK(rejection(response("<JobsDetail><jobId>j1</jobId><Code>Success</Code>"
+                             "</JobsDetail>")) == "JobsDetail #1 has no JobId");
 }
 
-TEST_CASE("jobs_page: a job without Tag is a PartitionError")
+TEST_CASE("jobs_page: a job without Tag is rejected")
 {
-    CHECK(partition_message(response("<JobsDetail><JobId>j7</JobId>"
-                                     "<CreationTime>2024-01-01T00:00:00Z</CreationTime>"
-                                     "</JobsDetail>")) == "JobId j7 (JobsDetail #1) has no Tag");
+    CHECK(rejection(response("<JobsDetail><JobId>j7</JobId>"
+                             "<CreationTime>2024-01-01T00:00:00Z</CreationTime>"
+                             "</JobsDetail>")) == "JobId j7 (JobsDetail #1) has no Tag");
 }
 
-TEST_CASE("jobs_page: a missing or bad CreationTime is a PartitionError naming the job")
+TEST_CASE("jobs_page: a missing or bad CreationTime rejects the job, naming it")
 {
-    CHECK(partition_message(response("<JobsDetail><JobId>j1</JobId><Tag>T</Tag></JobsDetail>")) ==
+    CHECK(rejection(response("<JobsDetail><JobId>j1</JobId><Tag>T</Tag></JobsDetail>")) ==
           "JobId j1 has no CreationTime");
-    CHECK(partition_message(response("<JobsDetail><JobId>j2</JobId><Tag>T</Tag>"
-                                     "<CreationTime>2024-13-01T00:00:00+0800</CreationTime>"
-                                     "</JobsDetail>")) ==
+    CHECK(rejection(response("<JobsDetail><JobId>j2</JobId><Tag>T</Tag>"
+                             "<CreationTime>2024-13-01T00:00:00+0800</CreationTime>"
+                             "</JobsDetail>")) ==
           "JobId j2: CreationTime '2024-13-01T00:00:00+0800' is not a valid time");
-    CHECK(partition_message(response("<JobsDetail><JobId>j3</JobId><Tag>T</Tag>"
-                                     "<CreationTime>-</CreationTime></JobsDetail>")) ==
+    CHECK(rejection(response("<JobsDetail><JobId>j3</JobId><Tag>T</Tag>"
+                             "<CreationTime>-</CreationTime></JobsDetail>")) ==
           "JobId j3: CreationTime '-' is not a valid time");
 }
 
@@ -772,19 +809,23 @@ TEST_CASE("jobs_page: large pages parse on several threads at once")
 
 TEST_CASE("jobs_page: is_valid_number per field type")
 {
-    for (const char* good : {"0", "42", "-7", "+7", "007", "12345678901234"}) {
+    for (const char* good : {"0", "42", "-7", "+7", "007", "2147483647", "-2147483648"}) {
         INFO(good);
         CHECK(is_valid_number(good, FieldType::integer));
+        CHECK(is_valid_number(good, FieldType::big_integer));
         CHECK(is_valid_number(good, FieldType::decimal));
     }
+    CHECK(is_valid_number("12345678901234", FieldType::big_integer));
+    CHECK_FALSE(is_valid_number("12345678901234", FieldType::integer));
     for (const char* good :
          {"1.5", "-0.25", "5.", ".5", "1e3", "1.5E-3", "+2.0e+10", "834.736000"}) {
         INFO(good);
         CHECK(is_valid_number(good, FieldType::decimal));
         CHECK_FALSE(is_valid_number(good, FieldType::integer));
     }
-    for (const char* bad : {"", "-", "+", ".", "e5", "1e", "1e+", "1.2.3", " 1", "1 ", "nan", "inf",
-                            "-inf", "0x10", "1/12800", "1,5", "N/A", "--1"}) {
+    for (const char* bad :
+         {"",    "-",   "+",    ".",    "e5",      "1e",  "1e+", "1.2.3", " 1",  "1 ",
+          "nan", "inf", "-inf", "0x10", "1/12800", "1,5", "N/A", "--1",   "+-1", "-+1"}) {
         INFO(bad);
         CHECK_FALSE(is_valid_number(bad, FieldType::integer));
         CHECK_FALSE(is_valid_number(bad, FieldType::decimal));

@@ -2,7 +2,8 @@
 
 #include "jobsync/core/text_sanitizer.hpp"
 
-#include "jobsync/xml/xml_fields.hpp"
+#include "jobsync/xml/node_pool.hpp"
+#include "jobsync/xml/xml_tree.hpp"
 
 #include <algorithm>
 #include <cctype>

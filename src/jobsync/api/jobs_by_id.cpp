@@ -1,7 +1,8 @@
 #include "jobsync/api/jobs_by_id.hpp"
 
 #include "jobsync/api/error_body.hpp"
-#include "jobsync/xml/xml_fields.hpp"
+#include "jobsync/xml/node_pool.hpp"
+#include "jobsync/xml/xml_tree.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,7 +1,8 @@
 #include "jobsync/api/queue_page.hpp"
 
 #include "jobsync/core/errors.hpp"
-#include "jobsync/xml/xml_fields.hpp"
+#include "jobsync/xml/node_pool.hpp"
+#include "jobsync/xml/xml_tree.hpp"
 
 #include <charconv>
 #include <deque>

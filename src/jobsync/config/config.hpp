@@ -45,7 +45,7 @@ struct SyncConfig {
     long request_timeout_seconds = 60; // whole request, including body
     int max_attempts = 5;              // per request, for retryable failures
     long retry_max_seconds = 120;      // total backoff budget per request
-    long max_response_bytes = 64L * 1024 * 1024;
+    long max_response_bytes = 8L * 1024 * 1024;
     long token_max_age_seconds = 3600;  // an older stored NextToken is not resumed
     int concurrency = 4;                // partitions synced in parallel, 1..64
     std::string metrics_file;           // "" => none; --metrics-file overrides

@@ -286,7 +286,7 @@ PageWriteResult JobStore::write_page(pqxx::work& txn, const Partition& partition
         }
     }
     for (const RejectedJob& job : rejected) {
-        quarantine_store::add(txn, partition, job.job_id, job.raw, job.error);
+        quarantine_store::add(txn, partition, job.job_id, job.detail_xml, job.reason);
         ++result.quarantined;
     }
     result.duplicates = static_cast<long>(jobs.size() - unique.size());

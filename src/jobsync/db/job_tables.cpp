@@ -36,7 +36,8 @@ std::string_view cast_for(FieldType type)
 {
     switch (type) {
     case FieldType::integer:
-        return "::bigint"; // assignment-cast down to int columns, range-checked
+    case FieldType::big_integer:
+        return "::bigint"; // assignment-cast down to int columns (the parser checked the range)
     case FieldType::decimal:
         return "::numeric";
     case FieldType::text:

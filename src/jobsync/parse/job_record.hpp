@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -15,8 +16,9 @@ namespace jobsync {
 
 using OptText = std::optional<std::string_view>;
 
-// How a numeric-looking field is validated before it reaches SQL.
-enum class FieldType { text, integer, decimal };
+// How a field is validated before it reaches SQL, by its column type: text
+// (valid UTF-8), integer (int4), big_integer (int8), decimal (numeric).
+enum class FieldType { text, integer, big_integer, decimal };
 
 // An XML child element mapped to a column.
 struct FieldSpec {
@@ -31,7 +33,7 @@ inline constexpr std::array<FieldSpec, 8> kMediaFormatFields{{
     {"FormatLongName", "format_long_name", FieldType::text},
     {"Duration", "duration", FieldType::decimal},
     {"Bitrate", "bitrate", FieldType::decimal},
-    {"Size", "size", FieldType::integer},
+    {"Size", "size", FieldType::big_integer},
     {"NumStream", "num_stream", FieldType::integer},
     {"NumProgram", "num_program", FieldType::integer},
     {"StartTime", "start_time", FieldType::decimal},
@@ -59,7 +61,7 @@ inline constexpr std::array<FieldSpec, 33> kMediaStreamFields{{
     {"PixFormat", "pix_format", FieldType::text},
     {"Profile", "profile", FieldType::text},
     {"Level", "level", FieldType::integer},
-    {"NumFrames", "num_frames", FieldType::integer},
+    {"NumFrames", "num_frames", FieldType::big_integer},
     {"Rotation", "rotation", FieldType::decimal},
     {"HasBFrame", "has_b_frame", FieldType::integer},
     {"RefFrames", "ref_frames", FieldType::integer},
@@ -116,7 +118,10 @@ struct JobRecord {
     UnixSeconds creation_time = 0;                   // required
     std::optional<UnixSeconds> start_time, end_time; // NULL for "-" or empty
 
-    std::string_view detail_xml; // the whole <JobsDetail>...</JobsDetail> as received
+    // The whole <JobsDetail>...</JobsDetail> as received, or, when it held
+    // characters the xml column refuses, a repaired copy (detail_repaired).
+    std::string_view detail_xml;
+    bool detail_repaired = false;
 
     std::vector<std::string_view> watermark_template_ids;
     std::vector<OutputObject> outputs;
@@ -125,5 +130,18 @@ struct JobRecord {
     std::vector<OutputFile> output_files;
     std::vector<CosHeader> cos_headers;
 };
+
+// A JobsDetail whose required fields (JobId, Tag, CreationTime) cannot be
+// stored: it is left out of the page's jobs, so the rest of the page lands.
+struct RejectedJob {
+    std::string job_id;          // printable and at most kMaxKeyBytes (+ "..."); "" when absent
+    std::string_view detail_xml; // the element's bytes as received
+    std::string reason;          // e.g. "JobsDetail #3 has no JobId"
+    std::size_t position = 0;    // 1-based among the page's JobsDetail elements
+};
+
+// The longest JobId or Tag stored: they are keys of indexes, whose rows
+// PostgreSQL caps at about 2.7 kB.
+inline constexpr std::size_t kMaxKeyBytes = 128;
 
 } // namespace jobsync

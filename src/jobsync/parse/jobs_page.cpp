@@ -1,11 +1,15 @@
 #include "jobsync/parse/jobs_page.hpp"
 
 #include "jobsync/core/api_time.hpp"
-#include "jobsync/parse/known_elements.hpp"
+#include "jobsync/parse/drift_collector.hpp"
+#include "jobsync/parse/field_values.hpp"
+#include "jobsync/parse/required_fields.hpp"
 #include "jobsync/xml/name_map.hpp"
-#include "jobsync/xml/xml_fields.hpp"
+#include "jobsync/xml/node_pool.hpp"
+#include "jobsync/xml/raw_text.hpp"
+#include "jobsync/xml/xml_chars.hpp"
+#include "jobsync/xml/xml_tree.hpp"
 
-#include <charconv>
 #include <memory>
 
 namespace jobsync {
@@ -18,77 +22,6 @@ using xml::name_of;
 using xml::new_document;
 using xml::next_same;
 using xml::Node;
-
-std::string quoted(std::string_view value)
-{
-    std::string out;
-    out.reserve(value.size() + 2);
-    out += '\'';
-    out += value;
-    out += '\'';
-    return out;
-}
-
-// Reading one job: its fields' text, warnings and error messages.
-struct JobContext {
-    xml::TextReader& reader;
-    std::vector<std::string>& warnings;
-    std::string_view job_id;
-    std::size_t position; // 1-based among the page's JobsDetail elements
-
-    std::string who() const { return "JobId " + std::string(job_id); }
-
-    std::string_view text(const Node* node) { return reader.text(node); }
-    OptText child_text(const Node* parent, std::string_view name)
-    {
-        return reader.child_text(parent, name);
-    }
-
-    void warn(std::string_view field, std::string_view value, std::string_view problem)
-    {
-        warnings.push_back(who() + ": " + std::string(field) + " " + quoted(value) + " " +
-                           std::string(problem));
-    }
-
-    // The value when it is valid for its type; otherwise nullopt and a warning.
-    OptText checked(OptText value, FieldType type, std::string_view path, std::string_view field)
-    {
-        if (!value || is_valid_number(*value, type)) {
-            return value;
-        }
-        const char* problem = type == FieldType::integer ? "is not an integer" : "is not a number";
-        warn(std::string(path) + std::string(field), *value, problem);
-        return std::nullopt;
-    }
-
-    std::optional<long long> integer(OptText value, std::string_view field)
-    {
-        if (!value) {
-            return std::nullopt;
-        }
-        long long number = 0;
-        const char* end = value->data() + value->size();
-        const auto [ptr, ec] = std::from_chars(value->data(), end, number);
-        if (ec != std::errc() || ptr != end) {
-            warn(field, *value, "is not an integer");
-            return std::nullopt;
-        }
-        return number;
-    }
-
-    // StartTime/EndTime: "-" or empty mean "not yet", anything else must parse.
-    std::optional<UnixSeconds> time(OptText value, std::string_view field)
-    {
-        if (!value || *value == "-") {
-            return std::nullopt;
-        }
-        const std::optional<UnixSeconds> instant = parse_api_time(*value);
-        if (!instant) {
-            warn(field, *value, "is not a valid time");
-        }
-        return instant;
-    }
-};
 
 [[noreturn]] void throw_malformed(std::size_t offset, const std::string& what)
 {
@@ -329,7 +262,7 @@ OptText find_md5(JobContext& ctx, const Node* file, std::string_view object_name
 {
     const Node* first = child(file, "Md5Info");
     for (const Node* info = first; info != nullptr; info = next_same(info)) {
-        if (ctx.text(child(info, "ObjectName")) == object_name) {
+        if (ctx.decoded(child(info, "ObjectName")) == object_name) {
             return ctx.child_text(info, "Md5");
         }
     }
@@ -346,10 +279,10 @@ void read_output_file(JobContext& ctx, const Node* file, std::string_view kind, 
     const OptText region = ctx.child_text(file, "Region");
     const OptText prefix = ctx.child_text(file, "ObjectPrefix");
     for (const Node* n = child(file, "ObjectName"); n != nullptr; n = next_same(n)) {
-        const std::string_view name = ctx.text(n);
-        if (!name.empty()) {
+        const OptText name = ctx.indexed(ctx.text(n), "ObjectName");
+        if (name && !name->empty()) {
             job.output_files.push_back(
-                {kind, bucket, region, prefix, name, find_md5(ctx, file, name)});
+                {kind, bucket, region, prefix, name, find_md5(ctx, file, *name)});
         }
     }
 }
@@ -387,26 +320,6 @@ void read_operation(JobContext& ctx, const Node* op, JobRecord& job)
     read_media_result(ctx, child(op, "MediaResult"), job);
 }
 
-void read_required(JobContext& ctx, const Node* detail, JobRecord& job)
-{
-    job.tag = ctx.text(child(detail, "Tag"));
-    if (job.tag.empty()) {
-        throw PartitionError(ctx.who() + " (JobsDetail #" + std::to_string(ctx.position) +
-                             ") has no Tag");
-    }
-    const Node* created = child(detail, "CreationTime");
-    if (created == nullptr) {
-        throw PartitionError(ctx.who() + " has no CreationTime");
-    }
-    const std::string_view creation_time = ctx.text(created);
-    const std::optional<UnixSeconds> instant = parse_api_time(creation_time);
-    if (!instant) {
-        throw PartitionError(ctx.who() + ": CreationTime " + quoted(creation_time) +
-                             " is not a valid time");
-    }
-    job.creation_time = *instant;
-}
-
 std::string_view detail_source(const JobsPage& page, const Node* detail, std::size_t position)
 {
     const std::optional<std::string_view> source = xml::element_source(page.body, detail);
@@ -417,65 +330,57 @@ std::string_view detail_source(const JobsPage& page, const Node* detail, std::si
     return *source;
 }
 
-// node's path below JobsDetail, e.g. "Operation/Transcode/NewThing".
-std::string path_below(const Node* detail, const Node* node)
+// detail's source, repaired when the xml column would refuse it.
+void set_detail(JobContext& ctx, JobsPage& page, std::string_view source, JobRecord& job)
 {
-    std::string path;
-    for (const Node* n = node; n != detail; n = n->parent()) {
-        path.insert(0, path.empty() ? std::string(name_of(n)) : std::string(name_of(n)) + "/");
+    std::optional<xml::XmlRepair> repair = xml::repair_for_xml_column(source);
+    if (!repair) {
+        job.detail_xml = source;
+        return;
     }
-    return path;
+    ctx.warnings.push_back(ctx.who() + ": detail: " + std::to_string(repair->replaced) +
+                           " characters or references the xml type refuses were replaced");
+    job.detail_xml = page.decoded.emplace_back(std::move(repair->text));
+    job.detail_repaired = true;
 }
 
-// Records the child elements of node that the schema (known: node's entry)
-// does not know, without descending into them; known containers are walked.
-void collect_unknown(const Node* detail, const Node* node, const KnownElement& known,
-                     JobsPage& page, const JobRecord& job, std::size_t position)
+// Reads the position-th JobsDetail into page.jobs, or into page.rejected
+// when its required fields cannot be stored.
+void read_job(JobsPage& page, xml::TextReader& reader, const Node* detail, std::size_t position)
 {
-    for (const Node* n = xml::first_child_element(node); n != nullptr; n = n->next_sibling()) {
-        if (n->type() != rapidxml::node_element) {
-            continue;
-        }
-        const KnownElement* child = known.child(name_of(n));
-        if (child == nullptr) {
-            DriftSighting& seen =
-                page.unknown_elements[{std::string(job.tag), path_below(detail, n)}];
-            if (seen.last_position != position) {
-                seen.last_position = position;
-                ++seen.jobs;
-                seen.last_job_id = std::string(job.job_id);
-            }
-        } else if (child->checks_children()) {
-            collect_unknown(detail, n, *child, page, job, position);
-        }
-    }
-}
-
-JobRecord read_job(JobsPage& page, xml::TextReader& reader, const Node* detail,
-                   std::size_t position)
-{
+    const std::string_view source = detail_source(page, detail, position);
     JobRecord job;
-    job.job_id = reader.text(child(detail, "JobId"));
-    if (job.job_id.empty()) {
-        throw PartitionError("JobsDetail #" + std::to_string(position) + " has no JobId");
+    JobContext ctx{reader, page.warnings, {}, position};
+    const std::optional<std::string_view> job_id = ctx.decoded(child(detail, "JobId"));
+    job.job_id = job_id.value_or("");
+    ctx.job_id = job.job_id;
+    std::optional<std::string> rejection = job_id ? job_id_problem(job.job_id, position)
+                                                  : "JobsDetail #" + std::to_string(position) +
+                                                        ": JobId has a bad character reference";
+    if (!rejection) {
+        rejection = read_required(ctx, detail, job);
     }
-    JobContext ctx{reader, page.warnings, job.job_id, position};
-    read_required(ctx, detail, job);
+    if (rejection) {
+        page.warnings.push_back("rejected: " + *rejection);
+        page.rejected.push_back(
+            {xml::printable(job.job_id, kMaxKeyBytes), source, std::move(*rejection), position});
+        return;
+    }
     job.sub_tag = ctx.child_text(detail, "SubTag");
     job.state = ctx.child_text(detail, "State");
     job.code = ctx.child_text(detail, "Code");
     job.message = ctx.child_text(detail, "Message");
-    job.queue_id = ctx.child_text(detail, "QueueId");
+    job.queue_id = ctx.indexed(ctx.child_text(detail, "QueueId"), "QueueId");
     job.queue_type = ctx.child_text(detail, "QueueType");
     job.progress = ctx.integer(ctx.child_text(detail, "Progress"), "Progress");
     job.start_time = ctx.time(ctx.child_text(detail, "StartTime"), "StartTime");
     job.end_time = ctx.time(ctx.child_text(detail, "EndTime"), "EndTime");
-    job.detail_xml = detail_source(page, detail, position);
+    set_detail(ctx, page, source, job);
     read_input(ctx, child(detail, "Input"), job);
     read_workflow(ctx, child(detail, "Workflow"), job);
     read_operation(ctx, child(detail, "Operation"), job);
-    collect_unknown(detail, detail, known_jobs_detail(), page, job, position);
-    return job;
+    collect_unknown_elements(detail, page, job, position);
+    page.jobs.push_back(std::move(job));
 }
 
 } // namespace
@@ -501,10 +406,14 @@ JobsPage parse_jobs_page(std::string body)
         for (const Node* detail = child(root, "JobsDetail"); detail; detail = next_same(detail)) {
             ++position;
             if (!is_placeholder(detail)) {
-                page.jobs.push_back(read_job(page, reader, detail, position));
+                read_job(page, reader, detail, position);
             }
         }
         page.next_token = std::string(reader.text(child(root, "NextToken")));
+        if (!xml::is_valid_utf8(page.next_token)) {
+            // It is stored in the checkpoint, a text column.
+            throw PartitionError("NextToken " + quoted(page.next_token) + " is not valid UTF-8");
+        }
     } catch (const rapidxml::parse_error& e) {
         // From the parse, or from a bad character reference in a field read.
         throw_malformed(e.where<char>() - page.body.data(), e.what());
@@ -512,42 +421,6 @@ JobsPage parse_jobs_page(std::string body)
     return page;
 }
 
-bool is_valid_number(std::string_view number, FieldType type)
-{
-    if (type == FieldType::text) {
-        return true;
-    }
-    std::size_t pos = 0;
-    const auto digits = [&]() {
-        const std::size_t start = pos;
-        while (pos < number.size() && number[pos] >= '0' && number[pos] <= '9') {
-            ++pos;
-        }
-        return pos - start;
-    };
-    const auto accept = [&](char a, char b) {
-        if (pos < number.size() && (number[pos] == a || number[pos] == b)) {
-            ++pos;
-            return true;
-        }
-        return false;
-    };
-    accept('+', '-');
-    const std::size_t int_digits = digits();
-    if (type == FieldType::integer) {
-        return int_digits > 0 && pos == number.size();
-    }
-    const std::size_t frac_digits = accept('.', '.') ? digits() : 0;
-    if (int_digits + frac_digits == 0) {
-        return false;
-    }
-    if (accept('e', 'E')) {
-        accept('+', '-');
-        if (digits() == 0) {
-            return false;
-        }
-    }
-    return pos == number.size();
 }
 
 } // namespace jobsync

@@ -22,14 +22,6 @@ struct DriftSighting {
 // (tag, path relative to JobsDetail, e.g. "Operation/Transcode/NewThing").
 using DriftKey = std::pair<std::string, std::string>;
 
-// A JobsDetail the parser refused outright: it goes to quarantine with its
-// exact bytes, and the rest of the page is stored.
-struct RejectedJob {
-    std::string job_id;   // as far as it could be read; "" when there was none
-    std::string_view raw; // the whole <JobsDetail>...</JobsDetail>, a view into the body
-    std::string error;    // why it was refused
-};
-
 // One parsed page. Owns the response body; every string_view in jobs points
 // into body (detail_xml, and field values: RapidXML parses the body without
 // modifying it) or, for the rare value with an entity reference, into
@@ -39,7 +31,7 @@ struct JobsPage {
     std::string body;                // the response body as received, parsed as is
     std::deque<std::string> decoded; // field values whose entities were decoded
     std::vector<JobRecord> jobs;
-    std::vector<RejectedJob> rejected;
+    std::vector<RejectedJob> rejected; // jobs that cannot be stored, for a quarantine
     std::string next_token;            // "" when absent or empty
     std::vector<std::string> warnings; // optional fields that did not parse, "JobId j...: Progress
                                        // 'abc' is not an integer"
@@ -55,14 +47,15 @@ struct JobsPage {
 // service sends one on an empty result. Unknown elements never fail a page:
 // they stay in detail_xml and their paths are collected in unknown_elements.
 // Throws RetryableError when the body is not well-formed XML (a truncated
-// transfer looks like that), PartitionError when it is well-formed but wrong:
-// root is not <Response>, a job without JobId, an unparseable CreationTime.
-// An unparseable optional field becomes nullopt and adds a warning.
-// The page keeps body (pass it with std::move to avoid a copy).
+// transfer looks like that), PartitionError when it is well-formed but wrong
+// (root is not <Response>) or over the limits of xml_limits.hpp. A job whose
+// JobId, Tag or CreationTime is missing or cannot be stored (too long, not
+// UTF-8, not a time in the years 1 to 9999) goes to rejected, with a warning.
+// An optional field its column cannot take (see value_problem), or with a
+// bad character reference, becomes nullopt and adds a warning. A detail the
+// xml column would refuse is repaired (xml_chars.hpp) with a warning, and
+// marked detail_repaired. The page keeps body (pass it with std::move to
+// avoid a copy).
 JobsPage parse_jobs_page(std::string body);
-
-// Validates a numeric field's text for its FieldType (integer: optional sign
-// and digits; decimal: also a fraction and exponent). Text always passes.
-bool is_valid_number(std::string_view text, FieldType type);
 
 } // namespace jobsync

@@ -1,15 +1,14 @@
 // Small read-only helpers over a RapidXML tree parsed without modifying its
-// buffer, plus the recovery of an element's exact source text.
+// buffer: the parse itself, child lookups and element text.
 #pragma once
 
 #include "jobsync/parse/job_record.hpp"
+#include "jobsync/xml/xml_limits.hpp"
 
 #include <rapidxml.hpp>
 
 #include <cstddef>
 #include <deque>
-#include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,15 +24,14 @@ using Document = rapidxml::xml_document<char>;
 // reshapes the tree.
 constexpr int kParseFlags = rapidxml::parse_non_destructive | rapidxml::parse_validate_closing_tags;
 
-// A heap-allocated document (it embeds a 64 KiB pool: keep it off thread
-// stacks) whose node pool blocks are recycled within the process.
-std::unique_ptr<Document> new_document();
-
 // Parses text into doc with Flags (which must include parse_non_destructive:
-// text is const). Throws rapidxml::parse_error; RapidXML stops at a NUL byte.
+// text is const). Every body the worker reads goes through here, so the
+// limits are checked first (throws XmlLimitError, see xml_limits.hpp). Throws
+// rapidxml::parse_error; RapidXML stops at a NUL byte.
 template <int Flags = kParseFlags> void parse(Document& doc, const std::string& text)
 {
     static_assert((Flags & rapidxml::parse_non_destructive) == rapidxml::parse_non_destructive);
+    check_limits(text);
     // RapidXML takes char*, but with these flags it only reads; c_str() ends
     // in the NUL it needs.
     doc.parse<Flags>(const_cast<char*>(text.c_str()));
@@ -80,15 +78,5 @@ inline bool has_child_elements(const Node* node)
 
 // Offset of the element's '<' in the buffer it was parsed from.
 std::size_t element_offset(const Node* node, const char* buffer);
-
-// The raw text of element node, parsed from raw with kParseFlags: from its
-// '<' up to and including its end tag (or the whole tag when it self-closes).
-// nullopt when that cannot be found, which means a bug: RapidXML checked it.
-std::optional<std::string_view> element_source(std::string_view raw, const Node* node);
-
-// The same found by scanning raw from the element's '<' at raw[start] (no
-// tree needed), counting nested elements of the same name; nullopt when
-// raw[start] is not a start tag or the end is missing.
-std::optional<std::string_view> scan_element_source(std::string_view raw, std::size_t start);
 
 } // namespace jobsync::xml

@@ -1,0 +1,24 @@
+// A job's required fields (JobId, Tag, CreationTime): without a storable
+// value for each, the job cannot land in jobs and is rejected instead.
+#pragma once
+
+#include "jobsync/parse/field_values.hpp"
+#include "jobsync/parse/job_record.hpp"
+#include "jobsync/xml/xml_tree.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace jobsync {
+
+// Why jobs cannot take this JobId ("JobsDetail #3 has no JobId", "... is
+// longer than 128 bytes", "... is not valid UTF-8"); nullopt when it can.
+std::optional<std::string> job_id_problem(std::string_view job_id, std::size_t position);
+
+// Reads Tag and CreationTime into job; returns why the job must be
+// rejected, or nullopt.
+std::optional<std::string> read_required(JobContext& ctx, const xml::Node* detail, JobRecord& job);
+
+} // namespace jobsync
