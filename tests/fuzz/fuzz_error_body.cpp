@@ -1,5 +1,5 @@
 // Fuzz target: parse_error_body (a 4xx/5xx body) on any bytes.
-#include "jobsync/parse/jobs_page.hpp"
+#include "jobsync/api/error_body.hpp"
 
 #include <cstdint>
 #include <string>

@@ -1,7 +1,8 @@
 // Bodies an attacker or a broken proxy could send: each must end in a clear
 // error or a page whose every value its column accepts, never in a crash or
 // a statement that fails (which would block the partition for good).
-#include "jobsync/api/queue_lister.hpp"
+#include "jobsync/api/error_body.hpp"
+#include "jobsync/api/queue_page.hpp"
 #include "jobsync/parse/field_values.hpp"
 #include "jobsync/parse/jobs_page.hpp"
 #include "jobsync/xml/xml_chars.hpp"

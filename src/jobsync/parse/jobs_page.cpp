@@ -421,6 +421,4 @@ JobsPage parse_jobs_page(std::string body)
     return page;
 }
 
-}
-
 } // namespace jobsync
