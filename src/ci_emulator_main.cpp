@@ -1,6 +1,7 @@
 // ci-emulator: the CI /jobs and /queue API over loopback, for the demo,
 // process-level tests and benchmarks.
 #include "emulator/dataset.hpp"
+#include "emulator/dataset_loader.hpp"
 #include "emulator/emulator_server.hpp"
 #include "jobsync/core/api_tags.hpp"
 #include "jobsync/core/api_time.hpp"
@@ -31,11 +32,16 @@ const char* const kUsage =
     "usage: ci-emulator [--host 127.0.0.1] [--port N] [--seed N] [--jobs N] [--tags A,B]\n"
     "                   [--queues q1,q2] [--bucket B] [--region R]\n"
     "                   [--start 2024-01-01T00:00:00+0800] [--spacing-seconds N] [--load DIR]\n"
-    "                   [--secret-id ID] [--secret-key KEY] [--latency-ms N] [--error-rate X]\n"
-    "                   [--throttle-rate X] [--truncate-rate X] [--token-ttl N]\n"
-    "                   [--port-file FILE] [--help]\n"
+    "                   [--secret-id ID] [--secret-key-file FILE] [--admin-token-file FILE]\n"
+    "                   [--max-jobs N] [--threads N] [--max-connections N]\n"
+    "                   [--latency-ms N] [--error-rate X] [--throttle-rate X]\n"
+    "                   [--truncate-rate X] [--token-ttl N] [--port-file FILE] [--help]\n"
     "Serves GET /jobs and GET /queue like Tencent Cloud Infinite, with signature checks.\n"
-    "Secret id/key default to $TENCENTCLOUD_SECRET_ID / $TENCENTCLOUD_SECRET_KEY.\n"
+    "Secret id/key default to $TENCENTCLOUD_SECRET_ID / $TENCENTCLOUD_SECRET_KEY\n"
+    "(--secret-key KEY still works, but shows the key to every local user).\n"
+    "The /_emulator/ admin endpoints are off unless an admin token is given, by\n"
+    "--admin-token-file or $CI_EMULATOR_ADMIN_TOKEN; clients send it as\n"
+    "'Authorization: Bearer <token>'. --max-jobs (default 1000000) caps the dataset.\n"
     "--jobs defaults to 1000, or 0 with --load. --tags all generates all 25 job types.\n"
     "Runs until SIGTERM or SIGINT.\n";
 
@@ -50,6 +56,25 @@ struct Settings {
     std::string load_dir;
     std::string port_file;
 };
+
+// A secret kept in a file: its content without the trailing newline; never echoed.
+std::string read_secret_file(const std::string& flag, const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream content;
+    content << in.rdbuf();
+    if (!in) {
+        throw UsageError(flag + ": cannot read " + path);
+    }
+    std::string text = content.str();
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+        text.pop_back();
+    }
+    if (text.empty()) {
+        throw UsageError(flag + ": " + path + " is empty");
+    }
+    return text;
+}
 
 long long parse_integer(const std::string& flag, const std::string& text, long long min,
                         long long max)
@@ -103,22 +128,39 @@ Settings parse_arguments(int argc, char** argv)
     if (const char* key = std::getenv("TENCENTCLOUD_SECRET_KEY"); key && *key) {
         s.server.secret_key = key;
     }
+    if (const char* token = std::getenv("CI_EMULATOR_ADMIN_TOKEN"); token && *token) {
+        s.server.admin_token = token;
+    }
     for (int i = 1; i < argc; ++i) {
         const std::string flag = argv[i];
         if (flag == "--help" || flag == "-h") {
             std::fputs(kUsage, stdout);
             std::exit(0);
         }
-        static const std::set<std::string> kFlags{"--host",          "--port",
-                                                  "--seed",          "--jobs",
-                                                  "--tags",          "--queues",
-                                                  "--bucket",        "--region",
-                                                  "--start",         "--spacing-seconds",
-                                                  "--load",          "--secret-id",
-                                                  "--secret-key",    "--latency-ms",
-                                                  "--error-rate",    "--throttle-rate",
-                                                  "--truncate-rate", "--token-ttl",
-                                                  "--port-file"};
+        static const std::set<std::string> kFlags{"--host",
+                                                  "--port",
+                                                  "--seed",
+                                                  "--jobs",
+                                                  "--tags",
+                                                  "--queues",
+                                                  "--bucket",
+                                                  "--region",
+                                                  "--start",
+                                                  "--spacing-seconds",
+                                                  "--load",
+                                                  "--secret-id",
+                                                  "--secret-key",
+                                                  "--latency-ms",
+                                                  "--error-rate",
+                                                  "--throttle-rate",
+                                                  "--truncate-rate",
+                                                  "--token-ttl",
+                                                  "--port-file",
+                                                  "--secret-key-file",
+                                                  "--admin-token-file",
+                                                  "--max-jobs",
+                                                  "--threads",
+                                                  "--max-connections"};
         if (kFlags.count(flag) == 0) {
             throw UsageError("unknown option " + flag);
         }
@@ -172,6 +214,16 @@ Settings parse_arguments(int argc, char** argv)
             f.token_ttl_seconds = static_cast<long>(parse_integer(flag, value, 0, 86400 * 365));
         } else if (flag == "--port-file") {
             s.port_file = value;
+        } else if (flag == "--secret-key-file") {
+            s.server.secret_key = read_secret_file(flag, value);
+        } else if (flag == "--admin-token-file") {
+            s.server.admin_token = read_secret_file(flag, value);
+        } else if (flag == "--max-jobs") {
+            s.server.max_jobs = static_cast<std::size_t>(parse_integer(flag, value, 0, 100000000));
+        } else if (flag == "--threads") {
+            s.server.threads = static_cast<unsigned>(parse_integer(flag, value, 1, 256));
+        } else if (flag == "--max-connections") {
+            s.server.max_connections = static_cast<unsigned>(parse_integer(flag, value, 1, 65536));
         }
     }
     if (!s.load_dir.empty() && !s.jobs_given) {
@@ -209,7 +261,12 @@ int run(const Settings& settings)
 
     Dataset dataset;
     if (!settings.load_dir.empty()) {
-        dataset.load_directory(settings.load_dir);
+        jobsync::emulator::load_directory(dataset, settings.load_dir);
+    }
+    const std::size_t total = dataset.size() + settings.generator.count;
+    if (total > settings.server.max_jobs) {
+        throw std::runtime_error(std::to_string(total) + " jobs are more than --max-jobs " +
+                                 std::to_string(settings.server.max_jobs));
     }
     for (auto& job : jobsync::emulator::generate_jobs(settings.generator)) {
         dataset.add(std::move(job));

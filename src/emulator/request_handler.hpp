@@ -4,20 +4,23 @@
 
 #include "emulator/emulator_server.hpp"
 #include "emulator/fault_injector.hpp"
-#include "emulator/http_connection.hpp"
 #include "emulator/request_ids.hpp"
 #include "emulator/signature_check.hpp"
+#include "http_server/http_server.hpp"
 
 #include <atomic>
+#include <mutex>
 
 namespace jobsync::emulator {
 
-class RequestHandler : public ConnectionHandler {
+using http::HttpResponse;
+
+class RequestHandler : public http::HttpHandler {
 public:
     RequestHandler(Dataset& dataset, const ServerOptions& options);
 
     HttpResponse handle(const HttpRequest& request) override;
-    HttpResponse protocol_error(int status, const std::string& message) override;
+    HttpResponse refuse(int status, const std::string& message) override;
 
     ServerStats stats() const;
     void reset_stats();
@@ -52,6 +55,9 @@ private:
     Dataset& dataset_;
     GeneratorOptions generator_;
     Credentials credentials_;
+    std::string admin_token_; // "" => admin endpoints are off
+    std::size_t max_jobs_;
+    std::mutex add_jobs_mutex_; // the total cap holds across concurrent admin calls
     FaultInjector faults_;
     RequestIds ids_;
     std::atomic<std::uint64_t> next_added_index_{1ULL << 40}; // beyond any generated index

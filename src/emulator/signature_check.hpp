@@ -2,7 +2,7 @@
 // the lists the client named, against the request as received.
 #pragma once
 
-#include "emulator/http_message.hpp"
+#include "http_server/http_message.hpp"
 #include "jobsync/core/api_time.hpp"
 #include "jobsync/core/cos_signer.hpp"
 
@@ -10,6 +10,8 @@
 #include <string>
 
 namespace jobsync::emulator {
+
+using http::HttpRequest;
 
 struct Rejection {
     int status = 403;
