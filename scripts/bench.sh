@@ -67,6 +67,10 @@ queues=p2242ab62c7c94486915508540933a2c6,p8f1c1c1f6a2e4b6c9d0e1f2a3b4c5d6e
 queues=$queues,p0a1b2c3d4e5f60718293a4b5c6d7e8f9,p9f8e7d6c5b4a39281706f5e4d3c2b1a0
 spacing=30
 clk_tck=$(getconf CLK_TCK)
+# The emulator's admin endpoints need a token; files keep it off command lines.
+(umask 077 && od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$dir/admin_token" &&
+  printf 'Authorization: Bearer %s\n' "$(cat "$dir/admin_token")" >"$dir/admin_header")
+admin_curl() { curl -sf -H "@$dir/admin_header" "$@"; }
 
 # start_emulator N: N jobs, 30 s apart, the newest a day old, all finished
 # (so a no-op run has no unfinished job pinning its window open).
@@ -75,12 +79,13 @@ start_emulator() {
   start=$(date -u -d "@$(($(date +%s) - n * spacing - 86400))" +%Y-%m-%dT%H:%M:%S+0000)
   rm -f "$dir/api.port"
   "$bin/ci-emulator" --jobs "$n" --seed 7 --start "$start" --spacing-seconds "$spacing" \
-    --tags "$tags" --queues "$queues" --port-file "$dir/api.port" >"$dir/emulator.log" 2>&1 &
+    --tags "$tags" --queues "$queues" --admin-token-file "$dir/admin_token" \
+    --port-file "$dir/api.port" >"$dir/emulator.log" 2>&1 &
   emulator_pid=$!
   for _ in $(seq 1200); do [ -s "$dir/api.port" ] && break; sleep 0.1; done
   [ -s "$dir/api.port" ] || { cat "$dir/emulator.log" >&2; exit 1; }
   api="http://127.0.0.1:$(cat "$dir/api.port")"
-  curl -sf -X POST "$api/_emulator/finish" >/dev/null
+  admin_curl -X POST "$api/_emulator/finish" >/dev/null
 }
 
 # write_config DB: a config for database DB against the running emulator.
@@ -102,7 +107,7 @@ TOML
   "$bin/ci-jobsync" -q --config "$dir/$db.toml" migrate
 }
 
-requests() { curl -sf "$api/_emulator/stats" | sed 's/.*jobs_requests=\([0-9]*\).*/\1/'; }
+requests() { admin_curl "$api/_emulator/stats" | sed 's/.*jobs_requests=\([0-9]*\).*/\1/'; }
 wal_lsn() { q 'SELECT pg_current_wal_lsn()'; }
 wal_bytes() { q "SELECT pg_wal_lsn_diff('$2', '$1')"; }
 # CPU ticks of our cluster: the postmaster, its exited children (cutime,

@@ -72,11 +72,43 @@ if [ "$emulator" = true ]; then
 Description=CI API emulator for ci-jobsync (test data, not a real bucket)
 
 [Service]
-ExecStart=/usr/bin/ci-emulator --host 127.0.0.1 --port 18080 --jobs 5000 --seed 42 --start $start --tags Transcode,Snapshot --queues p2242ab62c7c94486915508540933a2c6 --secret-id AKIDEXAMPLEEXAMPLEEXAMPLEEXAMPLE --secret-key emulator-secret-key
+# The key is handed over as a credential file (%d), never on the command line;
+# the admin endpoints stay off (no admin token).
+LoadCredential=secret_key:/etc/ci-jobsync/secret_key
+ExecStart=/usr/bin/ci-emulator --host 127.0.0.1 --port 18080 --jobs 5000 --seed 42 --start $start --tags Transcode,Snapshot --queues p2242ab62c7c94486915508540933a2c6 --secret-id AKIDEXAMPLEEXAMPLEEXAMPLEEXAMPLE --secret-key-file %d/secret_key
 DynamicUser=yes
-ProtectSystem=strict
-PrivateTmp=yes
+# The same hardening as ci-jobsync.service; it only serves loopback.
+UMask=0077
 NoNewPrivileges=yes
+CapabilityBoundingSet=
+AmbientCapabilities=
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+PrivateDevices=yes
+PrivateUsers=yes
+ProtectHostname=yes
+ProtectClock=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectProc=invisible
+ProcSubset=pid
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
+IPAddressDeny=any
+IPAddressAllow=localhost
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+RemoveIPC=yes
+LockPersonality=yes
+MemoryDenyWriteExecute=yes
+SystemCallArchitectures=native
+SystemCallFilter=@system-service
+SystemCallFilter=~@privileged @resources
+SystemCallErrorNumber=EPERM
+DevicePolicy=closed
 
 [Install]
 WantedBy=multi-user.target

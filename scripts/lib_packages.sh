@@ -4,7 +4,7 @@
 JOBSYNC_PACKAGES=(
   g++ cmake make pkg-config ca-certificates
   libpqxx-dev libcurl4-openssl-dev librapidxml-dev libtomlplusplus-dev libssl-dev
-  catch2 nlohmann-json3-dev clang-format
+  catch2 nlohmann-json3-dev clang-format libmicrohttpd-dev
   postgresql-15 postgresql-client-15
   systemd  # systemd-analyze verify, for the units test
 )

@@ -1,5 +1,6 @@
 // /_emulator/... endpoints for scripts and process-level tests: no
-// signature, loopback peers only.
+// signature; the admin token, from loopback only (admin_guard.hpp).
+#include "emulator/admin_guard.hpp"
 #include "emulator/query_params.hpp"
 #include "emulator/request_handler.hpp"
 
@@ -9,7 +10,7 @@
 namespace jobsync::emulator {
 namespace {
 
-constexpr unsigned long kMaxAddedJobs = 1000000;
+constexpr unsigned long kMaxAddedJobs = 100000; // per call
 
 bool parse_count(const std::string& text, unsigned long& value)
 {
@@ -56,8 +57,8 @@ std::string describe(const FaultOptions& faults)
 HttpResponse RequestHandler::handle_admin(const Exchange& exchange)
 {
     const HttpRequest& request = exchange.request;
-    if (!request.from_loopback) {
-        return error(exchange, 403, "AccessDenied", "admin endpoints answer loopback peers only");
+    if (const auto rejection = check_admin_access(request, admin_token_)) {
+        return error(exchange, rejection->status, rejection->code, rejection->message);
     }
     const std::string& path = request.path;
     const bool get = request.method == "GET";
@@ -109,6 +110,13 @@ HttpResponse RequestHandler::admin_add_jobs(const Exchange& exchange)
             return error(exchange, 400, "InvalidArgument", "invalid creation_time: " + *text);
         }
         creation_time = *parsed;
+    }
+    std::lock_guard<std::mutex> lock(add_jobs_mutex_);
+    if (dataset_.size() + count > max_jobs_) {
+        return error(exchange, 403, "QuotaExceeded",
+                     "adding " + std::to_string(count) + " jobs to " +
+                         std::to_string(dataset_.size()) + " would pass --max-jobs " +
+                         std::to_string(max_jobs_));
     }
     for (unsigned long i = 0; i < count; ++i) {
         JobSpec job;

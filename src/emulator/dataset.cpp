@@ -1,6 +1,6 @@
 #include "emulator/dataset.hpp"
 
-#include "emulator/job_generator.hpp"
+#include "emulator/media_generator.hpp"
 
 #include <algorithm>
 

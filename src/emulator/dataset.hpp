@@ -2,6 +2,7 @@
 // thread-safe, and mutable so tests can add jobs and change states.
 #pragma once
 
+#include "emulator/job_generator.hpp"
 #include "emulator/job_spec.hpp"
 
 #include <cstdint>
@@ -13,27 +14,6 @@
 #include <vector>
 
 namespace jobsync::emulator {
-
-struct GeneratorOptions {
-    std::uint64_t seed = 42;
-    std::size_t count = 1000;
-    std::vector<std::string> tags{"Transcode", "Snapshot", "Animation", "MediaInfo"};
-    std::vector<std::string> queues{"p2242ab62c7c94486915508540933a2c6",
-                                    "p8f1c1c1f6a2e4b6c9d0e1f2a3b4c5d6e"};
-    std::string bucket = "examplebucket-1250000000";
-    std::string region = "ap-guangzhou";
-    UnixSeconds first_creation_time = 1704067200; // 2024-01-01T00:00:00Z
-    long spacing_seconds = 30; // mean gap between creation times; some jobs share a second
-};
-
-// Deterministic: the same options give the same jobs, byte for byte. Only the
-// newest 3% can be unfinished (Submitted/Running), as on a real account.
-// Job ids are unique ("j" + 32 hex digits derived from seed and index).
-std::vector<JobSpec> generate_jobs(const GeneratorOptions& options);
-
-// One generated job of `tag` created at `creation_time` (for adding jobs later).
-JobSpec generate_job(const GeneratorOptions& options, std::uint64_t index, const std::string& tag,
-                     UnixSeconds creation_time);
 
 // What GET /jobs filters and pages over.
 struct StoredJob {
@@ -72,11 +52,6 @@ public:
     // Moves every unfinished job (Submitted/Running/Pause) to Success with
     // outputs, MediaInfo and an end time: a late state change.
     std::size_t finish_unfinished(UnixSeconds end_time);
-
-    // Loads every *.xml file in dir: each a <Response> with JobsDetail
-    // elements, or a single <JobsDetail>. Throws std::runtime_error naming
-    // the file on bad XML or a job without JobId/Tag/CreationTime.
-    void load_directory(const std::string& dir);
 
     // select(query)[offset, offset + limit) without copying the other jobs:
     // what GET /jobs serves, O(page) when only tag/queue/time filters apply.

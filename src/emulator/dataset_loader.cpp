@@ -1,6 +1,4 @@
-// Dataset::load_directory: jobs captured from the real service (or written
-// by hand) served back byte for byte.
-#include "emulator/dataset.hpp"
+#include "emulator/dataset_loader.hpp"
 
 #include "emulator/xml_source.hpp"
 
@@ -102,7 +100,7 @@ std::vector<StoredJob> load_file(const std::filesystem::path& path)
 
 } // namespace
 
-void Dataset::load_directory(const std::string& dir)
+void load_directory(Dataset& dataset, const std::string& dir)
 {
     std::vector<std::filesystem::path> files;
     std::error_code error;
@@ -123,7 +121,7 @@ void Dataset::load_directory(const std::string& dir)
         }
     }
     for (StoredJob& job : loaded) {
-        add_raw(std::move(job));
+        dataset.add_raw(std::move(job));
     }
 }
 

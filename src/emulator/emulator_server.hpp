@@ -1,5 +1,6 @@
-// An HTTP/1.1 server on 127.0.0.1 that answers like the CI API: GET /jobs,
-// GET /queue, with signature verification and optional injected faults.
+// The CI API on 127.0.0.1 (GET /jobs, GET /queue) with signature
+// verification, optional injected faults and token-guarded admin endpoints,
+// served by the project's HttpServer.
 #pragma once
 
 #include "emulator/api_rules.hpp"
@@ -27,8 +28,12 @@ struct ServerOptions {
     int port = 0; // 0 => an ephemeral port; see EmulatorServer::port()
     std::string secret_id = "AKIDemulator";
     std::string secret_key = "emulator-secret-key";
-    std::string security_token; // "" => none required; else every request must carry it
-    ApiRules api;               // signing, time format, Host and by-id response rules
+    std::string security_token;     // "" => none required; else every request must carry it
+    ApiRules api;                   // signing, time format, Host and by-id response rules
+    std::string admin_token;        // "" => the /_emulator/ endpoints are off
+    std::size_t max_jobs = 1000000; // admin calls never grow the dataset past this
+    unsigned threads = 8;           // HTTP polling threads (a latency fault holds one)
+    unsigned max_connections = 256; // open connections at most
     FaultOptions faults;
     bool offset_tokens = false; // tokens depend only on the listing and position (page_token.hpp)
     GeneratorOptions generator; // how POST /_emulator/jobs makes jobs (seed, queues, bucket)

@@ -3,6 +3,9 @@
 #include "emulator/job_generator.hpp"
 
 #include "emulator/dataset.hpp"
+#include "emulator/job_types.hpp"
+#include "emulator/media_generator.hpp"
+#include "emulator/prng.hpp"
 
 #include <algorithm>
 #include <array>

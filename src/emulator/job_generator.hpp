@@ -1,26 +1,33 @@
-// Generator internals shared by generate_job and Dataset::finish_unfinished.
+// Generated jobs: deterministic for a seed, shaped like the service's.
 #pragma once
 
 #include "emulator/job_spec.hpp"
-#include "emulator/prng.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
 
 namespace jobsync::emulator {
 
-// Adds what a successful job carries: MediaInfo (Format, streams) and the
-// MediaResult output files, with values drawn from rng.
-void add_media_results(JobSpec& job, Prng& rng);
+struct GeneratorOptions {
+    std::uint64_t seed = 42;
+    std::size_t count = 1000;
+    std::vector<std::string> tags{"Transcode", "Snapshot", "Animation", "MediaInfo"};
+    std::vector<std::string> queues{"p2242ab62c7c94486915508540933a2c6",
+                                    "p8f1c1c1f6a2e4b6c9d0e1f2a3b4c5d6e"};
+    std::string bucket = "examplebucket-1250000000";
+    std::string region = "ap-guangzhou";
+    UnixSeconds first_creation_time = 1704067200; // 2024-01-01T00:00:00Z
+    long spacing_seconds = 30; // mean gap between creation times; some jobs share a second
+};
 
-// Type-specific template settings, extra outputs, Input/Url and CosHeaders
-// for the job's tag; the values depend only on the job id, so generating a
-// job never shifts the random draws of the fields that existed before.
-void add_type_settings(JobSpec& job);
+// Deterministic: the same options give the same jobs, byte for byte. Only the
+// newest 3% can be unfinished (Submitted/Running), as on a real account.
+// Job ids are unique ("j" + 32 hex digits derived from seed and index).
+std::vector<JobSpec> generate_jobs(const GeneratorOptions& options);
 
-// Type-specific results of a successful job (after add_media_results):
-// result nodes, sprite sheets, per-type output files and media streams.
-void add_type_results(JobSpec& job);
-
-// Turns an unfinished job into a finished Success job ending at end_time;
-// the added details depend only on the job id, so this is deterministic.
-void complete_job(JobSpec& job, UnixSeconds end_time);
+// One generated job of `tag` created at `creation_time` (for adding jobs later).
+JobSpec generate_job(const GeneratorOptions& options, std::uint64_t index, const std::string& tag,
+                     UnixSeconds creation_time);
 
 } // namespace jobsync::emulator

@@ -1,7 +1,9 @@
 // Per-tag Operation content: the template settings each job type echoes, the
 // extra objects it writes and the results it reports, shaped after the API
 // notes (ci-api-notes.md section 2.2) and the SDKs' response models.
-#include "emulator/job_generator.hpp"
+#include "emulator/job_types.hpp"
+
+#include "emulator/prng.hpp"
 #include "emulator/xml_escape.hpp"
 
 #include <array>

@@ -1,5 +1,7 @@
 // MediaInfo and MediaResult values shaped like the service's probe output.
-#include "emulator/job_generator.hpp"
+#include "emulator/media_generator.hpp"
+
+#include "emulator/job_types.hpp"
 
 #include <algorithm>
 #include <array>

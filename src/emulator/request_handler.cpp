@@ -10,7 +10,8 @@ RequestHandler::RequestHandler(Dataset& dataset, const ServerOptions& options)
     : dataset_(dataset),
       generator_(options.generator), credentials_{options.secret_id, options.secret_key,
                                                   options.security_token},
-      rules_(options.api), faults_(options.faults),
+      rules_(options.api), admin_token_(options.admin_token), max_jobs_(options.max_jobs),
+      faults_(options.faults),
       token_style_(options.offset_tokens ? TokenStyle::offset : TokenStyle::sealed)
 {
 }
@@ -41,12 +42,12 @@ HttpResponse RequestHandler::route(const Exchange& exchange)
     return jobs ? handle_jobs(exchange) : handle_queue(exchange);
 }
 
-HttpResponse RequestHandler::protocol_error(int status, const std::string& message)
+HttpResponse RequestHandler::refuse(int status, const std::string& message)
 {
     requests_.fetch_add(1);
     const std::string request_id = ids_.next_request_id();
     HttpResponse response = error_with_id(
-        request_id, status, status == 411 ? "MissingContentLength" : "InvalidRequest", message);
+        request_id, status, status == 413 ? "EntityTooLarge" : "InvalidRequest", message);
     add_common_headers(response, request_id);
     return response;
 }

@@ -4,21 +4,24 @@
 
 #include "emulator/emulator_server.hpp"
 #include "emulator/fault_injector.hpp"
-#include "emulator/http_connection.hpp"
 #include "emulator/page_token.hpp"
 #include "emulator/request_ids.hpp"
 #include "emulator/signature_check.hpp"
+#include "http_server/http_server.hpp"
 
 #include <atomic>
+#include <mutex>
 
 namespace jobsync::emulator {
 
-class RequestHandler : public ConnectionHandler {
+using http::HttpResponse;
+
+class RequestHandler : public http::HttpHandler {
 public:
     RequestHandler(Dataset& dataset, const ServerOptions& options);
 
     HttpResponse handle(const HttpRequest& request) override;
-    HttpResponse protocol_error(int status, const std::string& message) override;
+    HttpResponse refuse(int status, const std::string& message) override;
 
     ServerStats stats() const;
     void reset_stats();
@@ -54,6 +57,9 @@ private:
     GeneratorOptions generator_;
     Credentials credentials_;
     ApiRules rules_;
+    std::string admin_token_; // "" => admin endpoints are off
+    std::size_t max_jobs_;
+    std::mutex add_jobs_mutex_; // the total cap holds across concurrent admin calls
     FaultInjector faults_;
     TokenStyle token_style_;
     RequestIds ids_;

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "emulator/api_rules.hpp"
-#include "emulator/http_message.hpp"
+#include "http_server/http_message.hpp"
 #include "jobsync/core/api_time.hpp"
 #include "jobsync/core/cos_signer.hpp"
 
@@ -12,6 +12,8 @@
 #include <string>
 
 namespace jobsync::emulator {
+
+using http::HttpRequest;
 
 struct Credentials {
     std::string secret_id, secret_key;

@@ -4,6 +4,7 @@
 #include "emulator/dataset.hpp"
 #include "emulator/emulator_server.hpp"
 #include "jobsync/core/api_time.hpp"
+#include "support/emulator_client.hpp"
 #include "support/signed_call.hpp"
 
 #include <catch2/catch.hpp>
@@ -32,6 +33,7 @@ struct Server {
             dataset.add(std::move(job));
         }
         options.generator = generator;
+        options.admin_token = testing::kAdminToken;
         server = std::make_unique<EmulatorServer>(dataset, options);
         server->start();
     }
@@ -55,6 +57,9 @@ long post_admin(const Server& server, const std::string& target, std::string& bo
     const std::string url = "http://127.0.0.1:" + std::to_string(server.server->port()) + target;
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
+    const std::string authorization = "Authorization: Bearer " + testing::kAdminToken;
+    curl_slist* headers = curl_slist_append(nullptr, authorization.c_str());
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(
         curl, CURLOPT_WRITEFUNCTION, +[](char* data, size_t size, size_t count, void* out) {
             static_cast<std::string*>(out)->append(data, size * count);
@@ -65,6 +70,7 @@ long post_admin(const Server& server, const std::string& target, std::string& bo
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(curl);
+    curl_slist_free_all(headers);
     return status;
 }
 
