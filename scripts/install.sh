@@ -31,8 +31,11 @@ done
 ensure_packages libnss-systemd
 
 echo "building the package"
+# The package holds ci-emulator only with --emulator (always passed: the cache remembers).
+install_emulator=OFF
+[ "$emulator" = true ] && install_emulator=ON
 cmake -S . -B build-package -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
-  -DJOBSYNC_BUILD_TESTS=OFF >/dev/null
+  -DJOBSYNC_BUILD_TESTS=OFF -DJOBSYNC_INSTALL_EMULATOR=$install_emulator >/dev/null
 cmake --build build-package -j "$(nproc)" >/dev/null
 (cd build-package && cpack -G DEB >/dev/null)
 package=$(ls -t build-package/ci-jobsync_*.deb | head -n 1)

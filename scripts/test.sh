@@ -11,7 +11,10 @@ source scripts/lib_postgres.sh
 ensure_packages
 
 build_dir=${BUILD_DIR:-build-test}
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Debug -DJOBSYNC_SANITIZERS=ON -DJOBSYNC_WERROR=ON >/dev/null
+# -DJOBSYNC_BUILD_TESTS=ON: the configure fails when Catch2 or clang-format is missing,
+# rather than quietly building no tests.
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Debug -DJOBSYNC_SANITIZERS=ON -DJOBSYNC_WERROR=ON \
+  -DJOBSYNC_BUILD_TESTS=ON >/dev/null
 cmake --build "$build_dir" -j "$(nproc)"
 
 pg_dir=$(mktemp -d /tmp/ci-jobsync-test-pg.XXXXXX)

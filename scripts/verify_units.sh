@@ -5,11 +5,15 @@
 #   scripts/verify_units.sh [BINARY]
 # BINARY (default /usr/bin/ci-jobsync) replaces ExecStart's path, since verify
 # requires it to exist: the test suite passes the binary it just built.
+# Exits 77 (CTest's SKIP_RETURN_CODE for this test) when systemd-analyze is missing.
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 binary=${1:-/usr/bin/ci-jobsync}
-command -v systemd-analyze >/dev/null || { echo "systemd-analyze not found (apt-get install systemd)" >&2; exit 1; }
+if ! command -v systemd-analyze >/dev/null; then
+  echo "systemd-analyze not found (apt-get install systemd): units not checked, skipped" >&2
+  exit 77
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
