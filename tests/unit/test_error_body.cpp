@@ -76,11 +76,13 @@ TEST_CASE("error_body: error_details names status, code and request id")
     const ServiceErrorDetails html = error_details(
         response(502, "<html>\n<body>Bad Gateway</body></html>", {{"content-type", "text/html"}}));
     CHECK(html.code.empty());
-    CHECK(html.message == "non-XML body (text/html): <html> <body>Bad Gateway</body></html>");
+    // Control characters are escaped visibly (core/text_sanitizer).
+    CHECK(html.message == "non-XML body (text/html): <html>\\n<body>Bad Gateway</body></html>");
 
     CHECK(error_details(response(500, "", {})).message == "empty body");
     const ServiceErrorDetails long_body = error_details(response(500, std::string(400, 'x'), {}));
-    CHECK(long_body.message == "non-XML body (no content type): " + std::string(160, 'x') + "...");
+    // At most 160 bytes of excerpt, the "..." included.
+    CHECK(long_body.message == "non-XML body (no content type): " + std::string(157, 'x') + "...");
 }
 
 TEST_CASE("error_body: clock errors are the 403s about request time")
