@@ -1,0 +1,54 @@
+// One HTTP/1.1 server for the project (libmicrohttpd): a pool of polling
+// threads answers requests with a handler; limits on connections, idle time
+// and body size protect it from a misbehaving or hostile client.
+#pragma once
+
+#include "http_server/http_message.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace jobsync::http {
+
+class HttpHandler {
+public:
+    virtual ~HttpHandler() = default;
+    // Called on the pool's threads, concurrently: must be thread-safe.
+    virtual HttpResponse handle(const HttpRequest& request) = 0;
+    // The answer to a request refused before the handler saw it (413: body too large).
+    virtual HttpResponse refuse(int status, const std::string& message) = 0;
+};
+
+struct HttpServerOptions {
+    std::string host = "127.0.0.1";
+    int port = 0;         // 0 => an ephemeral port; see HttpServer::port()
+    unsigned threads = 8; // polling threads; a handler that blocks holds one
+    // Open connections at most; each polling thread takes an equal share.
+    // At the limit no more are accepted: new clients wait in the backlog.
+    unsigned max_connections = 256;
+    unsigned max_connections_per_ip = 0; // 0 => no limit beyond max_connections
+    unsigned idle_timeout_seconds = 120; // an idle keep-alive connection is closed after
+    std::size_t max_body_bytes = 64 * 1024;
+};
+
+class HttpServer {
+public:
+    HttpServer(HttpServerOptions options, HttpHandler& handler);
+    ~HttpServer(); // stops
+    HttpServer(const HttpServer&) = delete;
+    HttpServer& operator=(const HttpServer&) = delete;
+
+    // Binds and serves on background threads; throws std::runtime_error naming the step.
+    void start();
+    // Closes the listener and every connection; waits for handlers in flight.
+    void stop();
+    int port() const;
+    std::string endpoint() const; // "http://127.0.0.1:<port>"
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace jobsync::http
