@@ -298,6 +298,12 @@ TEST_CASE("listen: acknowledged callbacks survive a SIGKILL and land on the next
     REQUIRE(!snapshots.empty());
     CHECK(db.scalar("SELECT count(*) FROM inbox") == std::to_string(snapshots.size()));
     CHECK(db.scalar("SELECT count(*) FROM jobs WHERE tag = 'Snapshot'") == "0");
+    const ProcessResult status = run_jobsync({"--config", config_path, "status"});
+    CHECK_THAT(status.output,
+               Catch::Contains("INBOX (callbacks, `listen`): " + std::to_string(snapshots.size()) +
+                               " job ids waiting"));
+    CHECK_THAT(status.output,
+               Catch::Contains("s ago; newest push ") && !Catch::Contains("newest push never"));
 
     emulator.server->set_faults({});
     const ProcessResult sync = run_jobsync({"--config", config_path, "sync"});

@@ -1,4 +1,5 @@
-// `status`: one line per partition (cursor, lag, last run, outcome, error).
+// `status`: one line per partition (cursor, lag, last run, outcome, error),
+// then the callback inbox (depth, newest push).
 #pragma once
 
 #include "jobsync/config/config.hpp"
