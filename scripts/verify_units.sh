@@ -1,5 +1,5 @@
 #!/bin/sh
-# Checks the systemd units with `systemd-analyze verify`, failing on any
+# Checks the systemd units (sync service and timer, listener) with `systemd-analyze verify`, failing on any
 # diagnostic: it exits 0 on unknown keys and unparsable values, which are
 # exactly the mistakes worth catching.
 #   scripts/verify_units.sh [BINARY]
@@ -17,15 +17,17 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-sed "s#/usr/bin/ci-jobsync#$binary#g" "$here/config/ci-jobsync.service" > "$work/ci-jobsync.service"
+for unit in ci-jobsync.service ci-jobsync-listen.service; do
+  sed "s#/usr/bin/ci-jobsync#$binary#g" "$here/config/$unit" > "$work/$unit"
+done
 cp "$here/config/ci-jobsync.timer" "$work/ci-jobsync.timer"
 
 # verify finds the timer's service in the same directory.
 status=0
-output=$(cd "$work" && SYSTEMD_LOG_COLOR=0 systemd-analyze verify ./ci-jobsync.service ./ci-jobsync.timer 2>&1) || status=$?
+output=$(cd "$work" && SYSTEMD_LOG_COLOR=0 systemd-analyze verify ./ci-jobsync.service ./ci-jobsync.timer ./ci-jobsync-listen.service 2>&1) || status=$?
 if [ "$status" -ne 0 ] || [ -n "$output" ]; then
   printf '%s\n' "$output" >&2
   echo "systemd-analyze verify: the units have problems (exit status $status)" >&2
   exit 1
 fi
-echo "ci-jobsync.service and ci-jobsync.timer verified"
+echo "ci-jobsync.service, ci-jobsync.timer and ci-jobsync-listen.service verified"

@@ -12,6 +12,7 @@
 #include "jobsync/core/process_hardening.hpp"
 #include "jobsync/db/database.hpp"
 #include "jobsync/db/migrations.hpp"
+#include "jobsync/listen/listener.hpp"
 #include "jobsync/sync/progress.hpp"
 #include "jobsync/sync/sync_run.hpp"
 #include "jobsync/version.hpp"
@@ -48,7 +49,8 @@ int run_command(const jobsync::CommandLine& cmd)
 {
     using namespace jobsync;
     // Only commands that call the API need its keys.
-    const bool calls_api = cmd.verb == "sync" || cmd.verb == "verify" || cmd.verb == "backfill";
+    const bool calls_api = cmd.verb == "sync" || cmd.verb == "verify" || cmd.verb == "backfill" ||
+                           cmd.verb == "listen";
     const Config config = load_config(resolve_config_path(cmd.config_path), calls_api);
     if (cmd.verb == "migrate") {
         auto conn = open_connection(config.database);
@@ -67,6 +69,10 @@ int run_command(const jobsync::CommandLine& cmd)
     }
     install_signal_handlers();
     http_global_init();
+    if (cmd.verb == "listen") {
+        // Runs until SIGTERM/SIGINT; a stop is its normal end, so exit 0.
+        return run_listen(config, &g_stop);
+    }
     if (cmd.verb == "verify" || cmd.verb == "backfill") {
         const WindowOptions window{cmd.since, cmd.until, cmd.tags};
         if (cmd.verb == "verify") {

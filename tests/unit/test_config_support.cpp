@@ -34,7 +34,7 @@ CleanEnv::CleanEnv()
 {
     for (const char* name :
          {"TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SECURITY_TOKEN",
-          "CI_JOBSYNC_CONFIG", "CREDENTIALS_DIRECTORY"}) {
+          "CI_JOBSYNC_CONFIG", "CREDENTIALS_DIRECTORY", "CI_JOBSYNC_LISTEN_TOKEN"}) {
         const char* value = std::getenv(name);
         saved_.emplace_back(name, value ? std::optional<std::string>(value) : std::nullopt);
         unsetenv(name);

@@ -11,7 +11,7 @@ namespace {
 bool is_verb(const std::string& word)
 {
     return word == "migrate" || word == "sync" || word == "status" || word == "verify" ||
-           word == "backfill" || word == "grant-read";
+           word == "backfill" || word == "grant-read" || word == "listen";
 }
 
 // An instant: the API's format or ISO 8601 with an offset, or a duration
@@ -86,6 +86,9 @@ const char* usage_text()
            "                        re-walk and write a window without moving checkpoints\n"
            "  grant-read ROLE       grant an existing role read-only access to the tables and "
            "views\n"
+           "  listen                take CI's TaskFinish/WorkflowFinish callbacks ([listen]) "
+           "until\n"
+           "                        SIGTERM: record the job ids, then fetch and write the jobs\n"
            "\n"
            "Times T: 2024-01-01T00:00:00+08:00 (or +0800, Z), or a duration ago like 7d.\n"
            "\n"
@@ -161,7 +164,7 @@ CommandLine parse_command_line(int argc, const char* const* argv)
     }
     if (cmd.verb.empty() && !cmd.help && !cmd.version) {
         throw ConfigError("no command given (commands: migrate, sync, status, verify, backfill, "
-                          "grant-read; see --help)");
+                          "grant-read, listen; see --help)");
     }
     const bool windowed = cmd.verb == "verify" || cmd.verb == "backfill";
     if ((cmd.wait_lock_seconds >= 0 && cmd.verb != "sync") ||

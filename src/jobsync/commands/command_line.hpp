@@ -11,7 +11,7 @@
 namespace jobsync {
 
 struct CommandLine {
-    std::string verb; // migrate | sync | status | verify | backfill | grant-read
+    std::string verb; // migrate | sync | status | verify | backfill | grant-read | listen
     std::string config_path;
     LogLevel log_level = LogLevel::info;
     LogFormat log_format = LogFormat::logfmt;

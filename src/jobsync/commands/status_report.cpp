@@ -2,6 +2,7 @@
 
 #include "jobsync/core/text_sanitizer.hpp"
 #include "jobsync/db/database.hpp"
+#include "jobsync/db/inbox_store.hpp"
 #include "jobsync/db/quarantine_store.hpp"
 #include "jobsync/sync/partition.hpp"
 
@@ -165,6 +166,10 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
     }
     const std::vector<DriftRow> drift = load_drift(txn);
     const long quarantined = quarantine_store::count_all(txn);
+    // A database not yet migrated to 0006 has no inbox: nothing was pushed.
+    const bool has_inbox = txn.exec1("SELECT to_regclass('inbox') IS NOT NULL")[0].as<bool>();
+    const inbox_store::InboxActivity inbox =
+        has_inbox ? inbox_store::activity(txn) : inbox_store::InboxActivity{};
     int exit_code = 0;
     auto lag_of = [&](const PartitionStatusRow& row) {
         return row.cursor ? now - *row.cursor : -1L;
@@ -179,6 +184,14 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
         nlohmann::json report = {{"partitions", nlohmann::json::array()},
                                  {"schema_drift", nlohmann::json::array()},
                                  {"quarantined_jobs_total", quarantined}};
+        report["inbox"] = {
+            {"depth", inbox.depth},
+            {"last_push_age_seconds", inbox.last_push_age_seconds
+                                          ? nlohmann::json(*inbox.last_push_age_seconds)
+                                          : nlohmann::json()},
+            {"oldest_age_seconds", inbox.oldest_age_seconds
+                                       ? nlohmann::json(*inbox.oldest_age_seconds)
+                                       : nlohmann::json()}};
         for (const DriftRow& row : drift) {
             report["schema_drift"].push_back({{"tag", row.tag},
                                               {"path", row.path},
@@ -217,6 +230,12 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
             << " jobs could not be stored (table quarantine); each leaves it when it arrives "
                "clean\n";
     }
+    const auto age = [](const std::optional<double>& seconds) {
+        return seconds ? format_lag(static_cast<long>(*seconds)) + " ago" : std::string("never");
+    };
+    out << "\nINBOX (callbacks, `listen`): " << inbox.depth << " job ids waiting"
+        << (inbox.oldest_age_seconds ? ", oldest " + age(inbox.oldest_age_seconds) : "")
+        << "; newest push " << age(inbox.last_push_age_seconds) << "\n";
     if (!drift.empty()) {
         out << "\nSCHEMA DRIFT: elements the worker does not know (kept in jobs.detail)\n";
         for (const DriftRow& row : drift) {

@@ -1,5 +1,5 @@
 // `status`: one line per partition (cursor, lag, last run, outcome, jobs in
-// quarantine, error), all server text sanitized.
+// quarantine, error), all server text sanitized; then the callback inbox.
 #pragma once
 
 #include "jobsync/config/config.hpp"

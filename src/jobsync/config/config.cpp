@@ -187,6 +187,64 @@ SyncConfig load_sync(const Section& root)
     return sync;
 }
 
+// "host:port" (an IPv6 host in brackets).
+void read_listen_address(const Section& section, ListenConfig& listen)
+{
+    const std::optional<std::string> address = read_string(section, "address");
+    if (!address) {
+        return;
+    }
+    const auto fail = [&](const std::string& why) {
+        section.diag.fail(section.table.get("address")->source(),
+                          "[listen] address must be host:port, e.g. 127.0.0.1:8089 (" + why +
+                              "), got '" + *address + "'");
+    };
+    const std::size_t colon = address->rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+        fail("no host or no port");
+    }
+    const std::string port = address->substr(colon + 1);
+    if (port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos || std::stol(port) < 1 ||
+        std::stol(port) > 65535) {
+        fail("the port must be 1..65535");
+    }
+    std::string host = address->substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    if (host.find_first_of("[]/ ") != std::string::npos) {
+        fail("a bad host");
+    }
+    listen.host = host;
+    listen.port = static_cast<int>(std::stol(port));
+}
+
+ListenConfig load_listen(const Section& root)
+{
+    ListenConfig listen;
+    if (const toml::table* table = read_table(root, "listen")) {
+        const Section section{*table, "[listen]", root.diag};
+        reject_unknown_keys(section, {"address", "path", "token", "max_body_bytes"});
+        read_listen_address(section, listen);
+        if (std::optional<std::string> path = read_string(section, "path")) {
+            if (path->empty() || path->front() != '/' ||
+                path->find_first_of("?# ") != std::string::npos || holds_control_character(*path)) {
+                section.diag.fail(table->get("path")->source(),
+                                  "[listen] path must start with '/' and hold no '?', '#', spaces "
+                                  "or control characters, got '" +
+                                      *path + "'");
+            }
+            listen.path = *path;
+        }
+        listen.token = read_secret(section, "token").value_or("");
+        listen.max_body_bytes = read_integer(section, "max_body_bytes", 1024, 64L * 1024 * 1024)
+                                    .value_or(listen.max_body_bytes);
+    }
+    listen.token = resolve_secret(listen.token, "CI_JOBSYNC_LISTEN_TOKEN", "listen_token");
+    return listen;
+}
+
 } // namespace
 
 Config load_config(const std::string& path, bool require_credentials)
@@ -195,7 +253,7 @@ Config load_config(const std::string& path, bool require_credentials)
     const std::string text = read_config_file(path);
     const toml::table root_table = parse_toml(text, diag);
     const Section root{root_table, "", diag};
-    reject_unknown_keys(root, {"database", "credentials", "source", "sync"});
+    reject_unknown_keys(root, {"database", "credentials", "source", "sync", "listen"});
 
     Config config;
     config.path = path;
@@ -203,6 +261,7 @@ Config load_config(const std::string& path, bool require_credentials)
     config.credentials = load_global_credentials(root);
     config.sources = load_sources(root, config.credentials, require_credentials);
     config.sync = load_sync(root);
+    config.listen = load_listen(root);
     config.file_holds_secret = file_holds_secret(root_table, config.database);
     warn_about_permissions(path, config.file_holds_secret);
     return config;

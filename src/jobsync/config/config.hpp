@@ -53,12 +53,23 @@ struct SyncConfig {
     int ids_per_request = 10;           // job ids per GET /jobs/<ids>, 1..100
 };
 
+// [listen]: where `ci-jobsync listen` takes CI's TaskFinish/WorkflowFinish callbacks.
+struct ListenConfig {
+    std::string host = "127.0.0.1";
+    int port = 8089;
+    std::string path = "/ci/notify"; // callbacks are POSTed here; any other path: 404
+    std::string token; // the ?token= CI must send; a secret (env CI_JOBSYNC_LISTEN_TOKEN,
+                       // credential file listen_token)
+    long max_body_bytes = 1024L * 1024; // larger bodies: 413
+};
+
 struct Config {
     std::string path; // the file it came from, for messages
     DatabaseConfig database;
     Credentials credentials; // [credentials] after the environment overrides
     std::vector<SourceConfig> sources;
     SyncConfig sync;
+    ListenConfig listen;
     // The file itself holds an API secret or a database password (not just
     // their names in comments): then it should be readable by its owner only.
     bool file_holds_secret = false;

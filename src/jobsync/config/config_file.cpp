@@ -54,7 +54,8 @@ std::string read_config_file(const std::string& path)
 bool file_holds_secret(const toml::table& root, const DatabaseConfig& database)
 {
     const toml::node_view<const toml::node> view{root};
-    if (table_holds_secret(view["credentials"]) || database_url_holds_password(database.url)) {
+    if (table_holds_secret(view["credentials"]) || database_url_holds_password(database.url) ||
+        non_empty_string(view["listen"]["token"])) {
         return true;
     }
     if (const toml::array* sources = root["source"].as_array()) {

@@ -13,8 +13,8 @@ namespace jobsync {
 // The whole file; ConfigError "cannot read config file '<path>': <reason>".
 std::string read_config_file(const std::string& path);
 
-// The file itself sets an API secret or a database password (not just their
-// names in comments).
+// The file itself sets an API secret, the listener's token or a database
+// password (not just their names in comments).
 bool file_holds_secret(const toml::table& root, const DatabaseConfig& database);
 
 // One warning when a file holding a secret is readable by group or others,

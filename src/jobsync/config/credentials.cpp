@@ -24,6 +24,69 @@ struct PartialCredentials {
     std::optional<std::string> security_token;
 };
 
+PartialCredentials read_credentials(const Section& section)
+{
+    return {read_secret(section, "secret_id"), read_secret(section, "secret_key"),
+            read_secret(section, "security_token")};
+}
+
+// A non-empty environment variable; ConfigError when it holds a control character.
+std::optional<std::string> secret_from_environment(const char* variable)
+{
+    const char* value = std::getenv(variable);
+    if (value == nullptr || *value == '\0') {
+        return std::nullopt;
+    }
+    if (holds_control_character(value)) {
+        throw ConfigError("environment variable " + std::string(variable) +
+                          std::string(kNoControlCharacters));
+    }
+    return std::string(value);
+}
+
+// systemd's LoadCredential= puts each secret in its own file in
+// $CREDENTIALS_DIRECTORY; those win over the config file and the environment.
+std::optional<std::string> secret_from_credentials_directory(const char* name)
+{
+    const char* directory = std::getenv("CREDENTIALS_DIRECTORY");
+    if (directory == nullptr || *directory == '\0') {
+        return std::nullopt;
+    }
+    const std::string path = std::string(directory) + "/" + name;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return std::nullopt; // a credential not given this way keeps its other source
+    }
+    std::string value((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Files written with echo end in one newline; anything else is the value.
+    if (!value.empty() && value.back() == '\n') {
+        value.pop_back();
+    }
+    if (holds_control_character(value)) {
+        throw ConfigError("credential file " + path + std::string(kNoControlCharacters));
+    }
+    if (value.empty()) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+} // namespace
+
+std::string resolve_secret(std::string configured, const char* variable,
+                           const char* credential_file)
+{
+    std::optional<std::string> from_environment = secret_from_environment(variable);
+    std::optional<std::string> from_file = secret_from_credentials_directory(credential_file);
+    if (from_file) {
+        return std::move(*from_file);
+    }
+    if (from_environment) {
+        return std::move(*from_environment);
+    }
+    return configured;
+}
+
 std::optional<std::string> read_secret(const Section& section, std::string_view key)
 {
     std::optional<std::string> value = read_string(section, key);
@@ -33,67 +96,6 @@ std::optional<std::string> read_secret(const Section& section, std::string_view 
     }
     return value;
 }
-
-PartialCredentials read_credentials(const Section& section)
-{
-    return {read_secret(section, "secret_id"), read_secret(section, "secret_key"),
-            read_secret(section, "security_token")};
-}
-
-void override_from_environment(Credentials& credentials)
-{
-    const std::pair<const char*, std::string*> variables[] = {
-        {"TENCENTCLOUD_SECRET_ID", &credentials.secret_id},
-        {"TENCENTCLOUD_SECRET_KEY", &credentials.secret_key},
-        {"TENCENTCLOUD_SECURITY_TOKEN", &credentials.security_token},
-    };
-    for (const auto& [name, field] : variables) {
-        const char* value = std::getenv(name);
-        if (value == nullptr || *value == '\0') {
-            continue;
-        }
-        if (holds_control_character(value)) {
-            throw ConfigError("environment variable " + std::string(name) +
-                              std::string(kNoControlCharacters));
-        }
-        *field = value;
-    }
-}
-
-// systemd's LoadCredential= puts each secret in its own file in
-// $CREDENTIALS_DIRECTORY; those win over the config file and the environment.
-void override_from_credentials_directory(Credentials& credentials)
-{
-    const char* directory = std::getenv("CREDENTIALS_DIRECTORY");
-    if (directory == nullptr || *directory == '\0') {
-        return;
-    }
-    const std::pair<const char*, std::string*> files[] = {
-        {"secret_id", &credentials.secret_id},
-        {"secret_key", &credentials.secret_key},
-        {"security_token", &credentials.security_token},
-    };
-    for (const auto& [name, field] : files) {
-        const std::string path = std::string(directory) + "/" + name;
-        std::ifstream in(path, std::ios::binary);
-        if (!in) {
-            continue; // a credential not given this way keeps its other source
-        }
-        std::string value((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        // Files written with echo end in one newline; anything else is the value.
-        if (!value.empty() && value.back() == '\n') {
-            value.pop_back();
-        }
-        if (holds_control_character(value)) {
-            throw ConfigError("credential file " + path + std::string(kNoControlCharacters));
-        }
-        if (!value.empty()) {
-            *field = value;
-        }
-    }
-}
-
-} // namespace
 
 bool holds_control_character(std::string_view value)
 {
@@ -112,8 +114,12 @@ Credentials load_global_credentials(const Section& root)
         credentials.secret_key = partial.secret_key.value_or("");
         credentials.security_token = partial.security_token.value_or("");
     }
-    override_from_environment(credentials);
-    override_from_credentials_directory(credentials);
+    credentials.secret_id =
+        resolve_secret(credentials.secret_id, "TENCENTCLOUD_SECRET_ID", "secret_id");
+    credentials.secret_key =
+        resolve_secret(credentials.secret_key, "TENCENTCLOUD_SECRET_KEY", "secret_key");
+    credentials.security_token =
+        resolve_secret(credentials.security_token, "TENCENTCLOUD_SECURITY_TOKEN", "security_token");
     return credentials;
 }
 

@@ -9,6 +9,7 @@
 #include "jobsync/db/db_session.hpp"
 #include "jobsync/db/migrations.hpp"
 #include "jobsync/db/run_store.hpp"
+#include "jobsync/listen/inbox_drain.hpp"
 
 #include <chrono>
 #include <exception>
@@ -51,6 +52,19 @@ void record_run_end(DbSession& db, long long run_id, const SyncSummary& summary,
     totals.errors = errors;
     perform(db, "recording the end of the run",
             [&] { run_store::finish_run(db.conn(), run_id, totals); });
+}
+
+// What callbacks acknowledged (`listen`) is written first, so it never waits
+// for the listener to come back. A failure leaves the ids in the inbox for the
+// next run or listener; the walk goes on.
+void drain_inbox(const Config& config, DbSession& db, ApiClients& clients,
+                 const std::atomic<bool>* stop_flag)
+{
+    try {
+        InboxDrain(config, db, clients, stop_flag).drain_all();
+    } catch (const PartitionError& e) {
+        log_error("inbox not written out", {{"error", e.what()}});
+    }
 }
 
 // Shared between the workers of one run.
@@ -147,6 +161,7 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
 
     RunState state(config.sync, stop_flag);
     ApiClients discovery(state.api);
+    drain_inbox(config, db, discovery, stop_flag);
     std::vector<std::string> discovery_errors;
     try {
         state.partitions = expand_partitions(config, discovery, discovery_errors);

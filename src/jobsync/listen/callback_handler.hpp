@@ -1,0 +1,51 @@
+// The listener's HTTP answers: callbacks on the configured path are
+// authenticated by the ?token= query parameter, parsed for their job ids,
+// recorded in the inbox and only then acknowledged; GET /healthz and
+// GET /metrics need no token and show no job data.
+#pragma once
+
+#include "http_server/http_server.hpp"
+#include "jobsync/config/config.hpp"
+#include "jobsync/db/db_session.hpp"
+#include "jobsync/listen/listen_metrics.hpp"
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace jobsync {
+
+// True when the query string's token parameter equals `expected`, compared
+// in constant time (over SHA-256 digests, so the length does not leak either).
+bool query_token_matches(std::string_view query, const std::string& expected);
+
+class CallbackHandler : public http::HttpHandler {
+public:
+    // on_recorded runs after each acknowledged callback (wakes the fetcher).
+    CallbackHandler(const Config& config, ListenMetrics& metrics,
+                    std::function<void()> on_recorded);
+
+    http::HttpResponse handle(const http::HttpRequest& request) override;
+    http::HttpResponse refuse(int status, const std::string& message) override;
+
+private:
+    http::HttpResponse callback(const http::HttpRequest& request);
+    // The bucket a job's callback belongs to; "" => unknown (message set).
+    std::string bucket_for(const std::string& named, std::string& problem) const;
+    void record(const std::string& bucket, const std::vector<std::string>& ids,
+                std::string_view via, const std::string& event);
+    long long inbox_depth();
+
+    // Connections for the server's threads, made on first use.
+    std::unique_ptr<DbSession> take_session();
+    void give_session(std::unique_ptr<DbSession> session);
+
+    const Config& config_;
+    ListenMetrics& metrics_;
+    std::function<void()> on_recorded_;
+    std::mutex sessions_mutex_;
+    std::vector<std::unique_ptr<DbSession>> sessions_;
+};
+
+} // namespace jobsync

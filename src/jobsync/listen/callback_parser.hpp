@@ -1,0 +1,45 @@
+// CI's job-finished callbacks (TaskFinish, WorkflowFinish), in XML or JSON,
+// reduced to what the listener trusts them for: which job ids to fetch. A
+// callback is unsigned, so nothing else in it is ever written.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jobsync {
+
+// How the ids arrived; stored in inbox.via.
+enum class CallbackVia { xml, json, workflow };
+std::string_view via_name(CallbackVia via);
+
+struct CallbackJob {
+    std::string job_id;
+    std::string bucket; // Input/BucketId; "" when the body does not say
+};
+
+struct CallbackHint {
+    std::string event_name; // TaskFinish or WorkflowFinish
+    CallbackVia via = CallbackVia::xml;
+    std::vector<CallbackJob> jobs; // at least one
+};
+
+// The body is not a notification the listener accepts; the message says what
+// is wrong and where (answered as a 400).
+class CallbackError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// More ids in one callback than this is not a job-finished notification.
+constexpr std::size_t kMaxIdsPerCallback = 1000;
+
+// XML when the body starts with '<', JSON when with '{' (after whitespace).
+// TaskFinish: every JobsDetail's JobId (and Input/BucketId); JSON JobsDetail
+// may be an object or an array. WorkflowFinish: WorkflowExecution's
+// Tasks/Task JobIds. Ids must be letters, digits, '-' and '_' (they become a
+// path segment of the by-id request). Throws CallbackError.
+CallbackHint parse_callback(const std::string& body);
+
+} // namespace jobsync

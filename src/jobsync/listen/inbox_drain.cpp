@@ -1,0 +1,139 @@
+#include "jobsync/listen/inbox_drain.hpp"
+
+#include "jobsync/core/logger.hpp"
+#include "jobsync/db/db_retry.hpp"
+#include "jobsync/db/drift_store.hpp"
+#include "jobsync/db/inbox_store.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+namespace jobsync {
+namespace {
+
+const SourceConfig* source_of(const Config& config, const std::string& bucket)
+{
+    for (const SourceConfig& source : config.sources) {
+        if (source.bucket == bucket) {
+            return &source;
+        }
+    }
+    return nullptr;
+}
+
+std::string seconds_text(double seconds)
+{
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3f", seconds);
+    return text;
+}
+
+} // namespace
+
+DrainStats& DrainStats::operator+=(const DrainStats& other)
+{
+    batches += other.batches;
+    ids += other.ids;
+    written += other.written;
+    unchanged += other.unchanged;
+    unknown += other.unknown;
+    requests += other.requests;
+    latency_sum += other.latency_sum;
+    latency_max = std::max(latency_max, other.latency_max);
+    return *this;
+}
+
+InboxDrain::InboxDrain(const Config& config, DbSession& db, ApiClients& clients,
+                       const std::atomic<bool>* stop_flag)
+    : config_(config), db_(db), clients_(clients), stop_flag_(stop_flag)
+{
+}
+
+bool InboxDrain::drain_batch(DrainStats& stats)
+{
+    DbRetryOptions retry;
+    retry.stop_flag = stop_flag_;
+    const auto limit = static_cast<std::size_t>(config_.sync.ids_per_request);
+    const std::optional<InboxBatch> batch = perform(
+        db_, "reading the inbox",
+        [&] {
+            pqxx::work txn(db_.conn());
+            auto taken = inbox_store::oldest_batch(txn, limit);
+            txn.commit();
+            return taken;
+        },
+        retry);
+    if (!batch) {
+        return false;
+    }
+    const auto taken_at = std::chrono::steady_clock::now();
+    const SourceConfig* source = source_of(config_, batch->bucket);
+    JobsById fetched;
+    long requests = 0;
+    if (source == nullptr) {
+        // Recorded under a bucket the config no longer has: nothing can fetch it.
+        log_warn("inbox ids of a bucket no longer configured dropped",
+                 {{"bucket", batch->bucket}, {"ids", std::to_string(batch->job_ids.size())}});
+    } else {
+        CiClient& client = clients_.for_source(*source);
+        const long before = client.counters().requests;
+        fetched = client.describe_jobs(batch->job_ids);
+        requests = client.counters().requests - before;
+    }
+    const PageWriteResult written = perform(
+        db_, "writing callback jobs",
+        [&] {
+            pqxx::work txn(db_.conn());
+            PageWriteResult total;
+            for (const JobsPage& page : fetched.pages) {
+                const PageWriteResult result = store_.write_page(txn, batch->bucket, page.jobs);
+                record_drift(txn, batch->bucket, page);
+                total.inserted += result.inserted;
+                total.updated += result.updated;
+                total.unchanged += result.unchanged;
+                total.refused += result.refused;
+            }
+            inbox_store::remove(txn, *batch);
+            txn.commit();
+            return total;
+        },
+        retry);
+    const double latency =
+        batch->oldest_age_seconds +
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - taken_at).count();
+    for (const std::string& id : fetched.non_existent_ids) {
+        log_warn("callback for a job the service does not know dropped",
+                 {{"bucket", batch->bucket}, {"job_id", id}});
+    }
+    DrainStats batch_stats;
+    batch_stats.batches = 1;
+    batch_stats.ids = static_cast<long>(batch->job_ids.size());
+    batch_stats.written = written.inserted + written.updated;
+    batch_stats.unchanged = written.unchanged;
+    batch_stats.unknown = static_cast<long>(fetched.non_existent_ids.size());
+    batch_stats.requests = requests;
+    batch_stats.latency_sum = latency * static_cast<double>(batch->job_ids.size());
+    batch_stats.latency_max = latency;
+    stats += batch_stats;
+    log_info("inbox batch written", {{"bucket", batch->bucket},
+                                     {"ids", std::to_string(batch_stats.ids)},
+                                     {"inserted", std::to_string(written.inserted)},
+                                     {"updated", std::to_string(written.updated)},
+                                     {"unchanged", std::to_string(written.unchanged)},
+                                     {"refused", std::to_string(written.refused)},
+                                     {"unknown", std::to_string(batch_stats.unknown)},
+                                     {"requests", std::to_string(requests)},
+                                     {"oldest_latency_s", seconds_text(latency)}});
+    return true;
+}
+
+DrainStats InboxDrain::drain_all()
+{
+    DrainStats stats;
+    while ((stop_flag_ == nullptr || !stop_flag_->load()) && drain_batch(stats)) {
+    }
+    return stats;
+}
+
+} // namespace jobsync

@@ -1,0 +1,105 @@
+#include "jobsync/listen/listen_metrics.hpp"
+
+#include <cstdio>
+
+namespace jobsync {
+namespace {
+
+void header(std::string& out, const char* name, const char* help, const char* type)
+{
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+void sample(std::string& out, const char* name, double value, const std::string& labels = "")
+{
+    char number[64];
+    std::snprintf(number, sizeof number, "%.6g", value);
+    out += std::string(name) + labels + " " + number + "\n";
+}
+
+void counter(std::string& out, const char* name, const char* help, double value)
+{
+    header(out, name, help, "counter");
+    sample(out, name, value);
+}
+
+} // namespace
+
+std::string_view reason_name(RefusalReason reason)
+{
+    switch (reason) {
+    case RefusalReason::token:
+        return "token";
+    case RefusalReason::path:
+        return "path";
+    case RefusalReason::method:
+        return "method";
+    case RefusalReason::body:
+        return "body";
+    case RefusalReason::bucket:
+        return "bucket";
+    case RefusalReason::too_large:
+        return "too_large";
+    case RefusalReason::database:
+        return "database";
+    case RefusalReason::count:
+        break;
+    }
+    return "unknown";
+}
+
+void ListenMetrics::drained(const DrainStats& batch)
+{
+    const std::lock_guard<std::mutex> lock(mutex_);
+    drained_ += batch;
+}
+
+DrainStats ListenMetrics::drain_totals() const
+{
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return drained_;
+}
+
+std::string ListenMetrics::render(long long inbox_depth) const
+{
+    const DrainStats d = drain_totals();
+    std::string out;
+    counter(out, "ci_jobsync_listen_callbacks_accepted_total",
+            "Callbacks whose job ids were recorded in the inbox and acknowledged.",
+            static_cast<double>(accepted_count()));
+    header(out, "ci_jobsync_listen_callbacks_refused_total",
+           "Requests to the listener not acknowledged, by reason.", "counter");
+    for (std::size_t i = 0; i < refused_.size(); ++i) {
+        const auto reason = static_cast<RefusalReason>(i);
+        sample(out, "ci_jobsync_listen_callbacks_refused_total",
+               static_cast<double>(refused_count(reason)),
+               "{reason=\"" + std::string(reason_name(reason)) + "\"}");
+    }
+    counter(out, "ci_jobsync_listen_ids_fetched_total",
+            "Inbox job ids fetched by id and written out.", static_cast<double>(d.ids));
+    counter(out, "ci_jobsync_listen_ids_unknown_total",
+            "Inbox job ids the service does not know (NonExistJobIds), dropped.",
+            static_cast<double>(d.unknown));
+    counter(out, "ci_jobsync_listen_jobs_written_total", "Jobs inserted or updated from the inbox.",
+            static_cast<double>(d.written));
+    counter(out, "ci_jobsync_listen_requests_total", "By-id HTTP requests sent.",
+            static_cast<double>(d.requests));
+    counter(out, "ci_jobsync_listen_batches_total", "Inbox batches written.",
+            static_cast<double>(d.batches));
+    // Per id, from its first callback to its commit, measured from the
+    // batch's oldest id (so at most that).
+    header(out, "ci_jobsync_listen_push_latency_seconds",
+           "Seconds from a job's first callback to the commit of its row.", "summary");
+    sample(out, "ci_jobsync_listen_push_latency_seconds_sum", d.latency_sum);
+    sample(out, "ci_jobsync_listen_push_latency_seconds_count", static_cast<double>(d.ids));
+    header(out, "ci_jobsync_listen_push_latency_seconds_max",
+           "Longest callback-to-commit time of a batch so far.", "gauge");
+    sample(out, "ci_jobsync_listen_push_latency_seconds_max", d.latency_max);
+    if (inbox_depth >= 0) {
+        header(out, "ci_jobsync_listen_inbox_depth", "Job ids waiting in the inbox.", "gauge");
+        sample(out, "ci_jobsync_listen_inbox_depth", static_cast<double>(inbox_depth));
+    }
+    return out;
+}
+
+} // namespace jobsync

@@ -1,0 +1,124 @@
+// TaskFinish/WorkflowFinish callbacks in XML and JSON, reduced to job ids
+// (listen/callback_parser.cpp).
+#include "jobsync/listen/callback_parser.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+using namespace jobsync;
+
+namespace {
+
+const std::string kTaskFinishXml = R"(<?xml version="1.0" encoding="UTF-8"?>
+<Response>
+  <EventName>TaskFinish</EventName>
+  <JobsDetail>
+    <Code>Success</Code>
+    <JobId>j8d9a1b2c3d4e5f6a7b8c9d0e1f2a3b4c</JobId>
+    <State>Success</State>
+    <Tag>Transcode</Tag>
+    <Input><BucketId>examplebucket-1250000000</BucketId><Object>in.mp4</Object>
+      <CosHeaders><Key>x</Key><Value>y</Value></CosHeaders></Input>
+    <Workflow><RunId>r1</RunId></Workflow>
+  </JobsDetail>
+</Response>)";
+
+std::string error_of(const std::string& body)
+{
+    try {
+        parse_callback(body);
+    } catch (const CallbackError& e) {
+        return e.what();
+    }
+    FAIL("no CallbackError for: " << body);
+    return "";
+}
+
+} // namespace
+
+TEST_CASE("callback parser: TaskFinish in XML")
+{
+    const CallbackHint hint = parse_callback(kTaskFinishXml);
+    CHECK(hint.event_name == "TaskFinish");
+    CHECK(hint.via == CallbackVia::xml);
+    REQUIRE(hint.jobs.size() == 1);
+    CHECK(hint.jobs[0].job_id == "j8d9a1b2c3d4e5f6a7b8c9d0e1f2a3b4c");
+    CHECK(hint.jobs[0].bucket == "examplebucket-1250000000");
+    CHECK(via_name(hint.via) == "xml");
+}
+
+TEST_CASE("callback parser: TaskFinish in JSON, JobsDetail an object or an array")
+{
+    CallbackHint hint = parse_callback(
+        R"({"EventName":"TaskFinish","JobsDetail":{"JobId":"ja1","State":"Success",
+            "Input":{"BucketId":"b-1250000000"}}})");
+    CHECK(hint.via == CallbackVia::json);
+    REQUIRE(hint.jobs.size() == 1);
+    CHECK(hint.jobs[0].job_id == "ja1");
+    CHECK(hint.jobs[0].bucket == "b-1250000000");
+
+    hint = parse_callback(
+        R"( {"EventName":"TaskFinish","JobsDetail":[{"JobId":"ja1"},{"JobId":"ja2"}]})");
+    REQUIRE(hint.jobs.size() == 2);
+    CHECK(hint.jobs[1].job_id == "ja2");
+    CHECK(hint.jobs[1].bucket.empty());
+}
+
+TEST_CASE("callback parser: WorkflowFinish names its tasks' job ids")
+{
+    CallbackHint hint = parse_callback(R"(<Response><EventName>WorkflowFinish</EventName>
+      <WorkflowExecution><RunId>r1</RunId><Tasks><Task><JobId>jt1</JobId><Type>Transcode</Type>
+      </Task><Task><JobId>jt2</JobId></Task></Tasks></WorkflowExecution></Response>)");
+    CHECK(hint.via == CallbackVia::workflow);
+    REQUIRE(hint.jobs.size() == 2);
+    CHECK(hint.jobs[0].job_id == "jt1");
+    CHECK(hint.jobs[1].job_id == "jt2");
+
+    hint = parse_callback(R"({"EventName":"WorkflowFinish","WorkflowExecution":
+        {"RunId":"r1","Tasks":{"Task":[{"JobId":"jt1"},{"JobId":"jt3"}]}}})");
+    CHECK(hint.via == CallbackVia::workflow);
+    REQUIRE(hint.jobs.size() == 2);
+    CHECK(hint.jobs[1].job_id == "jt3");
+}
+
+TEST_CASE("callback parser: what is not a notification is refused, saying why")
+{
+    CHECK_THAT(error_of(""), Catch::Contains("empty"));
+    CHECK_THAT(error_of("JobId=j1"), Catch::Contains("neither XML nor JSON"));
+    CHECK_THAT(error_of("<Response><EventName>TaskFinish</EventName><JobsDetail>"),
+               Catch::Contains("malformed XML"));
+    CHECK_THAT(error_of("{\"EventName\":"), Catch::Contains("malformed JSON"));
+    CHECK_THAT(error_of("<Error><Code>x</Code></Error>"), Catch::Contains("<Response>"));
+    CHECK_THAT(error_of("<Response><EventName>Other</EventName></Response>"),
+               Catch::Contains("'Other' is not TaskFinish or WorkflowFinish"));
+    CHECK_THAT(error_of("<Response><JobsDetail><JobId>j1</JobId></JobsDetail></Response>"),
+               Catch::Contains("EventName is missing"));
+    CHECK_THAT(error_of("<Response><EventName>TaskFinish</EventName></Response>"),
+               Catch::Contains("names no JobId"));
+    CHECK_THAT(error_of("<Response><EventName>TaskFinish</EventName><JobsDetail><State>Success"
+                        "</State></JobsDetail></Response>"),
+               Catch::Contains("JobsDetail[0]: JobId is missing"));
+    CHECK_THAT(error_of("<Response><EventName>TaskFinish</EventName><JobsDetail><JobId>j1,j2"
+                        "</JobId></JobsDetail></Response>"),
+               Catch::Contains("JobId 'j1?j2' is not letters"));
+    CHECK_THAT(error_of(R"({"EventName":"TaskFinish","JobsDetail":{"JobId":7}})"),
+               Catch::Contains("JobsDetail[0]: JobId is not a string"));
+    CHECK_THAT(error_of(R"({"EventName":"TaskFinish","JobsDetail":"j1"})"),
+               Catch::Contains("JobsDetail is not an object"));
+    CHECK_THAT(
+        error_of(
+            R"({"EventName":"TaskFinish","JobsDetail":{"JobId":"j1","Input":{"BucketId":"../x"}}})"),
+        Catch::Contains("is not a bucket name"));
+    CHECK_THAT(error_of("[1,2]"), Catch::Contains("neither XML nor JSON"));
+}
+
+TEST_CASE("callback parser: at most kMaxIdsPerCallback ids")
+{
+    std::string body = R"({"EventName":"TaskFinish","JobsDetail":[)";
+    for (std::size_t i = 0; i <= kMaxIdsPerCallback; ++i) {
+        body += (i == 0 ? "" : ",") + std::string(R"({"JobId":"j)") + std::to_string(i) + "\"}";
+    }
+    body += "]}";
+    CHECK_THAT(error_of(body), Catch::Contains("more than 1000 job ids"));
+}
