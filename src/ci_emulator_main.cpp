@@ -33,7 +33,7 @@ const char* const kUsage =
     "                   [--start 2024-01-01T00:00:00+0800] [--spacing-seconds N] [--load DIR]\n"
     "                   [--secret-id ID] [--secret-key KEY] [--latency-ms N] [--error-rate X]\n"
     "                   [--throttle-rate X] [--truncate-rate X] [--token-ttl N]\n"
-    "                   [--port-file FILE] [--help]\n"
+    "                   [--old-unfinished-rate X] [--port-file FILE] [--help]\n"
     "Serves GET /jobs and GET /queue like Tencent Cloud Infinite, with signature checks.\n"
     "Secret id/key default to $TENCENTCLOUD_SECRET_ID / $TENCENTCLOUD_SECRET_KEY.\n"
     "--jobs defaults to 1000, or 0 with --load. --tags all generates all 25 job types.\n"
@@ -118,7 +118,7 @@ Settings parse_arguments(int argc, char** argv)
                                                   "--secret-key",    "--latency-ms",
                                                   "--error-rate",    "--throttle-rate",
                                                   "--truncate-rate", "--token-ttl",
-                                                  "--port-file"};
+                                                  "--port-file",     "--old-unfinished-rate"};
         if (kFlags.count(flag) == 0) {
             throw UsageError("unknown option " + flag);
         }
@@ -170,6 +170,8 @@ Settings parse_arguments(int argc, char** argv)
             f.truncate_rate = parse_rate(flag, value);
         } else if (flag == "--token-ttl") {
             f.token_ttl_seconds = static_cast<long>(parse_integer(flag, value, 0, 86400 * 365));
+        } else if (flag == "--old-unfinished-rate") {
+            g.old_unfinished_rate = parse_rate(flag, value);
         } else if (flag == "--port-file") {
             s.port_file = value;
         }
