@@ -4,6 +4,7 @@
 #include "emulator/emulator_server.hpp"
 #include "jobsync/core/api_tags.hpp"
 #include "jobsync/core/api_time.hpp"
+#include "jobsync/core/process_hardening.hpp"
 
 #include <csignal>
 #include <cstdint>
@@ -33,10 +34,21 @@ const char* const kUsage =
     "                   [--start 2024-01-01T00:00:00+0800] [--spacing-seconds N] [--load DIR]\n"
     "                   [--secret-id ID] [--secret-key KEY] [--latency-ms N] [--error-rate X]\n"
     "                   [--throttle-rate X] [--truncate-rate X] [--token-ttl N]\n"
-    "                   [--old-unfinished-rate X] [--port-file FILE] [--help]\n"
-    "Serves GET /jobs and GET /queue like Tencent Cloud Infinite, with signature checks.\n"
-    "Secret id/key default to $TENCENTCLOUD_SECRET_ID / $TENCENTCLOUD_SECRET_KEY.\n"
+    "                   [--security-token T] [--strict-signing] [--strict-times]\n"
+    "                   [--clock-offset-seconds N] [--nonexist-style joined|repeated]\n"
+    "                   [--token-reject-rate X] [--offset-tokens] [--old-unfinished-rate X]\n"
+    "                   [--port-file FILE] [--help]\n"
+    "Serves GET /jobs, GET /jobs/<ids> and GET /queue like Tencent Cloud Infinite, with\n"
+    "signature checks. Secret id/key/token default to $TENCENTCLOUD_SECRET_ID /\n"
+    "$TENCENTCLOUD_SECRET_KEY / $TENCENTCLOUD_SECURITY_TOKEN; with a token, every request\n"
+    "must carry it in x-ci-security-token or x-cos-security-token.\n"
+    "--strict-signing: host and every query parameter must be signed (default: what\n"
+    "q-header-list and q-url-param-list name). --strict-times: only\n"
+    "%Y-%m-%dT%H:%M:%S%z bounds. --bucket also makes Host <bucket>.ci.<region>.myqcloud.com\n"
+    "(or a loopback address) required.\n"
     "--jobs defaults to 1000, or 0 with --load. --tags all generates all 25 job types.\n"
+    "--offset-tokens: a NextToken names only the listing and the position (the same\n"
+    "position gets the same token again; never expires).\n"
     "Runs until SIGTERM or SIGINT.\n";
 
 struct UsageError : std::runtime_error {
@@ -103,23 +115,52 @@ Settings parse_arguments(int argc, char** argv)
     if (const char* key = std::getenv("TENCENTCLOUD_SECRET_KEY"); key && *key) {
         s.server.secret_key = key;
     }
+    if (const char* token = std::getenv("TENCENTCLOUD_SECURITY_TOKEN"); token && *token) {
+        s.server.security_token = token;
+    }
     for (int i = 1; i < argc; ++i) {
         const std::string flag = argv[i];
         if (flag == "--help" || flag == "-h") {
             std::fputs(kUsage, stdout);
             std::exit(0);
         }
-        static const std::set<std::string> kFlags{"--host",          "--port",
-                                                  "--seed",          "--jobs",
-                                                  "--tags",          "--queues",
-                                                  "--bucket",        "--region",
-                                                  "--start",         "--spacing-seconds",
-                                                  "--load",          "--secret-id",
-                                                  "--secret-key",    "--latency-ms",
-                                                  "--error-rate",    "--throttle-rate",
-                                                  "--truncate-rate", "--token-ttl",
-                                                  "--port-file",     "--old-unfinished-rate"};
-        if (kFlags.count(flag) == 0) {
+        if (flag == "--strict-signing") { // switches: no value
+            s.server.api.strict_signing = true;
+            continue;
+        }
+        if (flag == "--strict-times") {
+            s.server.api.strict_times = true;
+            continue;
+        }
+        if (flag == "--offset-tokens") {
+            s.server.offset_tokens = true;
+            continue;
+        }
+        static const std::set<std::string> kFlags{"--host",
+                                                  "--port",
+                                                  "--seed",
+                                                  "--jobs",
+                                                  "--tags",
+                                                  "--queues",
+                                                  "--bucket",
+                                                  "--region",
+                                                  "--start",
+                                                  "--spacing-seconds",
+                                                  "--load",
+                                                  "--secret-id",
+                                                  "--secret-key",
+                                                  "--latency-ms",
+                                                  "--error-rate",
+                                                  "--throttle-rate",
+                                                  "--truncate-rate",
+                                                  "--token-ttl",
+                                                  "--token-reject-rate",
+                                                  "--old-unfinished-rate",
+                                                  "--port-file"};
+        // How strictly the emulated API judges requests.
+        static const std::set<std::string> kApiFlags{"--security-token", "--clock-offset-seconds",
+                                                     "--nonexist-style"};
+        if (kFlags.count(flag) == 0 && kApiFlags.count(flag) == 0) {
             throw UsageError("unknown option " + flag);
         }
         if (i + 1 >= argc) {
@@ -144,6 +185,7 @@ Settings parse_arguments(int argc, char** argv)
             g.queues = parse_list(flag, value);
         } else if (flag == "--bucket") {
             g.bucket = value;
+            s.server.api.bucket = value; // given => Host is checked
         } else if (flag == "--region") {
             g.region = value;
         } else if (flag == "--start") {
@@ -172,14 +214,29 @@ Settings parse_arguments(int argc, char** argv)
             f.token_ttl_seconds = static_cast<long>(parse_integer(flag, value, 0, 86400 * 365));
         } else if (flag == "--old-unfinished-rate") {
             g.old_unfinished_rate = parse_rate(flag, value);
+        } else if (flag == "--token-reject-rate") {
+            f.token_reject_rate = parse_rate(flag, value);
         } else if (flag == "--port-file") {
             s.port_file = value;
+        } else if (flag == "--security-token") {
+            s.server.security_token = value;
+        } else if (flag == "--clock-offset-seconds") {
+            f.clock_offset_seconds =
+                static_cast<long>(parse_integer(flag, value, -366L * 86400, 366L * 86400));
+        } else if (flag == "--nonexist-style") {
+            if (value != "joined" && value != "repeated") {
+                throw UsageError("--nonexist-style needs joined or repeated, got '" + value + "'");
+            }
+            s.server.api.nonexist_style = value == "joined"
+                                              ? jobsync::emulator::NonExistStyle::joined
+                                              : jobsync::emulator::NonExistStyle::repeated;
         }
     }
     if (!s.load_dir.empty() && !s.jobs_given) {
         s.generator.count = 0;
     }
     s.server.generator = s.generator;
+    s.server.api.region = s.generator.region;
     return s;
 }
 
@@ -236,6 +293,7 @@ int run(const Settings& settings)
 
 int main(int argc, char** argv)
 {
+    jobsync::disable_core_dumps();
     Settings settings;
     try {
         settings = parse_arguments(argc, argv);

@@ -9,6 +9,7 @@
 #include "jobsync/config/config.hpp"
 #include "jobsync/core/errors.hpp"
 #include "jobsync/core/logger.hpp"
+#include "jobsync/core/process_hardening.hpp"
 #include "jobsync/db/database.hpp"
 #include "jobsync/db/migrations.hpp"
 #include "jobsync/sync/progress.hpp"
@@ -100,6 +101,7 @@ int run_command(const jobsync::CommandLine& cmd)
                    {"updated", std::to_string(t.updated)},
                    {"unchanged", std::to_string(t.unchanged)},
                    {"refusals", std::to_string(t.refused)},
+                   {"quarantined", std::to_string(t.quarantined)},
                    {"warnings", std::to_string(t.warnings)},
                    {"duration_s", duration},
                    {"worst_lag", format_lag(t.lag_seconds)}});
@@ -125,6 +127,7 @@ int run_command(const jobsync::CommandLine& cmd)
 int main(int argc, char** argv)
 {
     using namespace jobsync;
+    disable_core_dumps();
     // Worker and prefetch threads each hold a few pages at a time; without a
     // cap glibc gives each thread its own arena, whose freed pages then stay
     // resident (docs/performance.md: peak RSS).

@@ -21,6 +21,18 @@ bool parse_count(const std::string& text, unsigned long& value)
     return true;
 }
 
+// A signed number of seconds within a year: a clock offset.
+bool parse_offset(const std::string& text, long& value)
+{
+    const bool negative = !text.empty() && text.front() == '-';
+    unsigned long magnitude = 0;
+    if (!parse_count(text.substr(negative ? 1 : 0), magnitude) || magnitude > 366UL * 86400) {
+        return false;
+    }
+    value = negative ? -static_cast<long>(magnitude) : static_cast<long>(magnitude);
+    return true;
+}
+
 bool parse_rate(const std::string& text, double& value)
 {
     char* end = nullptr;
@@ -33,9 +45,9 @@ std::string describe(const FaultOptions& faults)
     char text[256];
     std::snprintf(text, sizeof text,
                   "server_error_rate=%g throttle_rate=%g truncate_rate=%g token_ttl_seconds=%ld "
-                  "latency_ms=%ld",
+                  "latency_ms=%ld clock_offset_seconds=%ld",
                   faults.server_error_rate, faults.throttle_rate, faults.truncate_rate,
-                  faults.token_ttl_seconds, faults.latency_ms);
+                  faults.token_ttl_seconds, faults.latency_ms, faults.clock_offset_seconds);
     return text;
 }
 
@@ -120,6 +132,8 @@ HttpResponse RequestHandler::admin_set_faults(const Exchange& exchange)
             ok = parse_rate(value, faults.throttle_rate);
         } else if (name == "truncate_rate") {
             ok = parse_rate(value, faults.truncate_rate);
+        } else if (name == "clock_offset_seconds") {
+            ok = parse_offset(value, faults.clock_offset_seconds);
         } else if (name == "token_ttl_seconds" || name == "latency_ms" || name == "seed") {
             ok = parse_count(value, number);
             if (name == "token_ttl_seconds") {

@@ -240,6 +240,16 @@ std::optional<JobSpec> Dataset::find(const std::string& job_id) const
     return found->second.spec;
 }
 
+std::optional<std::string> Dataset::detail_xml(const std::string& job_id) const
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto found = jobs_.find(job_id);
+    if (found == jobs_.end()) {
+        return std::nullopt;
+    }
+    return found->second.xml;
+}
+
 std::size_t Dataset::size() const
 {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -70,6 +70,8 @@ public:
     std::vector<StoredJob> select(const JobQuery& query) const;
     std::vector<JobSpec> specs() const; // every generated job, sorted by job id
     std::optional<JobSpec> find(const std::string& job_id) const;
+    // The JobsDetail element GET /jobs serves for this job, generated or loaded.
+    std::optional<std::string> detail_xml(const std::string& job_id) const;
     std::size_t size() const;
     // Moves every unfinished job (Submitted/Running/Pause) to Success with
     // outputs, MediaInfo and an end time: a late state change.

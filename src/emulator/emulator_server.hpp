@@ -2,6 +2,7 @@
 // GET /queue, with signature verification and optional injected faults.
 #pragma once
 
+#include "emulator/api_rules.hpp"
 #include "emulator/dataset.hpp"
 
 #include <atomic>
@@ -15,6 +16,7 @@ struct FaultOptions {
     double throttle_rate = 0;      // 503 SlowDown with Retry-After: 1
     double truncate_rate = 0;      // 200 with the body cut in half
     long token_ttl_seconds = 0;    // 0 => tokens never expire; else 400 InvalidArgument after
+    double token_reject_rate = 0;  // 400 InvalidArgument "nextToken expired" to a token request
     long latency_ms = 0;           // sleep before every /jobs answer
     long clock_offset_seconds = 0; // the emulator's clock is this far ahead (skew tests)
     std::uint64_t seed = 7;
@@ -25,13 +27,16 @@ struct ServerOptions {
     int port = 0; // 0 => an ephemeral port; see EmulatorServer::port()
     std::string secret_id = "AKIDemulator";
     std::string secret_key = "emulator-secret-key";
+    std::string security_token; // "" => none required; else every request must carry it
+    ApiRules api;               // signing, time format, Host and by-id response rules
     FaultOptions faults;
+    bool offset_tokens = false; // tokens depend only on the listing and position (page_token.hpp)
     GeneratorOptions generator; // how POST /_emulator/jobs makes jobs (seed, queues, bucket)
 };
 
 struct ServerStats {
     long requests = 0;      // every request received
-    long jobs_requests = 0; // GET /jobs answered 200
+    long jobs_requests = 0; // GET /jobs and /jobs/<ids> answered 200
     long rejected_signatures = 0;
     long faults_injected = 0;
 };

@@ -44,6 +44,13 @@ public:
         return Fault::none;
     }
 
+    // Whether to refuse the token of a request that carries one.
+    bool reject_token()
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return options_.token_reject_rate > 0 && rng_.chance(options_.token_reject_rate);
+    }
+
 private:
     mutable std::mutex mutex_;
     FaultOptions options_;

@@ -50,14 +50,33 @@ std::optional<std::string> parse_states(const QueryParams& params, std::vector<s
     return std::nullopt;
 }
 
-std::optional<std::string> parse_time(const QueryParams& params, const char* name,
+// Exactly "2024-01-01T00:00:00+0800": the shape, not the values (parse_api_time checks those).
+bool has_documented_shape(const std::string& text)
+{
+    static constexpr char kShape[] = "dddd-dd-ddTdd:dd:dd+dddd";
+    if (text.size() != sizeof kShape - 1) {
+        return false;
+    }
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        const bool ok = kShape[i] == 'd'   ? c >= '0' && c <= '9'
+                        : kShape[i] == '+' ? c == '+' || c == '-'
+                                           : c == kShape[i];
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::optional<std::string> parse_time(const QueryParams& params, const char* name, bool strict,
                                       std::optional<UnixSeconds>& out)
 {
     const std::string* text = value_of(params, name);
     if (!text) {
         return std::nullopt;
     }
-    out = parse_api_time(*text);
+    out = strict && !has_documented_shape(*text) ? std::nullopt : parse_api_time(*text);
     if (!out) {
         return std::string("invalid ") + name + ": " + *text +
                " (expected %Y-%m-%dT%H:%M:%S%z, e.g. 2024-01-01T00:00:00+0800)";
@@ -78,7 +97,7 @@ bool is_documented_tag(const std::string& tag)
 }
 
 std::optional<std::string> parse_jobs_request(const QueryParams& params, const Dataset& dataset,
-                                              JobsRequest& out)
+                                              bool strict_times, JobsRequest& out)
 {
     const std::string* tag = value_of(params, "tag");
     if (!tag) {
@@ -111,10 +130,10 @@ std::optional<std::string> parse_jobs_request(const QueryParams& params, const D
     if (auto error = parse_states(params, out.query.states)) {
         return error;
     }
-    if (auto error = parse_time(params, "startCreationTime", out.query.start)) {
+    if (auto error = parse_time(params, "startCreationTime", strict_times, out.query.start)) {
         return error;
     }
-    return parse_time(params, "endCreationTime", out.query.end);
+    return parse_time(params, "endCreationTime", strict_times, out.query.end);
 }
 
 } // namespace jobsync::emulator

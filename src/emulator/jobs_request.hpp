@@ -16,8 +16,11 @@ struct JobsRequest {
 };
 
 // Fills `out`; returns the InvalidArgument message when a parameter is bad.
+// strict_times: creation-time bounds only in the documented
+// %Y-%m-%dT%H:%M:%S%z (e.g. +0800); otherwise also +08:00, Z, a space for T
+// and fractional seconds.
 std::optional<std::string> parse_jobs_request(const QueryParams& params, const Dataset& dataset,
-                                              JobsRequest& out);
+                                              bool strict_times, JobsRequest& out);
 
 // Tags the service knows (DescribeMediaJobs docs); a tag outside this list
 // and absent from the dataset is rejected.

@@ -44,7 +44,7 @@ std::string mac_of(const std::string& payload, const std::string& key)
 
 } // namespace
 
-std::string filter_digest(const JobQuery& query)
+std::string filter_digest(const JobQuery& query, TokenStyle style)
 {
     std::string canonical;
     for (const std::string* field : {&query.tag, &query.queue_id, &query.queue_type,
@@ -55,10 +55,12 @@ std::string filter_digest(const JobQuery& query)
     for (const std::string& state : query.states) {
         canonical += state + ',';
     }
-    canonical += '\x1f';
-    canonical += query.start ? std::to_string(*query.start) : "-";
-    canonical += '\x1f';
-    canonical += query.end ? std::to_string(*query.end) : "-";
+    if (style == TokenStyle::sealed) {
+        canonical += '\x1f';
+        canonical += query.start ? std::to_string(*query.start) : "-";
+        canonical += '\x1f';
+        canonical += query.end ? std::to_string(*query.end) : "-";
+    }
     canonical += query.ascending ? "\x1f"
                                    "asc"
                                  : "\x1f"

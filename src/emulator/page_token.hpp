@@ -1,6 +1,9 @@
 // NextToken: opaque to clients but stateless on the server. It carries the
 // offset into the ordered selection, when it was issued, and a digest of the
-// filters, all sealed with a MAC so edits are detected.
+// filters, all sealed with a MAC so edits are detected. Offset-like tokens
+// (--offset-tokens) carry no issue time and leave the creation-time window
+// out of the digest, like services whose token is a position in the listing:
+// the same listing at the same position always gets the same token.
 #pragma once
 
 #include "emulator/dataset.hpp"
@@ -17,9 +20,16 @@ struct PageToken {
 
 enum class TokenCheck { ok, invalid, expired };
 
-// A short digest of everything that defines the selection (not the page size).
-std::string filter_digest(const JobQuery& query);
+enum class TokenStyle {
+    sealed, // issue time and every filter: expires, bound to the window
+    offset, // position and listing only: reissued identically, never expires
+};
 
+// A short digest of what defines the selection (not the page size; for
+// offset tokens, not the creation-time window either).
+std::string filter_digest(const JobQuery& query, TokenStyle style);
+
+// For TokenStyle::offset, token.issued is 0.
 std::string encode_page_token(const PageToken& token, const std::string& digest,
                               const std::string& key);
 

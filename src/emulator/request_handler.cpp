@@ -1,5 +1,6 @@
 #include "emulator/request_handler.hpp"
 
+#include "emulator/host_check.hpp"
 #include "emulator/query_params.hpp"
 #include "emulator/xml_escape.hpp"
 
@@ -7,8 +8,10 @@ namespace jobsync::emulator {
 
 RequestHandler::RequestHandler(Dataset& dataset, const ServerOptions& options)
     : dataset_(dataset),
-      generator_(options.generator), credentials_{options.secret_id, options.secret_key},
-      faults_(options.faults)
+      generator_(options.generator), credentials_{options.secret_id, options.secret_key,
+                                                  options.security_token},
+      rules_(options.api), faults_(options.faults),
+      token_style_(options.offset_tokens ? TokenStyle::offset : TokenStyle::sealed)
 {
 }
 
@@ -27,14 +30,15 @@ HttpResponse RequestHandler::route(const Exchange& exchange)
     if (path.rfind("/_emulator/", 0) == 0) {
         return handle_admin(exchange);
     }
-    if (path != "/jobs" && path != "/queue") {
+    const bool jobs = path == "/jobs" || path.rfind("/jobs/", 0) == 0; // list, or by id
+    if (!jobs && path != "/queue") {
         return error(exchange, 404, "NoSuchKey", "The specified resource does not exist.");
     }
     if (exchange.request.method != "GET") {
         return error(exchange, 405, "MethodNotAllowed",
                      "The specified method is not allowed against this resource.");
     }
-    return path == "/jobs" ? handle_jobs(exchange) : handle_queue(exchange);
+    return jobs ? handle_jobs(exchange) : handle_queue(exchange);
 }
 
 HttpResponse RequestHandler::protocol_error(int status, const std::string& message)
@@ -49,8 +53,11 @@ HttpResponse RequestHandler::protocol_error(int status, const std::string& messa
 
 std::optional<HttpResponse> RequestHandler::verify(const Exchange& exchange)
 {
+    if (const auto wrong_host = check_host(exchange.request, rules_)) {
+        return error(exchange, wrong_host->status, wrong_host->code, wrong_host->message);
+    }
     const auto rejection =
-        check_signature(exchange.request, exchange.params, credentials_, emulator_now());
+        check_signature(exchange.request, exchange.params, credentials_, rules_, emulator_now());
     if (!rejection) {
         return std::nullopt;
     }

@@ -5,6 +5,7 @@
 #include "emulator/emulator_server.hpp"
 #include "emulator/fault_injector.hpp"
 #include "emulator/http_connection.hpp"
+#include "emulator/page_token.hpp"
 #include "emulator/request_ids.hpp"
 #include "emulator/signature_check.hpp"
 
@@ -52,7 +53,9 @@ private:
     Dataset& dataset_;
     GeneratorOptions generator_;
     Credentials credentials_;
+    ApiRules rules_;
     FaultInjector faults_;
+    TokenStyle token_style_;
     RequestIds ids_;
     std::atomic<std::uint64_t> next_added_index_{1ULL << 40}; // beyond any generated index
 

@@ -1,122 +1,18 @@
 // Bad HTTP answers the emulator cannot give (HTML from a proxy, JSON, empty
 // bodies, oversize, broken XML): each fails the partition with a specific
 // message and exit 1, and moves no checkpoint and no job.
+#include "support/canned_server.hpp"
 #include "support/process.hpp"
 #include "support/sync_fixture.hpp"
 
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <mutex>
-#include <stdexcept>
-#include <thread>
+#include <string>
+#include <vector>
 
 using namespace testing;
 
 namespace {
-
-// An HTTP server on 127.0.0.1 that answers every request with one canned
-// response and closes the connection: a stand-in for a proxy or a broken service.
-class CannedServer {
-public:
-    CannedServer()
-    {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t length = sizeof address;
-        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-            ::listen(fd_, 16) != 0 ||
-            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-            throw std::runtime_error("cannot listen on 127.0.0.1");
-        }
-        port_ = ntohs(address.sin_port);
-        thread_ = std::thread([this] { serve(); });
-    }
-
-    ~CannedServer()
-    {
-        stop_ = true;
-        thread_.join();
-        ::close(fd_);
-    }
-
-    CannedServer(const CannedServer&) = delete;
-    CannedServer& operator=(const CannedServer&) = delete;
-
-    std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
-    long requests() const { return requests_; }
-
-    void respond(const std::string& status_line, const std::string& content_type,
-                 const std::string& body)
-    {
-        const std::lock_guard<std::mutex> lock(mutex_);
-        response_ = "HTTP/1.1 " + status_line + "\r\n" +
-                    (content_type.empty() ? "" : "Content-Type: " + content_type + "\r\n") +
-                    "Content-Length: " + std::to_string(body.size()) +
-                    "\r\nx-ci-request-id: canned-request-1\r\nConnection: close\r\n\r\n" + body;
-        requests_ = 0;
-    }
-
-private:
-    void serve()
-    {
-        while (!stop_) {
-            pollfd waiting{fd_, POLLIN, 0};
-            if (::poll(&waiting, 1, 50) <= 0) {
-                continue;
-            }
-            const int client = ::accept(fd_, nullptr, nullptr);
-            if (client < 0) {
-                continue;
-            }
-            answer(client);
-            ::close(client);
-        }
-    }
-
-    void answer(int client)
-    {
-        std::string request;
-        char buffer[4096];
-        while (request.find("\r\n\r\n") == std::string::npos) {
-            const ssize_t got = ::recv(client, buffer, sizeof buffer, 0);
-            if (got <= 0) {
-                return;
-            }
-            request.append(buffer, static_cast<std::size_t>(got));
-        }
-        ++requests_;
-        std::string response;
-        {
-            const std::lock_guard<std::mutex> lock(mutex_);
-            response = response_;
-        }
-        for (std::size_t sent = 0; sent < response.size();) {
-            const ssize_t n =
-                ::send(client, response.data() + sent, response.size() - sent, MSG_NOSIGNAL);
-            if (n <= 0) {
-                return;
-            }
-            sent += static_cast<std::size_t>(n);
-        }
-    }
-
-    int fd_ = -1;
-    int port_ = 0;
-    std::thread thread_;
-    std::atomic<bool> stop_{false};
-    std::atomic<long> requests_{0};
-    std::mutex mutex_;
-    std::string response_;
-};
 
 const std::string kEmptyPage = "<Response><JobsDetail/><NextToken></NextToken></Response>";
 

@@ -5,6 +5,7 @@
 #include "jobsync/sync/sync_run.hpp"
 #include "support/dataset_assertions.hpp"
 #include "support/dataset_comparison.hpp"
+#include "support/fault_trigger.hpp"
 #include "support/process.hpp"
 #include "support/sync_fixture.hpp"
 
@@ -13,6 +14,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <exception>
 #include <thread>
 
 using namespace testing;
@@ -49,36 +51,25 @@ ProcessResult run_checked(const std::vector<std::string>& args)
 struct FaultedRun {
     jobsync::SyncSummary summary;
     long faults_fired = 0;
+    std::exception_ptr error; // what the sync threw, if it did
 };
 
 // One sync with a trigger on sync_checkpoints that makes the first `times`
-// page commits fail with `action` (PL/pgSQL), counted by a sequence that
-// survives rollbacks; the trigger is gone afterwards.
+// page commits fail with `action` (PL/pgSQL); the trigger is gone afterwards.
 FaultedRun sync_with_checkpoint_fault(const TempDatabase& db, const jobsync::Config& config,
                                       int times, const std::string& action)
 {
-    auto conn = db.connect();
-    {
-        pqxx::work txn(*conn);
-        txn.exec("CREATE SEQUENCE fault_seq");
-        txn.exec("CREATE FUNCTION inject_fault() RETURNS trigger LANGUAGE plpgsql AS $f$ "
-                 "DECLARE n bigint; BEGIN "
-                 "IF NEW.walk_pages > OLD.walk_pages THEN n := nextval('fault_seq'); "
-                 "IF n <= " +
-                 std::to_string(times) + " THEN " + action +
-                 " END IF; END IF; "
-                 "RETURN NEW; END $f$");
-        txn.exec("CREATE TRIGGER inject_fault BEFORE UPDATE ON sync_checkpoints FOR EACH ROW "
-                 "EXECUTE FUNCTION inject_fault()");
-        txn.commit();
+    const FaultTrigger trigger(db, "BEFORE UPDATE ON sync_checkpoints FOR EACH ROW",
+                               "IF NEW.walk_pages > OLD.walk_pages THEN "
+                               "n := nextval('fault_seq'); IF n <= " +
+                                   std::to_string(times) + " THEN " + action + " END IF; END IF;");
+    FaultedRun run;
+    try {
+        run.summary = sync_once(config);
+    } catch (...) {
+        run.error = std::current_exception();
     }
-    FaultedRun run{sync_once(config)};
-    run.faults_fired = std::stol(db.scalar("SELECT last_value FROM fault_seq"));
-    pqxx::work txn(*conn);
-    txn.exec("DROP TRIGGER inject_fault ON sync_checkpoints");
-    txn.exec("DROP FUNCTION inject_fault()");
-    txn.exec("DROP SEQUENCE fault_seq");
-    txn.commit();
+    run.faults_fired = trigger.fired();
     return run;
 }
 
@@ -96,11 +87,30 @@ TEST_CASE("exactness: a connection lost mid-run reconnects, re-locks and redoes 
                                    "PERFORM pg_terminate_backend(pg_backend_pid()); "
                                    "PERFORM pg_sleep(5);");
     CHECK(run.faults_fired > 3);
+    REQUIRE_FALSE(run.error);
     CHECK(run.summary.failed == 0);
     CHECK(db.scalar("SELECT status FROM sync_runs") == "ok");
     CHECK(db.scalar("SELECT count(*) FROM sync_checkpoints WHERE last_status = 'ok' AND "
                     "walk_window_end IS NULL") == "2");
     require_same_as_dataset(db, emulator);
+}
+
+TEST_CASE("exactness: a connection lost on every page stops the run with the worker's RunError")
+{
+    TempDatabase& db = shared_database();
+    db.truncate_all();
+    EmulatorFixture emulator(generated_jobs(100, 24, kTags));
+    const jobsync::Config config = load_test_config(db, spec_with(emulator, "page_size = 50\n"));
+    const FaultedRun run = sync_with_checkpoint_fault(
+        db, config, 1000, "PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(5);");
+    // Five reconnects in a row per worker, then the run stops.
+    CHECK(run.faults_fired >= 6);
+    REQUIRE(run.error);
+    CHECK_THROWS_AS(std::rethrow_exception(run.error), jobsync::RunError);
+    CHECK_THROWS_WITH(std::rethrow_exception(run.error),
+                      Catch::Contains("lost the database connection while syncing partition"));
+    CHECK(db.scalar("SELECT status FROM sync_runs") == "failed");
+    CHECK(db.scalar("SELECT count(*) FROM jobs") == "0");
 }
 
 TEST_CASE("exactness: serialization failures and deadlocks are retried")
@@ -115,6 +125,7 @@ TEST_CASE("exactness: serialization failures and deadlocks are retried")
                                    "'serialization_failure'; ELSE RAISE EXCEPTION 'injected' USING "
                                    "ERRCODE = 'deadlock_detected'; END IF;");
     CHECK(run.faults_fired > 4);
+    REQUIRE_FALSE(run.error);
     CHECK(run.summary.failed == 0);
     require_same_as_dataset(db, emulator);
 }

@@ -18,6 +18,12 @@ using namespace jobsync;
 namespace {
 
 const std::string kBucket = "examplebucket-1250000000";
+const SourceConfig kSource = [] {
+    SourceConfig source;
+    source.bucket = kBucket;
+    return source;
+}();
+const Partition kPartition{&kSource, "Transcode", ""};
 
 // 2024-01-02T03:04:05Z and later instants.
 constexpr UnixSeconds kCreated = 1704164645;
@@ -39,7 +45,7 @@ PageWriteResult write(const std::vector<JobRecord>& jobs)
     auto conn = testing::shared_database().connect();
     pqxx::work txn(*conn);
     JobStore store;
-    const PageWriteResult result = store.write_page(txn, kBucket, jobs);
+    const PageWriteResult result = store.write_page(txn, kPartition, jobs, {});
     txn.commit();
     return result;
 }
@@ -425,7 +431,7 @@ TEST_CASE("job_store: concurrent writers of the same new job")
         auto conn = testing::shared_database().connect();
         pqxx::work txn(*conn);
         JobStore store;
-        check_counts(store.write_page(txn, kBucket, {done}), 1, 0, 0, 0, 0);
+        check_counts(store.write_page(txn, kPartition, {done}, {}), 1, 0, 0, 0, 0);
         auto other = std::async(std::launch::async, [&second] { return write({second}); });
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         while (scalar("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
@@ -471,15 +477,17 @@ TEST_CASE("job_store: statements are prepared once per padded size and reused on
         auto conn = testing::shared_database().connect();
         for (const int count : {1, 3, 4, 100, 97, 5}) {
             pqxx::work txn(*conn);
-            check_counts(store.write_page(txn, kBucket, page_of(next, count)), count, 0, 0, 0, 0);
+            check_counts(store.write_page(txn, kPartition, page_of(next, count), {}), count, 0, 0,
+                         0, 0);
             txn.commit();
             next += count;
         }
-        // Sizes 1, 4, 8 and 128, for jobs and job_outputs: 8 statements, not one per count.
+        // Sizes 1, 4, 8 and 128, for jobs and job_outputs: 8 statements, not one per
+        // count; and the one that releases stored jobs from quarantine.
         pqxx::nontransaction txn(*conn);
         const pqxx::result prepared =
             txn.exec("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'jobsync%'");
-        CHECK(prepared[0][0].as<int>() == 8);
+        CHECK(prepared[0][0].as<int>() == 9);
     }
     CHECK(testing::shared_database().count("jobs") == next);
     CHECK(testing::shared_database().count("job_outputs") == next);

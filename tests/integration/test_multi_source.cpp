@@ -1,6 +1,6 @@
 // Several [[source]] blocks in one database, and queue discovery: each source
 // isolated (one with wrong credentials fails alone), bucket in every key.
-#include "jobsync/api/queue_lister.hpp"
+#include "jobsync/api/api_clients.hpp"
 #include "jobsync/sync/partition.hpp"
 #include "jobsync/sync/sync_run.hpp"
 #include "support/dataset_assertions.hpp"
@@ -105,7 +105,9 @@ TEST_CASE("queue discovery: one partition per (tag, queue); new queues are picke
     bad_spec.secret_key = "not-the-right-key";
     const jobsync::Config config = load_test_config(db, {good_spec, bad_spec});
 
-    jobsync::HttpQueueLister lister(jobsync::HttpOptions{});
+    jobsync::RateLimiter limiter(0);
+    jobsync::ApiClientFactory factory(config.sync, limiter, nullptr);
+    jobsync::ApiClients lister(factory);
     std::vector<std::string> errors;
     auto partitions = jobsync::expand_partitions(config, lister, errors);
     REQUIRE(errors.size() == 1);
@@ -139,4 +141,22 @@ TEST_CASE("queue discovery: one partition per (tag, queue); new queues are picke
     require_same_as_dataset(db, good);
     CHECK(db.scalar("SELECT count(*) FROM sync_checkpoints WHERE queue_id = "
                     "'p0000000000000000000000000000new1'") == "3");
+}
+
+TEST_CASE("queue discovery: a stop during the listing records an interrupted run")
+{
+    TempDatabase& db = shared_database();
+    db.truncate_all();
+    EmulatorFixture emulator(generator("stopbucket-1250000002", "ap-guangzhou", 23));
+    ConfigSpec spec = source_spec(emulator);
+    spec.discover_queues = true;
+    const jobsync::Config config = load_test_config(db, spec);
+    emulator.server->reset_stats();
+
+    const std::atomic<bool> stop{true}; // SIGTERM arrived as the run began
+    const jobsync::SyncSummary summary = jobsync::run_sync(config, {}, &stop);
+    CHECK(summary.interrupted);
+    CHECK(summary.partitions == 0);
+    CHECK(emulator.server->stats().requests == 0);
+    CHECK(db.scalar("SELECT status FROM sync_runs") == "interrupted");
 }

@@ -4,6 +4,7 @@
 #include "jobsync/commands/window_walk.hpp"
 #include "jobsync/sync/sync_run.hpp"
 #include "support/dataset_comparison.hpp"
+#include "support/fault_trigger.hpp"
 #include "support/sync_fixture.hpp"
 
 #include <catch2/catch.hpp>
@@ -182,4 +183,33 @@ TEST_CASE("verify: an unknown --tags value is a usage error")
     jobsync::WindowOptions options;
     options.tags = {"NoSuchTag"};
     CHECK_THROWS_WITH(verify(config, options), Catch::Contains("'NoSuchTag' is not a configured"));
+}
+
+TEST_CASE("backfill: a page whose connection is lost or rolled back is redone")
+{
+    TempDatabase& db = shared_database();
+    db.truncate_all();
+    EmulatorFixture emulator = make_emulator(300, 33);
+    const jobsync::Config config = config_for(db, emulator);
+    int code = -1;
+    long faults = 0;
+    {
+        // The first page writes fail: lost connections, then a deadlock.
+        const FaultTrigger trigger(db, "BEFORE INSERT ON jobs FOR EACH STATEMENT",
+                                   "n := nextval('fault_seq'); IF n <= 3 THEN "
+                                   "PERFORM pg_terminate_backend(pg_backend_pid()); "
+                                   "PERFORM pg_sleep(5); ELSIF n = 4 THEN RAISE EXCEPTION "
+                                   "'injected' USING ERRCODE = 'deadlock_detected'; END IF;");
+        code = jobsync::run_backfill(config, {}, nullptr);
+        faults = trigger.fired();
+    }
+    auto conn = db.connect();
+    CHECK(code == 0);
+    CHECK(faults > 4);
+    const auto differences =
+        compare_with_dataset(*conn, emulator.dataset, emulator.generator.bucket);
+    for (const std::string& difference : differences) {
+        UNSCOPED_INFO(difference);
+    }
+    CHECK(differences.empty());
 }

@@ -74,6 +74,18 @@ ConfigSpec spec_for(const EmulatorFixture& emulator)
     return spec;
 }
 
+jobsync::SourceConfig source_for(const EmulatorFixture& emulator)
+{
+    jobsync::SourceConfig source;
+    source.bucket = emulator.generator.bucket;
+    source.region = emulator.generator.region;
+    source.endpoint = emulator.server->endpoint();
+    source.host = source.endpoint.substr(std::string("http://").size());
+    source.tags = emulator.generator.tags;
+    source.credentials = {kTestSecretId, kTestSecretKey, ""};
+    return source;
+}
+
 jobsync::SyncSummary sync_once(const jobsync::Config& config)
 {
     jobsync::SyncOptions options;

@@ -47,6 +47,9 @@ jobsync::emulator::GeneratorOptions generated_jobs(std::size_t count, std::uint6
 // One source pointing at the emulator, syncing the tags it generates.
 ConfigSpec spec_for(const EmulatorFixture& emulator);
 
+// The same as a resolved SourceConfig, for tests that drive a CiClient directly.
+jobsync::SourceConfig source_for(const EmulatorFixture& emulator);
+
 // One in-process sync pass with the config's concurrency, as the CLI runs it.
 jobsync::SyncSummary sync_once(const jobsync::Config& config);
 

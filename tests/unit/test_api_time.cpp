@@ -50,3 +50,20 @@ TEST_CASE("api_time: HTTP dates")
     CHECK(parse_http_date("Tue, 28 Jun 2022 15:23:12 GMT") == 1656429792);
     CHECK_FALSE(parse_http_date("28 Jun 2022").has_value());
 }
+
+TEST_CASE("api_time: unix_seconds_from_civil counts proleptic Gregorian days at an offset")
+{
+    CHECK(unix_seconds_from_civil({1970, 1, 1, 0, 0, 0}) == 0);
+    CHECK(unix_seconds_from_civil({1969, 12, 31, 23, 59, 59}) == -1);
+    CHECK(unix_seconds_from_civil({2024, 1, 1, 0, 0, 0}, 8 * 3600) == 1704038400);
+    CHECK(unix_seconds_from_civil({2100, 3, 1, 0, 0, 0}, -(5 * 3600 + 30 * 60)) == 4107562200);
+    // Century rules: 1600 and 2000 are leap years, 1900 is not.
+    CHECK(unix_seconds_from_civil({1600, 3, 1, 0, 0, 0}) == -11670912000);
+    CHECK(unix_seconds_from_civil({1900, 3, 1, 0, 0, 0}) == -2203891200);
+    CHECK(unix_seconds_from_civil({2000, 3, 1, 0, 0, 0}) == 951868800);
+    CHECK(unix_seconds_from_civil({0, 1, 1, 0, 0, 0}) == -62167219200);
+    CHECK(unix_seconds_from_civil({9999, 12, 31, 23, 59, 59}) == 253402300799);
+    // The parsers go through it: the same instant either way.
+    CHECK(unix_seconds_from_civil({2022, 6, 27, 15, 23, 12}, 8 * 3600) ==
+          parse_api_time("2022-06-27T15:23:12+0800"));
+}

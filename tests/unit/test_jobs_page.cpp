@@ -1,25 +1,16 @@
 #include "jobsync/parse/jobs_page.hpp"
 
+#include "support/test_data.hpp"
+
 #include <catch2/catch.hpp>
 
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <thread>
 
 using namespace jobsync;
 
 namespace {
-
-std::string read_fixture(const std::string& name)
-{
-    std::ifstream in(std::string(TEST_DATA_DIR) + "/xml/" + name, std::ios::binary);
-    REQUIRE(in.good());
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 // Optional text as a plain string, so failures print the value.
 std::string show(OptText value)
@@ -97,7 +88,7 @@ std::string partition_message(const std::string& body)
 
 TEST_CASE("jobs_page: the API sample's first job, field by field")
 {
-    const JobsPage page = parse_jobs_page(read_fixture("sample_response.xml"));
+    const JobsPage page = parse_jobs_page(testing::read_xml_fixture("sample_response.xml"));
     REQUIRE(page.jobs.size() == 2);
     CHECK(page.next_token == "225508");
     CHECK(page.warnings.empty());
@@ -142,7 +133,7 @@ TEST_CASE("jobs_page: the API sample's first job, field by field")
 
 TEST_CASE("jobs_page: the API sample's second job with MediaInfo and MediaResult")
 {
-    const JobsPage page = parse_jobs_page(read_fixture("sample_response.xml"));
+    const JobsPage page = parse_jobs_page(testing::read_xml_fixture("sample_response.xml"));
     REQUIRE(page.jobs.size() == 2);
     const JobRecord& job = page.jobs[1];
     CHECK(job.job_id == "j9c0a4726f6ac11ec96aaa9b64ab18d00");
@@ -211,7 +202,7 @@ TEST_CASE("jobs_page: the API sample's second job with MediaInfo and MediaResult
 
 TEST_CASE("jobs_page: detail_xml is the exact raw slice of each JobsDetail")
 {
-    const std::string body = read_fixture("sample_response.xml");
+    const std::string body = testing::read_xml_fixture("sample_response.xml");
     const JobsPage page = parse_jobs_page(body);
     REQUIRE(page.jobs.size() == 2);
     std::size_t from = 0;
@@ -279,7 +270,7 @@ TEST_CASE("jobs_page: empty results have no jobs")
 
 TEST_CASE("jobs_page: missing optional elements are null and placeholders are skipped")
 {
-    const JobsPage page = parse_jobs_page(read_fixture("minimal_jobs.xml"));
+    const JobsPage page = parse_jobs_page(testing::read_xml_fixture("minimal_jobs.xml"));
     CHECK(page.warnings.empty());
     REQUIRE(page.jobs.size() == 2);
     const JobRecord& submitted = page.jobs[0];
@@ -310,7 +301,7 @@ TEST_CASE("jobs_page: missing optional elements are null and placeholders are sk
 
 TEST_CASE("jobs_page: Input, CosHeaders, Workflow and Operation scalars")
 {
-    const JobsPage page = parse_jobs_page(read_fixture("rich_job.xml"));
+    const JobsPage page = parse_jobs_page(testing::read_xml_fixture("rich_job.xml"));
     REQUIRE(page.jobs.size() == 1);
     const JobRecord& job = page.jobs[0];
     CHECK(page.next_token == "31");
@@ -353,7 +344,7 @@ TEST_CASE("jobs_page: Workflow Name is used when WorkflowName is absent")
 
 TEST_CASE("jobs_page: every Output object, StreamExtract included, in document order")
 {
-    const JobsPage page = parse_jobs_page(read_fixture("rich_job.xml"));
+    const JobsPage page = parse_jobs_page(testing::read_xml_fixture("rich_job.xml"));
     REQUIRE(page.jobs.size() == 1);
     const std::vector<OutputObject>& outs = page.jobs[0].outputs;
     struct Expected {
@@ -387,7 +378,7 @@ TEST_CASE("jobs_page: every Output object, StreamExtract included, in document o
 
 TEST_CASE("jobs_page: repeated Audio streams, empty Video, and a Subtitle with children")
 {
-    const JobsPage page = parse_jobs_page(read_fixture("rich_job.xml"));
+    const JobsPage page = parse_jobs_page(testing::read_xml_fixture("rich_job.xml"));
     REQUIRE(page.jobs.size() == 1);
     const JobRecord& job = page.jobs[0];
     CHECK(format_column(job, "duration") == "40.0");
@@ -409,7 +400,7 @@ TEST_CASE("jobs_page: repeated Audio streams, empty Video, and a Subtitle with c
 
 TEST_CASE("jobs_page: ObjectName and Md5Info pairs are matched by name")
 {
-    const JobsPage page = parse_jobs_page(read_fixture("rich_job.xml"));
+    const JobsPage page = parse_jobs_page(testing::read_xml_fixture("rich_job.xml"));
     REQUIRE(page.jobs.size() == 1);
     const std::vector<OutputFile>& files = page.jobs[0].output_files;
     REQUIRE(files.size() == 4);
@@ -451,7 +442,7 @@ TEST_CASE("jobs_page: an unnamed Md5Info is not guessed when ObjectNames repeat"
 
 TEST_CASE("jobs_page: entities are decoded in fields and left raw in detail_xml")
 {
-    const JobsPage page = parse_jobs_page(read_fixture("rich_job.xml"));
+    const JobsPage page = parse_jobs_page(testing::read_xml_fixture("rich_job.xml"));
     REQUIRE(page.jobs.size() == 1);
     const JobRecord& job = page.jobs[0];
     CHECK(show(job.message) == "done & dusted");
@@ -465,7 +456,7 @@ TEST_CASE("jobs_page: entities are decoded in fields and left raw in detail_xml"
 
 TEST_CASE("jobs_page: the body is parsed where it is, without being modified")
 {
-    const std::string body = read_fixture("rich_job.xml");
+    const std::string body = testing::read_xml_fixture("rich_job.xml");
     const JobsPage page = parse_jobs_page(body);
     REQUIRE(page.jobs.size() == 1);
     CHECK(page.body == body);
@@ -568,7 +559,7 @@ TEST_CASE("jobs_page: decoded values stay valid when the page is moved")
 
 TEST_CASE("jobs_page: release_body hands the buffer back and leaves no views")
 {
-    JobsPage page = parse_jobs_page(read_fixture("rich_job.xml"));
+    JobsPage page = parse_jobs_page(testing::read_xml_fixture("rich_job.xml"));
     const void* data = page.body.data();
     const std::string body = page.release_body();
     CHECK(static_cast<const void*>(body.data()) == data);
@@ -613,7 +604,7 @@ TEST_CASE("jobs_page: malformed XML is a RetryableError with the byte offset")
           "malformed XML in /jobs response at byte 39: unexpected end of data");
 
     // The API documentation's own sample, with its stray </Message>.
-    std::string doc_sample = read_fixture("sample_response.xml");
+    std::string doc_sample = testing::read_xml_fixture("sample_response.xml");
     const std::size_t at = doc_sample.find("<Message/>");
     REQUIRE(at != std::string::npos);
     doc_sample.replace(at, 10, "</Message>");
@@ -622,7 +613,7 @@ TEST_CASE("jobs_page: malformed XML is a RetryableError with the byte offset")
 
 TEST_CASE("jobs_page: every truncation of a response is a RetryableError")
 {
-    const std::string body = read_fixture("sample_response.xml");
+    const std::string body = testing::read_xml_fixture("sample_response.xml");
     const std::size_t complete = body.rfind('>') + 1;
     std::size_t retryable = 0;
     for (std::size_t length = 0; length < complete; ++length) {
@@ -735,7 +726,7 @@ TEST_CASE("jobs_page: unknown elements are ignored")
 
 TEST_CASE("jobs_page: views stay valid when the page is moved")
 {
-    JobsPage page = parse_jobs_page(read_fixture("sample_response.xml"));
+    JobsPage page = parse_jobs_page(testing::read_xml_fixture("sample_response.xml"));
     REQUIRE(page.jobs.size() == 2);
     const char* body_before = page.body.data();
     std::vector<JobsPage> pages;
@@ -749,7 +740,7 @@ TEST_CASE("jobs_page: views stay valid when the page is moved")
 
 TEST_CASE("jobs_page: large pages parse on several threads at once")
 {
-    const std::string sample = read_fixture("sample_response.xml");
+    const std::string sample = testing::read_xml_fixture("sample_response.xml");
     const std::size_t first = sample.find("<JobsDetail>");
     const std::size_t last = sample.rfind("</JobsDetail>") + 13;
     std::string body = "<Response>";
@@ -779,49 +770,6 @@ TEST_CASE("jobs_page: large pages parse on several threads at once")
     }
 }
 
-TEST_CASE("jobs_page: CI error bodies are parsed")
-{
-    ServiceErrorDetails details;
-    details.http_status = 403;
-    details.request_id = "from-header";
-    REQUIRE(parse_error_body("<?xml version='1.0' encoding='utf-8' ?>\n<Error>"
-                             "<Code>SignatureDoesNotMatch</Code>"
-                             "<Message>The Signature you specified is invalid.</Message>"
-                             "<RequestId>NjMxMDJhYTNfMThhYTk0MGFfYmU1OV8zZjc=</RequestId>"
-                             "<TraceId>t</TraceId></Error>",
-                             details));
-    CHECK(details.code == "SignatureDoesNotMatch");
-    CHECK(details.message == "The Signature you specified is invalid.");
-    CHECK(details.request_id == "NjMxMDJhYTNfMThhYTk0MGFfYmU1OV8zZjc=");
-    CHECK(details.http_status == 403);
-
-    ServiceErrorDetails bare;
-    bare.request_id = "from-header";
-    REQUIRE(parse_error_body("<Error><Code>AccessDenied</Code>"
-                             "<Message>Request has expired &amp; more</Message></Error>",
-                             bare));
-    CHECK(bare.code == "AccessDenied");
-    CHECK(bare.message == "Request has expired & more");
-    CHECK(bare.request_id == "from-header"); // the body has none
-    CHECK(bare.http_status == 0);
-}
-
-TEST_CASE("jobs_page: non-error bodies are rejected without throwing")
-{
-    for (const char* body :
-         {"", "   ", "<html><head><meta charset=\"utf-8\"></head><body>502</body></html>",
-          "<html><body>502 Bad Gateway</body></html>", "{\"code\":\"x\",\"message\":\"y\"}",
-          "<Error><Code>x</Code>", "<Response/>", "Service Unavailable"}) {
-        INFO(body);
-        ServiceErrorDetails details;
-        details.code = "untouched";
-        bool accepted = true;
-        CHECK_NOTHROW(accepted = parse_error_body(body, details));
-        CHECK_FALSE(accepted);
-        CHECK(details.code == "untouched");
-    }
-}
-
 TEST_CASE("jobs_page: is_valid_number per field type")
 {
     for (const char* good : {"0", "42", "-7", "+7", "007", "12345678901234"}) {
@@ -847,7 +795,7 @@ TEST_CASE("jobs_page: is_valid_number per field type")
 
 TEST_CASE("jobs_page: unknown elements at any depth are collected per tag, never fatal")
 {
-    const JobsPage page = parse_jobs_page(read_fixture("drift_jobs.xml"));
+    const JobsPage page = parse_jobs_page(testing::read_xml_fixture("drift_jobs.xml"));
     REQUIRE(page.jobs.size() == 3);
     CHECK(page.warnings.empty());
     std::map<DriftKey, long> seen;
@@ -875,6 +823,6 @@ TEST_CASE("jobs_page: unknown elements at any depth are collected per tag, never
 
 TEST_CASE("jobs_page: the API sample parses without drift")
 {
-    const JobsPage page = parse_jobs_page(read_fixture("sample_response.xml"));
+    const JobsPage page = parse_jobs_page(testing::read_xml_fixture("sample_response.xml"));
     CHECK(page.unknown_elements.empty());
 }

@@ -37,6 +37,7 @@ jobsync::SyncSummary summary_with(int failed)
     summary.totals.updated = 2;
     summary.totals.unchanged = 100;
     summary.totals.refused = 1;
+    summary.totals.quarantined = 4;
     summary.totals.pages = 3;
     summary.totals.requests = 5;
     summary.totals.retries = 2;
@@ -90,6 +91,7 @@ TEST_CASE("metrics: a successful run renders every family with HELP and TYPE")
     CHECK(has_line(text, "ci_jobsync_jobs_total{result=\"updated\"} 2"));
     CHECK(has_line(text, "ci_jobsync_jobs_total{result=\"unchanged\"} 100"));
     CHECK(has_line(text, "ci_jobsync_jobs_total{result=\"refused\"} 1"));
+    CHECK(has_line(text, "ci_jobsync_jobs_total{result=\"quarantined\"} 4"));
     CHECK(has_line(text, "ci_jobsync_requests_total 5"));
     CHECK(has_line(text, "ci_jobsync_retries_total 2"));
     CHECK(has_line(text, "ci_jobsync_errors_total 0"));

@@ -8,17 +8,6 @@ using namespace jobsync;
 
 namespace {
 
-SourceConfig source_for(const testing::EmulatorFixture& emulator)
-{
-    SourceConfig source;
-    source.bucket = emulator.generator.bucket;
-    source.region = emulator.generator.region;
-    source.endpoint = emulator.server->endpoint();
-    source.host = source.endpoint.substr(std::string("http://").size());
-    source.credentials = {testing::kTestSecretId, testing::kTestSecretKey, ""};
-    return source;
-}
-
 std::vector<std::string> ids_of(const JobsPage& page)
 {
     std::vector<std::string> ids;
@@ -36,7 +25,7 @@ TEST_CASE("page_prefetcher: a prefetched walk returns the same pages as a plain 
     generator.count = 250;
     generator.tags = {"Transcode"};
     const testing::EmulatorFixture emulator(generator);
-    const SourceConfig source = source_for(emulator);
+    const SourceConfig source = testing::source_for(emulator);
     CiClient plain_client(source, {}, {});
     CiClient prefetch_client(source, {}, {});
     PagePrefetcher prefetcher(prefetch_client);
@@ -73,7 +62,7 @@ TEST_CASE("page_prefetcher: a different query discards the prefetched page")
     generator.count = 30;
     generator.tags = {"Transcode"};
     const testing::EmulatorFixture emulator(generator);
-    const SourceConfig source = source_for(emulator); // CiClient keeps a reference
+    const SourceConfig source = testing::source_for(emulator); // CiClient keeps a reference
     CiClient client(source, {}, {});
     PagePrefetcher prefetcher(client);
 
@@ -96,7 +85,7 @@ TEST_CASE("page_prefetcher: a body reused for a later page leaves the pages in u
     generator.count = 120;
     generator.tags = {"Transcode"};
     const testing::EmulatorFixture emulator(generator);
-    const SourceConfig source = source_for(emulator);
+    const SourceConfig source = testing::source_for(emulator);
     CiClient plain_client(source, {}, {});
     CiClient client(source, {}, {});
     PagePrefetcher prefetcher(client);

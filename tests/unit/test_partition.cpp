@@ -1,4 +1,5 @@
 #include "jobsync/api/queue_lister.hpp"
+#include "jobsync/api/queue_page.hpp"
 #include "jobsync/core/errors.hpp"
 #include "jobsync/sync/partition.hpp"
 
@@ -90,6 +91,7 @@ TEST_CASE("queue page: TotalCount, paging fields and queue ids")
     CHECK(page.page_size == 10);
     CHECK(page.queue_ids == std::vector<std::string>{"p1", "p2"});
     CHECK_THROWS_AS(parse_queue_page("<Error><Code>x</Code></Error>"), PartitionError);
+    CHECK_THROWS_AS(parse_queue_page("<Response><TotalCount>1</TotalCount>"), RetryableError);
     CHECK_THROWS_AS(parse_queue_page("<Response><TotalCount>x</TotalCount></Response>"),
                     PartitionError);
 }

@@ -1,5 +1,7 @@
 #include "jobsync/api/ci_client.hpp"
 
+#include "jobsync/api/error_body.hpp"
+#include "jobsync/api/queue_page.hpp"
 #include "jobsync/core/cos_signer.hpp"
 #include "jobsync/core/logger.hpp"
 #include "jobsync/core/url_encode.hpp"
@@ -7,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <random>
+#include <set>
 #include <thread>
 
 namespace jobsync {
@@ -16,6 +19,8 @@ namespace {
 // clock skew and slow requests still verify.
 constexpr long kSignBackdateSeconds = 60;
 constexpr long kSignValiditySeconds = 900;
+
+constexpr long kQueuePageSize = 100;
 
 std::string build_query_string(const QueryParams& params)
 {
@@ -27,61 +32,9 @@ std::string build_query_string(const QueryParams& params)
     return query;
 }
 
-// The first bytes of a body that is not a CI error document, made printable.
-std::string body_excerpt(const std::string& body)
-{
-    std::string excerpt = body.substr(0, 160);
-    for (char& c : excerpt) {
-        if (static_cast<unsigned char>(c) < 0x20) {
-            c = ' ';
-        }
-    }
-    return excerpt.size() < body.size() ? excerpt + "..." : excerpt;
-}
-
-std::string header_or_empty(const HttpResponse& response, const std::string& name)
-{
-    const auto found = response.headers.find(name);
-    return found == response.headers.end() ? "" : found->second;
-}
-
-ServiceErrorDetails error_details(const HttpResponse& response)
-{
-    ServiceErrorDetails details;
-    if (!parse_error_body(response.body, details)) {
-        const std::string type = header_or_empty(response, "content-type");
-        details.message = response.body.empty()
-                              ? "empty body"
-                              : "non-XML body (" + (type.empty() ? "no content type" : type) +
-                                    "): " + body_excerpt(response.body);
-    }
-    details.http_status = response.status;
-    if (details.request_id.empty()) {
-        details.request_id = header_or_empty(response, "x-ci-request-id");
-    }
-    return details;
-}
-
-bool is_clock_error(const ServiceErrorDetails& details)
-{
-    return details.http_status == 403 &&
-           (details.code == "RequestTimeTooSkewed" ||
-            details.message.find("Request has expired") != std::string::npos);
-}
-
-long parse_retry_after(const HttpResponse& response)
-{
-    const std::string value = header_or_empty(response, "retry-after");
-    if (value.empty() || !std::all_of(value.begin(), value.end(), ::isdigit) || value.size() > 6) {
-        return -1;
-    }
-    return std::stol(value);
-}
-
-// A 200 body as a page; failures name the request and its RequestId. A
-// truncated or empty body is retryable, a well-formed wrong one is not.
-// Takes the body: the page parses it where it was received.
-JobsPage parse_page(const std::string& what, HttpResponse& response)
+// Runs a parser on a 200 body; failures name the request and its RequestId.
+// An empty body is retryable (a cut connection), as is malformed XML.
+template <class Parse> void parse_body(const std::string& what, HttpResponse& response, Parse parse)
 {
     const std::string request_id = header_or_empty(response, "x-ci-request-id");
     const std::string suffix = request_id.empty() ? "" : " (RequestId " + request_id + ")";
@@ -89,7 +42,7 @@ JobsPage parse_page(const std::string& what, HttpResponse& response)
         throw RetryableError(what + ": empty 200 response" + suffix);
     }
     try {
-        return parse_jobs_page(std::move(response.body));
+        parse(response);
     } catch (const RetryableError& e) {
         throw RetryableError(what + ": " + e.what() + suffix);
     } catch (const PartitionError& e) {
@@ -135,10 +88,87 @@ void CiClient::set_abort_flag(const std::atomic<bool>* flag)
 
 JobsPage CiClient::list_jobs(const ListJobsQuery& query)
 {
-    const QueryParams params = build_list_jobs_params(query);
-    const std::string url = source_.endpoint + "/jobs?" + build_query_string(params);
     const std::string what =
         "GET /jobs tag=" + query.tag + (query.queue_id.empty() ? "" : " queueId=" + query.queue_id);
+    JobsPage page;
+    request("/jobs", build_list_jobs_params(query), what, [&](HttpResponse& response) {
+        parse_body(what, response,
+                   [&](HttpResponse& r) { page = parse_jobs_page(std::move(r.body)); });
+    });
+    return page;
+}
+
+std::vector<std::string> CiClient::list_queues()
+{
+    std::set<std::string> ids;
+    long listed = 0; // ids received, duplicates included, against TotalCount
+    for (long number = 1; number <= kMaxQueuePages; ++number) {
+        const std::string what = "GET /queue pageNumber=" + std::to_string(number);
+        QueuePage page;
+        request("/queue",
+                {{"category", "CateAll"},
+                 {"pageNumber", std::to_string(number)},
+                 {"pageSize", std::to_string(kQueuePageSize)}},
+                what, [&](HttpResponse& response) {
+                    parse_body(what, response,
+                               [&](HttpResponse& r) { page = parse_queue_page(r.body); });
+                });
+        ids.insert(page.queue_ids.begin(), page.queue_ids.end());
+        if (ids.size() > kMaxDiscoveredQueues) {
+            throw PartitionError("GET /queue: more than " + std::to_string(kMaxDiscoveredQueues) +
+                                 " queues (TotalCount " + std::to_string(page.total_count) + ")");
+        }
+        // Done when a page is empty or the ids received reach TotalCount;
+        // the server's PageNumber and PageSize are not used.
+        listed += static_cast<long>(page.queue_ids.size());
+        if (page.queue_ids.empty() || listed >= page.total_count) {
+            return {ids.begin(), ids.end()};
+        }
+    }
+    throw PartitionError("GET /queue: the listing did not end within " +
+                         std::to_string(kMaxQueuePages) + " pages");
+}
+
+JobsById CiClient::describe_jobs(const std::vector<std::string>& job_ids)
+{
+    JobsById result;
+    std::size_t next = 0;
+    while (next < job_ids.size()) {
+        const std::size_t count =
+            std::min(job_ids.size() - next, static_cast<std::size_t>(id_batch_->current()));
+        const std::vector<std::string> batch(job_ids.begin() + static_cast<long>(next),
+                                             job_ids.begin() + static_cast<long>(next + count));
+        const std::string path = "/jobs/" + join_job_ids(batch);
+        const std::string what = "GET /jobs/<" + std::to_string(count) + " ids>";
+        try {
+            request(path, {}, what, [&](HttpResponse& response) {
+                parse_body(what, response, [&](HttpResponse& r) {
+                    JobsByIdPage answer = parse_jobs_by_id(std::move(r.body));
+                    result.pages.push_back(std::move(answer.page));
+                    result.non_existent_ids.insert(result.non_existent_ids.end(),
+                                                   answer.non_existent_ids.begin(),
+                                                   answer.non_existent_ids.end());
+                });
+            });
+        } catch (const PartitionError& e) {
+            // A service with a lower limit on ids per request says 400
+            // (InvalidArgument); a single id refused is that id's problem.
+            if (e.details().http_status != 400 || count == 1) {
+                throw;
+            }
+            id_batch_->halve_after_refusal(static_cast<int>(count));
+            continue;
+        }
+        next += count;
+    }
+    return result;
+}
+
+void CiClient::request(const std::string& path, const QueryParams& params, const std::string& what,
+                       const std::function<void(HttpResponse&)>& accept)
+{
+    const std::string url =
+        source_.endpoint + path + (params.empty() ? "" : "?" + build_query_string(params));
     const auto started = std::chrono::steady_clock::now();
     bool clock_corrected = false;
 
@@ -149,14 +179,15 @@ JobsPage CiClient::list_jobs(const ListJobsQuery& query)
         if (limiter_ != nullptr && !limiter_->acquire(abort_flag_)) {
             throw RunError("interrupted");
         }
-        long retry_after = -1;
         std::string failure;
         ServiceErrorDetails last_details;
+        long retry_after = -1;
         try {
-            HttpResponse response = http_.get(url, signed_headers("/jobs", params), bodies_.take());
+            HttpResponse response = http_.get(url, signed_headers(path, params), bodies_.take());
             ++counters_.requests;
             if (response.status == 200) {
-                return parse_page(what, response);
+                accept(response);
+                return;
             }
             const ServiceErrorDetails details = error_details(response);
             if (is_clock_error(details) && !clock_corrected) {
@@ -177,15 +208,10 @@ JobsPage CiClient::list_jobs(const ListJobsQuery& query)
             if (attempt >= retry_.max_attempts) {
                 throw PartitionError("giving up after " + std::to_string(attempt) +
                                          " attempts: " + failure,
-                                     e.details());
+                                     last_details);
             }
         }
-        const long ceiling =
-            std::min(retry_.max_delay_ms, retry_.base_delay_ms << std::min(attempt, 20));
-        long delay_ms = std::uniform_int_distribution<long>(0, ceiling)(jitter_);
-        if (retry_after >= 0) {
-            delay_ms = std::max(delay_ms, retry_after * 1000);
-        }
+        const long delay_ms = backoff_ms(attempt, retry_after);
         // The time budget (sync.retry_max_time) bounds the waits too: a wait
         // that would end past it is not worth starting.
         const auto waited_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -204,6 +230,16 @@ JobsPage CiClient::list_jobs(const ListJobsQuery& query)
         ++counters_.retries;
         pause(delay_ms);
     }
+}
+
+// Full jitter: uniform in [0, min(max_delay, base * 2^attempt)], but never
+// shorter than the server's Retry-After.
+long CiClient::backoff_ms(int attempt, long retry_after_seconds)
+{
+    const long ceiling =
+        std::min(retry_.max_delay_ms, retry_.base_delay_ms << std::min(attempt, 20));
+    const long delay_ms = std::uniform_int_distribution<long>(0, ceiling)(jitter_);
+    return retry_after_seconds >= 0 ? std::max(delay_ms, retry_after_seconds * 1000) : delay_ms;
 }
 
 std::vector<std::string> CiClient::signed_headers(const std::string& path,

@@ -1,9 +1,13 @@
-// The CI API as the worker uses it: signed GET /jobs and GET /queue with
-// retries. One instance per worker thread (it owns a curl handle).
+// The CI API as the worker uses it: GET /jobs (a page of the list, or jobs by
+// id) and GET /queue, all over one signed request path with retries, the
+// run's rate limiter and the stop flag. One instance per worker thread (it
+// owns a curl handle); ApiClients (api_clients.hpp) makes them.
 #pragma once
 
 #include "jobsync/api/body_pool.hpp"
 #include "jobsync/api/http_client.hpp"
+#include "jobsync/api/id_batch.hpp"
+#include "jobsync/api/jobs_by_id.hpp"
 #include "jobsync/api/rate_limiter.hpp"
 #include "jobsync/config/config.hpp"
 #include "jobsync/core/cos_signer.hpp"
@@ -44,14 +48,38 @@ struct RequestCounters {
     long retries = 0;
 };
 
+// Jobs asked for by id: one page per request, and the ids the service does not know.
+struct JobsById {
+    std::vector<JobsPage> pages;
+    std::vector<std::string> non_existent_ids;
+};
+
+// Queue discovery does not trust the server's counts: it stops with a
+// PartitionError beyond these.
+constexpr long kMaxQueuePages = 1000;
+constexpr std::size_t kMaxDiscoveredQueues = 10000;
+
 class CiClient {
 public:
     CiClient(const SourceConfig& source, HttpOptions http, RetryPolicy retry);
 
-    // One page of jobs. Retries RetryableError (network, 5xx, throttling,
-    // malformed body) with exponential backoff and full jitter; throws
-    // PartitionError for 4xx and when retries are exhausted.
+    // Every request below retries RetryableError (network, 5xx, throttling,
+    // malformed body) with exponential backoff and full jitter, honouring
+    // Retry-After; re-signs once with the server's Date after a clock-skew
+    // refusal; throws PartitionError for other 4xx and when retries are
+    // exhausted, RunError when the stop flag is raised.
+
+    // One page of jobs.
     JobsPage list_jobs(const ListJobsQuery& query);
+
+    // Every queue ID of the source (GET /queue, all categories, paged by page
+    // number), sorted and distinct.
+    std::vector<std::string> list_queues();
+
+    // GET /jobs/<id>,<id>,... for any number of ids, in batches of the current
+    // batch size (set_id_batch). An HTTP 400 for a batch of more than one id
+    // halves the batch size and asks again; for a single id it is a PartitionError.
+    JobsById describe_jobs(const std::vector<std::string>& job_ids);
 
     // Gives a page the caller is done with back, so a later response is
     // received into its memory. Safe while a list_jobs runs on another thread.
@@ -61,14 +89,23 @@ public:
     void set_abort_flag(const std::atomic<bool>* flag);
     // Every attempt, retries included, takes a token from the run's limiter.
     void set_rate_limiter(RateLimiter* limiter) { limiter_ = limiter; }
+    // The run's by-id batch size, shared by its clients; else the default's own.
+    void set_id_batch(IdBatchSize* batch) { id_batch_ = batch; }
 
     // For tests: replaces sleeping between retries.
     void set_sleeper(std::function<void(long ms)> sleeper) { sleeper_ = std::move(sleeper); }
 
 private:
+    // The one request path: a signed GET of path?params with retries.
+    // `accept` turns the 200 response into the caller's result; it may throw
+    // RetryableError (retried like a 5xx) or PartitionError. `what` names the
+    // request in errors and logs.
+    void request(const std::string& path, const QueryParams& params, const std::string& what,
+                 const std::function<void(HttpResponse&)>& accept);
     // Host, Authorization (and the token header) for one request.
     std::vector<std::string> signed_headers(const std::string& path,
                                             const QueryParams& params) const;
+    long backoff_ms(int attempt, long retry_after_seconds);
     void learn_clock_offset(const HttpResponse& response);
     void pause(long delay_ms); // backoff sleep; throws RunError when aborted
 
@@ -79,6 +116,8 @@ private:
     long clock_offset_seconds_ = 0; // learned from a RequestTimeTooSkewed response's Date
     const std::atomic<bool>* abort_flag_ = nullptr;
     RateLimiter* limiter_ = nullptr;
+    IdBatchSize own_id_batch_{SyncConfig{}.ids_per_request};
+    IdBatchSize* id_batch_ = &own_id_batch_;
     std::function<void(long ms)> sleeper_;
     std::mt19937_64 jitter_; // seeded once: std::random_device opens /dev/urandom
     BodyPool bodies_;        // recycled page bodies

@@ -158,6 +158,8 @@ void render_totals(Exposition& out, const SyncSummary& summary)
     out.counter("ci_jobsync_jobs_total{result=\"updated\"}", static_cast<double>(t.updated));
     out.counter("ci_jobsync_jobs_total{result=\"unchanged\"}", static_cast<double>(t.unchanged));
     out.counter("ci_jobsync_jobs_total{result=\"refused\"}", static_cast<double>(t.refused));
+    out.counter("ci_jobsync_jobs_total{result=\"quarantined\"}",
+                static_cast<double>(t.quarantined));
     const struct {
         const char* name;
         const char* help;

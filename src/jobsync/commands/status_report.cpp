@@ -1,6 +1,8 @@
 #include "jobsync/commands/status_report.hpp"
 
+#include "jobsync/core/text_sanitizer.hpp"
 #include "jobsync/db/database.hpp"
+#include "jobsync/db/quarantine_store.hpp"
 #include "jobsync/sync/partition.hpp"
 
 #include <nlohmann/json.hpp>
@@ -20,13 +22,14 @@ struct PartitionStatusRow {
     std::string last_error;
     long stale_unfinished = 0;
     long walk_pages = 0;
+    long quarantined = 0;
 };
 
 PartitionStatusRow load_row(pqxx::transaction_base& txn, const Partition& partition,
                             long refresh_horizon_seconds)
 {
     PartitionStatusRow row;
-    row.label = partition.label();
+    row.label = sanitize_text(partition.label()); // a discovered queue id is server text
     const pqxx::result result = txn.exec_params(
         "SELECT extract(epoch FROM c.cursor)::bigint, "
         "coalesce(to_char(c.last_run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
@@ -35,7 +38,9 @@ PartitionStatusRow load_row(pqxx::transaction_base& txn, const Partition& partit
         "(SELECT count(*) FROM jobs j WHERE j.bucket = c.bucket AND j.tag = c.tag "
         "  AND (c.queue_id = '' OR j.queue_id = c.queue_id) "
         "  AND j.state IN ('Submitted', 'Running', 'Pause') "
-        "  AND j.creation_time < now() - make_interval(secs => $4)) "
+        "  AND j.creation_time < now() - make_interval(secs => $4)), "
+        "(SELECT count(*) FROM quarantine q WHERE q.bucket = c.bucket AND q.tag = c.tag "
+        "  AND q.queue_id = c.queue_id) "
         "FROM sync_checkpoints c WHERE c.bucket = $1 AND c.tag = $2 AND c.queue_id = $3",
         partition.bucket(), partition.tag, partition.queue_id,
         static_cast<double>(refresh_horizon_seconds));
@@ -49,9 +54,10 @@ PartitionStatusRow load_row(pqxx::transaction_base& txn, const Partition& partit
     }
     row.last_run_at = r[1].as<std::string>();
     row.last_status = r[2].as<std::string>();
-    row.last_error = r[3].as<std::string>();
+    row.last_error = sanitize_text(r[3].as<std::string>()); // stored by any version
     row.walk_pages = r[4].as<long>();
     row.stale_unfinished = r[5].as<long>();
+    row.quarantined = r[6].as<long>();
     return row;
 }
 
@@ -93,21 +99,13 @@ std::vector<DriftRow> load_drift(pqxx::transaction_base& txn)
              iso + "), to_char(last_seen AT TIME ZONE 'UTC', " + iso +
              "), coalesce(last_job_id, '') FROM schema_drift ORDER BY last_seen DESC, tag, path "
              "LIMIT 20")) {
-        rows.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
-                        row[3].as<std::string>(), row[4].as<std::string>(),
-                        row[5].as<std::string>(), row[2].as<long long>()});
+        // Element paths and job ids come from the server.
+        rows.push_back({sanitize_text(row[0].as<std::string>()),
+                        sanitize_text(row[1].as<std::string>()), row[3].as<std::string>(),
+                        row[4].as<std::string>(), sanitize_text(row[5].as<std::string>()),
+                        row[2].as<long long>()});
     }
     return rows;
-}
-
-std::string one_line(std::string text, std::size_t limit)
-{
-    for (char& c : text) {
-        if (c == '\n' || c == '\r' || c == '\t') {
-            c = ' ';
-        }
-    }
-    return text.size() > limit ? text.substr(0, limit - 3) + "..." : text;
 }
 
 // Columns as wide as their widest cell (partition labels vary a lot in
@@ -166,6 +164,7 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
         rows.push_back(load_row(txn, partition, config.sync.refresh_horizon_seconds));
     }
     const std::vector<DriftRow> drift = load_drift(txn);
+    const long quarantined = quarantine_store::count_all(txn);
     int exit_code = 0;
     auto lag_of = [&](const PartitionStatusRow& row) {
         return row.cursor ? now - *row.cursor : -1L;
@@ -178,7 +177,8 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
     }
     if (options.json) {
         nlohmann::json report = {{"partitions", nlohmann::json::array()},
-                                 {"schema_drift", nlohmann::json::array()}};
+                                 {"schema_drift", nlohmann::json::array()},
+                                 {"quarantined_jobs_total", quarantined}};
         for (const DriftRow& row : drift) {
             report["schema_drift"].push_back({{"tag", row.tag},
                                               {"path", row.path},
@@ -196,20 +196,27 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
                  {"last_status", row.last_status},
                  {"last_error", row.last_error},
                  {"walk_in_progress_pages", row.walk_pages},
-                 {"stale_unfinished_jobs", row.stale_unfinished}});
+                 {"stale_unfinished_jobs", row.stale_unfinished},
+                 {"quarantined_jobs", row.quarantined}});
         }
         out << report.dump(2) << "\n";
         return exit_code;
     }
     std::vector<std::vector<std::string>> table{
-        {"PARTITION", "CURSOR", "LAG", "LAST RUN", "STATUS", "STALE", "LAST ERROR"}};
+        {"PARTITION", "CURSOR", "LAG", "LAST RUN", "STATUS", "STALE", "QUARANTINED", "LAST ERROR"}};
     for (const PartitionStatusRow& row : rows) {
         table.push_back({row.label, row.cursor ? format_iso_utc(*row.cursor) : "-",
                          format_lag(lag_of(row)), row.last_run_at.empty() ? "-" : row.last_run_at,
                          row.last_status.empty() ? "-" : row.last_status,
-                         std::to_string(row.stale_unfinished), one_line(row.last_error, 160)});
+                         std::to_string(row.stale_unfinished), std::to_string(row.quarantined),
+                         sanitize_text(row.last_error, TextForm::line, 160)});
     }
     write_aligned(out, table);
+    if (quarantined > 0) {
+        out << "\nQUARANTINE: " << quarantined
+            << " jobs could not be stored (table quarantine); each leaves it when it arrives "
+               "clean\n";
+    }
     if (!drift.empty()) {
         out << "\nSCHEMA DRIFT: elements the worker does not know (kept in jobs.detail)\n";
         for (const DriftRow& row : drift) {

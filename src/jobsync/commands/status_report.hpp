@@ -1,4 +1,5 @@
-// `status`: one line per partition (cursor, lag, last run, outcome, error).
+// `status`: one line per partition (cursor, lag, last run, outcome, jobs in
+// quarantine, error), all server text sanitized.
 #pragma once
 
 #include "jobsync/config/config.hpp"

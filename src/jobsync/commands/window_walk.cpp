@@ -1,23 +1,22 @@
 #include "jobsync/commands/window_walk.hpp"
 
+#include "jobsync/api/api_clients.hpp"
 #include "jobsync/commands/verify_report.hpp"
 #include "jobsync/core/errors.hpp"
 #include "jobsync/core/logger.hpp"
+#include "jobsync/db/db_retry.hpp"
 #include "jobsync/db/db_session.hpp"
 #include "jobsync/db/drift_store.hpp"
 #include "jobsync/db/job_store.hpp"
 #include "jobsync/db/migrations.hpp"
+#include "jobsync/sync/page_walk.hpp"
 #include "jobsync/sync/progress.hpp"
-#include "jobsync/sync/window_pages.hpp"
 
 #include <algorithm>
-#include <map>
-#include <memory>
+#include <functional>
 
 namespace jobsync {
 namespace {
-
-constexpr int kMaxPageWriteAttempts = 5;
 
 // The configured partitions whose tag was asked for (all without --tags).
 std::vector<Partition> selected_partitions(const Config& config, const WindowOptions& options)
@@ -40,37 +39,6 @@ std::vector<Partition> selected_partitions(const Config& config, const WindowOpt
     return selected;
 }
 
-// One client per source, each with the abort flag, created on first use.
-class Clients {
-public:
-    Clients(const SyncConfig& sync, const std::atomic<bool>* stop_flag)
-        : sync_(sync), stop_flag_(stop_flag)
-    {
-    }
-
-    CiClient& for_source(const SourceConfig& source)
-    {
-        auto& client = clients_[&source];
-        if (!client) {
-            RetryPolicy retry;
-            retry.max_attempts = sync_.max_attempts;
-            retry.max_total_seconds = sync_.retry_max_seconds;
-            client = std::make_unique<CiClient>(source,
-                                                HttpOptions{sync_.connect_timeout_seconds,
-                                                            sync_.request_timeout_seconds,
-                                                            sync_.max_response_bytes},
-                                                retry);
-            client->set_abort_flag(stop_flag_);
-        }
-        return *client;
-    }
-
-private:
-    const SyncConfig& sync_;
-    const std::atomic<bool>* stop_flag_;
-    std::map<const SourceConfig*, std::unique_ptr<CiClient>> clients_;
-};
-
 struct Window {
     std::optional<UnixSeconds> start, end;
 };
@@ -86,29 +54,49 @@ Window window_of(const Config& config, const Partition& partition, const WindowO
     return window;
 }
 
+// A walk without a checkpoint: a restart starts from the newest creation
+// time handled, and each page goes to `handle`.
+class WindowSink : public PageSink {
+public:
+    explicit WindowSink(std::function<void(const JobsPage&)> handle) : handle_(std::move(handle)) {}
+    void on_page(const JobsPage& page, bool /*last_page*/) override { handle_(page); }
+    void on_restart(std::optional<UnixSeconds> /*start*/) override {}
+
+private:
+    std::function<void(const JobsPage&)> handle_;
+};
+
+// Every page of the partition's window, oldest first, to `handle`. Throws
+// PartitionError when the service fails, RunError when *stop_flag is set.
+void walk_window(CiClient& client, const Config& config, const Partition& partition,
+                 const Window& window, const std::atomic<bool>* stop_flag,
+                 std::function<void(const JobsPage&)> handle)
+{
+    WindowSink sink(std::move(handle));
+    if (!walk_pages(client, partition, config.sync.page_size, {window.start, window.end, "", {}},
+                    stop_flag, sink)) {
+        throw RunError("interrupted");
+    }
+}
+
 // One page in its own transaction; a lost connection or a rolled-back
 // transaction is redone (the upserts are idempotent).
-PageWriteResult write_page_with_retries(DbSession& db, JobStore& store, const std::string& bucket,
-                                        const JobsPage& page)
+PageWriteResult write_page(DbSession& db, JobStore& store, const Partition& partition,
+                           const JobsPage& page, const std::atomic<bool>* stop_flag)
 {
-    for (int attempt = 1;; ++attempt) {
-        try {
+    DbRetryOptions retry;
+    retry.stop_flag = stop_flag;
+    return perform(
+        db, "writing a page",
+        [&] {
             pqxx::work txn(db.conn());
-            const PageWriteResult result = store.write_page(txn, bucket, page.jobs);
-            record_drift(txn, bucket, page);
+            const PageWriteResult result =
+                store.write_page(txn, partition, page.jobs, page.rejected);
+            record_drift(txn, partition.bucket(), page);
             txn.commit();
             return result;
-        } catch (const pqxx::failure& e) {
-            const DbFault fault = classify_db_error(e);
-            if (fault == DbFault::none || attempt >= kMaxPageWriteAttempts) {
-                throw;
-            }
-            log_warn("database error; redoing the page", {{"error", e.what()}});
-            if (fault == DbFault::connection_lost) {
-                db.reconnect();
-            }
-        }
-    }
+        },
+        retry);
 }
 
 } // namespace
@@ -118,15 +106,17 @@ int run_verify(const Config& config, const WindowOptions& options, std::ostream&
 {
     const std::vector<Partition> partitions = selected_partitions(config, options);
     DbSession db(config.database);
-    Clients clients(config.sync, stop_flag);
+    RateLimiter limiter(config.sync.max_requests_per_second);
+    ApiClientFactory api(config.sync, limiter, stop_flag);
+    ApiClients clients(api);
     VerifyCounts counts;
     int failed = 0;
     for (const Partition& partition : partitions) {
         const Window window = window_of(config, partition, options);
         JobFactsById served;
         try {
-            walk_window(clients.for_source(*partition.source), partition, config.sync.page_size,
-                        window.start, window.end, stop_flag, [&served](const JobsPage& page) {
+            walk_window(clients.for_source(*partition.source), config, partition, window, stop_flag,
+                        [&served](const JobsPage& page) {
                             for (const JobRecord& job : page.jobs) {
                                 served[std::string(job.job_id)] = facts_of(job);
                             }
@@ -156,7 +146,9 @@ int run_backfill(const Config& config, const WindowOptions& options,
     const std::vector<Partition> partitions = selected_partitions(config, options);
     DbSession db(config.database);
     apply_migrations(db.conn(), config.database.schema);
-    Clients clients(config.sync, stop_flag);
+    RateLimiter limiter(config.sync.max_requests_per_second);
+    ApiClientFactory api(config.sync, limiter, stop_flag);
+    ApiClients clients(api);
     JobStore store;
     int failed = 0;
     for (const Partition& partition : partitions) {
@@ -167,23 +159,16 @@ int run_backfill(const Config& config, const WindowOptions& options,
         }
         PageWriteResult totals;
         try {
-            walk_window(clients.for_source(*partition.source), partition, config.sync.page_size,
-                        window.start, window.end, stop_flag, [&](const JobsPage& page) {
+            walk_window(clients.for_source(*partition.source), config, partition, window, stop_flag,
+                        [&](const JobsPage& page) {
                             const PageWriteResult r =
-                                write_page_with_retries(db, store, partition.bucket(), page);
+                                write_page(db, store, partition, page, stop_flag);
                             if (board != nullptr) {
-                                std::optional<UnixSeconds> newest;
-                                for (const JobRecord& job : page.jobs) {
-                                    newest = std::max(newest.value_or(job.creation_time),
-                                                      job.creation_time);
-                                }
                                 board->page_committed(partition.label(),
-                                                      static_cast<long>(page.jobs.size()), newest);
+                                                      static_cast<long>(page.jobs.size()),
+                                                      newest_creation_time(page));
                             }
-                            totals.inserted += r.inserted;
-                            totals.updated += r.updated;
-                            totals.unchanged += r.unchanged;
-                            totals.refused += r.refused;
+                            totals += r;
                         });
         } catch (const PartitionError& e) {
             ++failed;
@@ -198,7 +183,8 @@ int run_backfill(const Config& config, const WindowOptions& options,
                                           {"inserted", std::to_string(totals.inserted)},
                                           {"updated", std::to_string(totals.updated)},
                                           {"unchanged", std::to_string(totals.unchanged)},
-                                          {"refused", std::to_string(totals.refused)}});
+                                          {"refused", std::to_string(totals.refused)},
+                                          {"quarantined", std::to_string(totals.quarantined)}});
     }
     return failed > 0 ? 1 : 0;
 }

@@ -2,8 +2,8 @@
 // Run state never lives here; it lives in the database.
 #pragma once
 
+#include "jobsync/config/duration.hpp"
 #include "jobsync/core/api_tags.hpp"
-
 #include "jobsync/core/api_time.hpp"
 
 #include <optional>
@@ -50,6 +50,7 @@ struct SyncConfig {
     int concurrency = 4;                // partitions synced in parallel, 1..64
     std::string metrics_file;           // "" => none; --metrics-file overrides
     double max_requests_per_second = 0; // whole run, every partition; 0 => unlimited
+    int ids_per_request = 10;           // job ids per GET /jobs/<ids>, 1..100
 };
 
 struct Config {
@@ -63,17 +64,17 @@ struct Config {
     bool file_holds_secret = false;
 };
 
-// Parses "15m", "30s", "2h", "7d" (an integer and one unit). Returns nullopt otherwise.
-std::optional<long> parse_duration_seconds(const std::string& text);
-
 // Loads and validates a config file. Environment variables
 // TENCENTCLOUD_SECRET_ID / _SECRET_KEY / _SECURITY_TOKEN override [credentials],
 // and files secret_id, secret_key, security_token in $CREDENTIALS_DIRECTORY
-// (systemd LoadCredential=) override both. Warns when a file holding a secret
-// is readable by group or others.
+// (systemd LoadCredential=) override both (credentials.hpp). Warns when a file
+// holding a secret is readable by group or others, and when the file is
+// writable by group or others.
 // Throws ConfigError naming the file, line and key for: unreadable file, TOML
 // syntax errors, unknown keys, wrong types, out-of-range values, bad durations,
-// a missing [[source]], missing credentials. Never includes a secret's value.
+// a missing [[source]], missing credentials, control characters in a secret,
+// a database.url libpq would misread, plain http:// to a non-loopback host
+// without allow_insecure_http. Never includes a secret's value.
 // require_credentials=false is for commands that never call the API
 // (migrate, status, grant-read): sources may then lack keys.
 Config load_config(const std::string& path, bool require_credentials = true);

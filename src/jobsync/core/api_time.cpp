@@ -20,11 +20,6 @@ long long days_from_civil(long long y, unsigned m, unsigned d)
     return era * 146097 + static_cast<long long>(doe) - 719468;
 }
 
-struct CivilTime {
-    long long year;
-    unsigned month, day, hour, minute, second;
-};
-
 CivilTime civil_from_unix(UnixSeconds t)
 {
     long long days = t / 86400;
@@ -107,7 +102,24 @@ bool read_offset(std::string_view text, std::size_t pos, int& offset_seconds)
     return true;
 }
 
+// The parsers read fields as int; they are validated before this.
+CivilTime to_civil(int year, int month, int day, int hour, int minute, int second)
+{
+    return {year,
+            static_cast<unsigned>(month),
+            static_cast<unsigned>(day),
+            static_cast<unsigned>(hour),
+            static_cast<unsigned>(minute),
+            static_cast<unsigned>(second)};
+}
+
 } // namespace
+
+UnixSeconds unix_seconds_from_civil(const CivilTime& time, int offset_seconds)
+{
+    const long long days = days_from_civil(time.year, time.month, time.day);
+    return days * 86400 + time.hour * 3600 + time.minute * 60 + time.second - offset_seconds;
+}
 
 std::optional<UnixSeconds> parse_api_time(std::string_view text)
 {
@@ -139,9 +151,8 @@ std::optional<UnixSeconds> parse_api_time(std::string_view text)
     if (!read_offset(text, pos, offset_seconds)) {
         return std::nullopt;
     }
-    const long long days =
-        days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-    return days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
+    return unix_seconds_from_civil(to_civil(year, month, day, hour, minute, second),
+                                   offset_seconds);
 }
 
 std::string format_api_time(UnixSeconds instant, int offset_minutes)
@@ -149,9 +160,9 @@ std::string format_api_time(UnixSeconds instant, int offset_minutes)
     const CivilTime c = civil_from_unix(instant + static_cast<UnixSeconds>(offset_minutes) * 60);
     const int abs_offset = offset_minutes < 0 ? -offset_minutes : offset_minutes;
     char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02u:%02u:%02u%c%02d%02d", c.year,
-                  c.month, c.day, c.hour, c.minute, c.second, offset_minutes < 0 ? '-' : '+',
-                  abs_offset / 60, abs_offset % 60);
+    std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02u:%02u:%02u%c%02d%02d",
+                  static_cast<long long>(c.year), c.month, c.day, c.hour, c.minute, c.second,
+                  offset_minutes < 0 ? '-' : '+', abs_offset / 60, abs_offset % 60);
     return buffer;
 }
 
@@ -176,8 +187,8 @@ std::string format_iso_utc(UnixSeconds instant)
         return text;
     }
     char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02u:%02u:%02uZ", c.year, c.month, c.day,
-                  c.hour, c.minute, c.second);
+    std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02u:%02u:%02uZ",
+                  static_cast<long long>(c.year), c.month, c.day, c.hour, c.minute, c.second);
     return buffer;
 }
 
@@ -194,8 +205,8 @@ std::string format_http_date(UnixSeconds instant)
     const long long weekday = ((days % 7) + 7) % 7; // 1970-01-01 was a Thursday
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, "%s, %02u %s %04lld %02u:%02u:%02u GMT",
-                  kWeekdays[static_cast<std::size_t>(weekday)], c.day, kMonths[c.month - 1], c.year,
-                  c.hour, c.minute, c.second);
+                  kWeekdays[static_cast<std::size_t>(weekday)], c.day, kMonths[c.month - 1],
+                  static_cast<long long>(c.year), c.hour, c.minute, c.second);
     return buffer;
 }
 
@@ -227,8 +238,7 @@ std::optional<UnixSeconds> parse_http_date(std::string_view text)
         minute > 59 || second > 60) {
         return std::nullopt;
     }
-    return days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
-           hour * 3600 + minute * 60 + second;
+    return unix_seconds_from_civil(to_civil(year, month, day, hour, minute, second));
 }
 
 UnixSeconds now_unix_seconds()

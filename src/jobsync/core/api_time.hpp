@@ -10,6 +10,16 @@ namespace jobsync {
 
 using UnixSeconds = std::int64_t;
 
+// A proleptic Gregorian calendar date and time of day.
+struct CivilTime {
+    std::int64_t year;
+    unsigned month, day, hour, minute, second;
+};
+
+// Unix seconds of a date and time at a UTC offset (seconds east of UTC).
+// The fields are not range-checked: callers pass validated ones.
+UnixSeconds unix_seconds_from_civil(const CivilTime& time, int offset_seconds = 0);
+
 // Parses the API's "%Y-%m-%dT%H:%M:%S%z" (e.g. 2022-06-27T15:23:12+0800).
 // Also accepts "+08:00", "Z" and a fractional second (dropped), which some
 // responses carry. Returns nullopt for anything else, including "-" and "".

@@ -1,5 +1,7 @@
 #include "jobsync/core/logger.hpp"
 
+#include "jobsync/core/text_sanitizer.hpp"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,37 +64,6 @@ bool needs_logfmt_quotes(std::string_view value)
     return false;
 }
 
-void append_escaped(std::string& out, std::string_view value)
-{
-    for (const char c : value) {
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-                char buffer[8];
-                std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(c));
-                out += buffer;
-            } else {
-                out += c;
-            }
-        }
-    }
-}
-
 void append_logfmt_pair(std::string& out, std::string_view key, std::string_view value)
 {
     if (!out.empty()) {
@@ -102,7 +73,7 @@ void append_logfmt_pair(std::string& out, std::string_view key, std::string_view
     out += '=';
     if (needs_logfmt_quotes(value)) {
         out += '"';
-        append_escaped(out, value);
+        out += sanitize_text(value, TextForm::quoted);
         out += '"';
     } else {
         out += value;
@@ -112,9 +83,9 @@ void append_logfmt_pair(std::string& out, std::string_view key, std::string_view
 void append_json_pair(std::string& out, std::string_view key, std::string_view value)
 {
     out += out.size() > 1 ? ",\"" : "\"";
-    append_escaped(out, key);
+    out += sanitize_text(key, TextForm::quoted);
     out += "\":\"";
-    append_escaped(out, value);
+    out += sanitize_text(value, TextForm::quoted);
     out += '"';
 }
 

@@ -1,5 +1,6 @@
 // One line per event on stderr: logfmt (ts= level= msg= key=value ...) or JSON.
-// Callers never pass secrets; values are quoted/escaped here.
+// Callers never pass secrets; values are quoted here and sanitized
+// (sanitize_text), so server text never reaches a terminal raw.
 #pragma once
 
 #include <initializer_list>

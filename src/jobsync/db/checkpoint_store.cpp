@@ -1,10 +1,14 @@
 #include "jobsync/db/checkpoint_store.hpp"
 
+#include "jobsync/core/text_sanitizer.hpp"
+
 #include <chrono>
 #include <thread>
 
 namespace jobsync {
 namespace {
+
+constexpr std::size_t kLastErrorBytes = 4096;
 
 // Nullable timestamptz parameter: ISO text, or a null pointer for NULL.
 struct TimeParam {
@@ -112,9 +116,12 @@ void record_outcome(pqxx::connection& conn, const Partition& partition, const st
                     const std::string& error)
 {
     pqxx::work txn(conn);
+    // Server text (a proxy's GBK page, a raw header) must not keep the
+    // outcome from being stored.
     txn.exec_params("UPDATE sync_checkpoints SET last_run_at = now(), last_status = $4, "
                     "last_error = $5 WHERE bucket = $1 AND tag = $2 AND queue_id = $3",
-                    partition.bucket(), partition.tag, partition.queue_id, status, error);
+                    partition.bucket(), partition.tag, partition.queue_id, status,
+                    sanitize_text(error, TextForm::line, kLastErrorBytes));
     txn.commit();
 }
 

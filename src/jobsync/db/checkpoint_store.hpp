@@ -51,7 +51,8 @@ void restart_walk(pqxx::transaction_base& txn, const Partition& partition,
 void complete_walk(pqxx::transaction_base& txn, const Partition& partition);
 
 // A failed or interrupted walk keeps its cursor and walk state; only the
-// outcome (last_status = status, last_error = error) is written.
+// outcome (last_status = status, last_error = error sanitized: valid UTF-8,
+// one line, at most 4 KB) is written.
 void record_outcome(pqxx::connection& conn, const Partition& partition, const std::string& status,
                     const std::string& error);
 

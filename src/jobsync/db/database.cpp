@@ -1,5 +1,6 @@
 #include "jobsync/db/database.hpp"
 
+#include "jobsync/config/database_url.hpp"
 #include "jobsync/core/errors.hpp"
 
 #include <libpq-fe.h>
@@ -44,26 +45,23 @@ std::string describe_connection_target(const std::string& url)
            " user=" + conninfo_value(options.get(), "user", "PGUSER", "(login name)");
 }
 
-bool is_plain_identifier(const std::string& name)
+std::string search_path_for(const std::string& schema)
 {
-    if (name.empty() || name.size() > 63) {
-        return false;
-    }
-    for (std::size_t i = 0; i < name.size(); ++i) {
-        const char c = name[i];
-        const bool letter = (c >= 'a' && c <= 'z') || c == '_';
-        const bool digit = c >= '0' && c <= '9';
-        if (!letter && !(digit && i > 0)) {
-            return false;
-        }
-    }
-    return true;
+    // The schema is a validated identifier, so it can be spliced in safely.
+    // pg_catalog last and public not at all: any role that can create objects
+    // in public could otherwise shadow a function or table the worker uses.
+    return "\"" + schema + "\", pg_catalog";
 }
 
 std::unique_ptr<pqxx::connection> open_connection(const DatabaseConfig& config)
 {
     if (!is_plain_identifier(config.schema)) {
         throw ConfigError("database.schema '" + config.schema + "' is not a plain identifier");
+    }
+    // Also for a config not read from a file: libpq's messages about a URL it
+    // misreads would quote the password, and so would the target described below.
+    if (const std::optional<std::string> problem = database_url_problem(config.url)) {
+        throw ConfigError("database.url has " + *problem + " (the URL is not shown)");
     }
     std::unique_ptr<pqxx::connection> conn;
     try {
@@ -85,9 +83,8 @@ std::unique_ptr<pqxx::connection> open_connection(const DatabaseConfig& config)
         throw RunError("cannot connect to PostgreSQL (" + describe_connection_target(config.url) +
                        "): " + e.what());
     }
-    // The schema is a validated identifier, so it can be spliced in safely.
     pqxx::nontransaction setup(*conn);
-    setup.exec("SET search_path TO \"" + config.schema + "\", public");
+    setup.exec("SET search_path TO " + search_path_for(config.schema));
     setup.exec("SET application_name TO 'ci-jobsync'");
     return conn;
 }

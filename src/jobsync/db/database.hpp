@@ -2,6 +2,7 @@
 #pragma once
 
 #include "jobsync/config/config.hpp"
+#include "jobsync/config/plain_identifier.hpp"
 
 #include <pqxx/pqxx>
 
@@ -11,15 +12,16 @@
 namespace jobsync {
 
 // Connects and sets search_path to the schema (created if missing).
-// Throws RunError naming the host/port/database (never the password) when
-// the server cannot be reached.
+// Throws ConfigError for a bad schema or a URL libpq would misread, RunError naming the
+// host/port/database (never the password) when the server cannot be reached.
 std::unique_ptr<pqxx::connection> open_connection(const DatabaseConfig& config);
+
+// The search_path for a plain identifier, "\"<schema>\", pg_catalog": the
+// worker's schema first, pg_catalog last, public never.
+std::string search_path_for(const std::string& schema);
 
 // "host=... port=... dbname=..." of a connection string, without secrets: for messages.
 std::string describe_connection_target(const std::string& url);
-
-// True for [a-z_][a-z0-9_]{0,62}: the only schema names accepted.
-bool is_plain_identifier(const std::string& name);
 
 // Formats a PostgreSQL text[] literal ({"a","b"}) for an ANY($1) parameter.
 std::string to_text_array_literal(const std::vector<std::string>& values);

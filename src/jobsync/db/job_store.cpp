@@ -1,7 +1,9 @@
 #include "jobsync/db/job_store.hpp"
 
+#include "jobsync/core/logger.hpp"
 #include "jobsync/db/database.hpp"
 #include "jobsync/db/job_tables.hpp"
+#include "jobsync/db/quarantine_store.hpp"
 #include "jobsync/db/sql_params.hpp"
 
 #include <openssl/evp.h>
@@ -139,17 +141,13 @@ struct StoredJob {
 // row's xmax (and, after a checkpoint, a full-page image) even when nothing
 // changed, a quarter of a first sync's WAL on a re-walk. The upsert locks
 // what it writes and re-checks the terminal-state rule itself.
-std::unordered_map<std::string, StoredJob> read_stored(pqxx::work& txn,
-                                                       const std::vector<const JobRecord*>& jobs)
+std::unordered_map<std::string, StoredJob> read_stored(pqxx::transaction_base& txn,
+                                                       const std::string& id_array)
 {
-    std::vector<std::string> ids;
-    for (const JobRecord* job : jobs) {
-        ids.emplace_back(job->job_id);
-    }
     const pqxx::result result = txn.exec_params(
         "SELECT job_id, detail_hash, state FROM jobs WHERE job_id = ANY($1::text[]) "
         "ORDER BY job_id",
-        to_text_array_literal(ids));
+        id_array);
     std::unordered_map<std::string, StoredJob> stored;
     for (const pqxx::row& row : result) {
         StoredJob job{pqxx::binarystring(row[1]).str(), std::nullopt};
@@ -161,7 +159,37 @@ std::unordered_map<std::string, StoredJob> read_stored(pqxx::work& txn,
     return stored;
 }
 
+std::string id_array_literal(const std::vector<const JobRecord*>& jobs)
+{
+    std::vector<std::string> ids;
+    ids.reserve(jobs.size());
+    for (const JobRecord* job : jobs) {
+        ids.emplace_back(job->job_id);
+    }
+    return to_text_array_literal(ids);
+}
+
+// A value PostgreSQL refuses (class 22: invalid text, number out of range,
+// bad XML) or cannot hold (class 54: e.g. an index row too large): the job
+// is at fault, not the database, so retrying the same statement cannot help.
+bool is_data_error(const pqxx::sql_error& error)
+{
+    const std::string state = error.sqlstate();
+    return state.rfind("22", 0) == 0 || state.rfind("54", 0) == 0;
+}
+
 } // namespace
+
+PageWriteResult& PageWriteResult::operator+=(const PageWriteResult& other)
+{
+    inserted += other.inserted;
+    updated += other.updated;
+    unchanged += other.unchanged;
+    refused += other.refused;
+    duplicates += other.duplicates;
+    quarantined += other.quarantined;
+    return *this;
+}
 
 std::string bytea_literal(const std::string& bytes)
 {
@@ -205,8 +233,8 @@ const JobStore::Statement& JobStore::statement(const TableShape& shape, std::siz
     return entry; // map entries stay put, and are never changed again
 }
 
-std::vector<pqxx::result> JobStore::insert_rows(pqxx::work& txn, const TableShape& shape,
-                                                SqlParams& params)
+std::vector<pqxx::result> JobStore::insert_rows(pqxx::transaction_base& txn,
+                                                const TableShape& shape, SqlParams& params)
 {
     const std::size_t width = shape.columns.size();
     if (params.size() % width != 0) {
@@ -234,17 +262,75 @@ std::vector<pqxx::result> JobStore::insert_rows(pqxx::work& txn, const TableShap
     return results;
 }
 
-PageWriteResult JobStore::write_page(pqxx::work& txn, const std::string& bucket,
-                                     const std::vector<JobRecord>& jobs)
+PageWriteResult JobStore::write_page(pqxx::work& txn, const Partition& partition,
+                                     const std::vector<JobRecord>& jobs,
+                                     const std::vector<RejectedJob>& rejected)
 {
     PageWriteResult result;
     const std::vector<const JobRecord*> unique = last_occurrences(jobs);
-    result.duplicates = static_cast<long>(jobs.size() - unique.size());
-    if (unique.empty()) {
-        return result;
+    if (!unique.empty()) {
+        // A savepoint, so that a refused value leaves txn usable for the
+        // fallback. Not released: COMMIT does that, one round trip less per page.
+        txn.exec0("SAVEPOINT jobsync_page");
+        try {
+            write_jobs(txn, partition.bucket(), unique, result);
+        } catch (const pqxx::sql_error& e) {
+            if (!is_data_error(e)) {
+                throw;
+            }
+            txn.exec0("ROLLBACK TO SAVEPOINT jobsync_page");
+            log_warn("the database refused a value on the page; writing it job by job",
+                     {{"partition", partition.label()}, {"error", e.what()}});
+            result = {}; // the counts of the rolled-back attempt
+            write_job_by_job(txn, partition, unique, result);
+        }
     }
+    for (const RejectedJob& job : rejected) {
+        quarantine_store::add(txn, partition, job.job_id, job.raw, job.error);
+        ++result.quarantined;
+    }
+    result.duplicates = static_cast<long>(jobs.size() - unique.size());
+    return result;
+}
 
-    const std::unordered_map<std::string, StoredJob> stored = read_stored(txn, unique);
+void JobStore::write_job_by_job(pqxx::work& txn, const Partition& partition,
+                                std::vector<const JobRecord*> jobs, PageWriteResult& result)
+{
+    // In job id order, as the page statement locks rows, so concurrent
+    // writers do not deadlock: each savepoint's locks last until txn ends.
+    std::sort(jobs.begin(), jobs.end(),
+              [](const JobRecord* a, const JobRecord* b) { return a->job_id < b->job_id; });
+    for (const JobRecord* job : jobs) {
+        txn.exec0("SAVEPOINT jobsync_job");
+        try {
+            PageWriteResult written;
+            write_jobs(txn, partition.bucket(), {job}, written);
+            txn.exec0("RELEASE SAVEPOINT jobsync_job");
+            result += written;
+        } catch (const pqxx::sql_error& e) {
+            if (!is_data_error(e)) {
+                throw;
+            }
+            txn.exec0("ROLLBACK TO SAVEPOINT jobsync_job");
+            const std::string error = std::string("the database refused the job: ") + e.what();
+            log_warn("job quarantined", {{"partition", partition.label()},
+                                         {"job_id", std::string(job->job_id.substr(0, 256))},
+                                         {"error", error}});
+            quarantine_store::add(txn, partition, job->job_id, job->detail_xml, error);
+            ++result.quarantined;
+        }
+    }
+}
+
+void JobStore::write_jobs(pqxx::transaction_base& txn, const std::string& bucket,
+                          const std::vector<const JobRecord*>& unique, PageWriteResult& result)
+{
+    if (unique.empty()) {
+        return;
+    }
+    const std::string id_array = id_array_literal(unique);
+    const std::unordered_map<std::string, StoredJob> stored = read_stored(txn, id_array);
+    quarantine_store::release(txn, bucket, id_array);
     std::vector<JobRow> rows;
     for (const JobRecord* job : unique) {
         std::string hash = detail_hash(*job);
@@ -262,7 +348,7 @@ PageWriteResult JobStore::write_page(pqxx::work& txn, const std::string& bucket,
         rows.push_back({job, bytea_literal(hash), found != stored.end()});
     }
     if (rows.empty()) {
-        return result;
+        return;
     }
 
     // The same order in every writer, so concurrent upserts lock rows alike.
@@ -295,13 +381,12 @@ PageWriteResult JobStore::write_page(pqxx::work& txn, const std::string& bucket,
         }
     }
     replace_children(txn, bucket, changed, replaced);
-    return result;
 }
 
 // Inserts the children of changed jobs, after deleting those of the updated
 // ones. A job new to the table has none: the upsert said it inserted the row
 // (xmax = 0), even if a concurrent writer inserted it after our SELECT.
-void JobStore::replace_children(pqxx::work& txn, const std::string& bucket,
+void JobStore::replace_children(pqxx::transaction_base& txn, const std::string& bucket,
                                 const std::vector<const JobRecord*>& changed,
                                 const std::vector<std::string>& replaced)
 {

@@ -3,6 +3,8 @@
 
 #include "jobsync/db/job_tables.hpp"
 #include "jobsync/parse/job_record.hpp"
+#include "jobsync/parse/jobs_page.hpp"
+#include "jobsync/sync/partition.hpp"
 
 #include <pqxx/pqxx>
 
@@ -15,12 +17,15 @@
 namespace jobsync {
 
 struct PageWriteResult {
-    long inserted = 0;   // new job rows
-    long updated = 0;    // existing rows whose content changed
-    long unchanged = 0;  // same detail hash as stored: nothing sent to the server
-    long refused = 0;    // a stored terminal state (Success/Failed/Cancel) kept over a
-                         // non-terminal one
-    long duplicates = 0; // repeats of a job id within the page (last occurrence wins)
+    long inserted = 0;    // new job rows
+    long updated = 0;     // existing rows whose content changed
+    long unchanged = 0;   // same detail hash as stored: nothing sent to the server
+    long refused = 0;     // a stored terminal state (Success/Failed/Cancel) kept over a
+                          // non-terminal one
+    long duplicates = 0;  // repeats of a job id within the page (last occurrence wins)
+    long quarantined = 0; // refused by the database or the parser: in quarantine instead
+
+    PageWriteResult& operator+=(const PageWriteResult& other);
 };
 
 // Bumped when the normaliser changes what it extracts, so stored jobs are
@@ -36,12 +41,19 @@ std::string bytea_literal(const std::string& bytes);
 // built once per process.
 class JobStore {
 public:
-    // Upserts the jobs of a page inside txn (the caller commits, together
-    // with the checkpoint). Per table one prepared multi-row statement: jobs
-    // are deduplicated by job_id first, unchanged ones skipped by hash (never
-    // sent), and the children of changed jobs replaced.
-    PageWriteResult write_page(pqxx::work& txn, const std::string& bucket,
-                               const std::vector<JobRecord>& jobs);
+    // Upserts the jobs of a page of partition inside txn (the caller
+    // commits, together with the checkpoint). Per table one prepared
+    // multi-row statement: jobs are deduplicated by job_id first, unchanged
+    // ones skipped by hash (never sent), and the children of changed jobs
+    // replaced. When PostgreSQL refuses a value (a data error: SQLSTATE class
+    // 22 or 54) the page is written again job by job, each in a savepoint
+    // (SQL savepoints: libpqxx 6.4's subtransaction opens its savepoint only
+    // at the first plain exec(), so exec_prepared failing in it aborts txn), and
+    // a job that still fails goes to quarantine, as do the rejected ones: one
+    // bad job never blocks the page. Jobs stored leave quarantine.
+    PageWriteResult write_page(pqxx::work& txn, const Partition& partition,
+                               const std::vector<JobRecord>& jobs,
+                               const std::vector<RejectedJob>& rejected);
 
 private:
     struct Statement {
@@ -49,13 +61,20 @@ private:
         std::string sql;
     };
 
+    // Stores jobs (unique ids) in txn and adds what happened to result.
+    void write_jobs(pqxx::transaction_base& txn, const std::string& bucket,
+                    const std::vector<const JobRecord*>& jobs, PageWriteResult& result);
+    // The fallback: each job in its own savepoint, quarantined if it fails.
+    void write_job_by_job(pqxx::work& txn, const Partition& partition,
+                          std::vector<const JobRecord*> jobs, PageWriteResult& result);
+
     // The prepared statement for `rows` (padded) rows of shape.
     static const Statement& statement(const TableShape& shape, std::size_t rows);
     // Runs the INSERT of shape over params (whole rows) in padded batches.
     // params is padded in place.
-    std::vector<pqxx::result> insert_rows(pqxx::work& txn, const TableShape& shape,
+    std::vector<pqxx::result> insert_rows(pqxx::transaction_base& txn, const TableShape& shape,
                                           SqlParams& params);
-    void replace_children(pqxx::work& txn, const std::string& bucket,
+    void replace_children(pqxx::transaction_base& txn, const std::string& bucket,
                           const std::vector<const JobRecord*>& changed,
                           const std::vector<std::string>& replaced);
 

@@ -68,7 +68,7 @@ std::vector<std::string> apply_migrations(pqxx::connection& conn, const std::str
                 continue;
             }
             pqxx::work txn(conn);
-            txn.exec("SET LOCAL search_path TO \"" + schema + "\", public");
+            txn.exec("SET LOCAL search_path TO " + search_path_for(schema));
             try {
                 txn.exec(migration.sql);
             } catch (const pqxx::sql_error& e) {

@@ -483,6 +483,7 @@ JobRecord read_job(JobsPage& page, xml::TextReader& reader, const Node* detail,
 std::string JobsPage::release_body()
 {
     jobs.clear();
+    rejected.clear();
     decoded.clear();
     return std::move(body);
 }
@@ -509,33 +510,6 @@ JobsPage parse_jobs_page(std::string body)
         throw_malformed(e.where<char>() - page.body.data(), e.what());
     }
     return page;
-}
-
-bool parse_error_body(const std::string& body, ServiceErrorDetails& out)
-{
-    const std::unique_ptr<Document> doc = new_document();
-    std::deque<std::string> decoded;
-    xml::TextReader reader(decoded);
-    std::string_view code, message, request_id;
-    try {
-        xml::parse(*doc, body);
-        const Node* root = xml::first_child_element(doc.get());
-        if (root == nullptr || name_of(root) != "Error") {
-            return false;
-        }
-        code = reader.text(child(root, "Code"));
-        message = reader.text(child(root, "Message"));
-        request_id = reader.text(child(root, "RequestId"));
-    } catch (const rapidxml::parse_error&) {
-        return false;
-    }
-    out.code = std::string(code);
-    out.message = std::string(message);
-    // Keep an id the caller took from x-ci-request-id when the body has none.
-    if (!request_id.empty()) {
-        out.request_id = std::string(request_id);
-    }
-    return true;
 }
 
 bool is_valid_number(std::string_view number, FieldType type)

@@ -22,6 +22,14 @@ struct DriftSighting {
 // (tag, path relative to JobsDetail, e.g. "Operation/Transcode/NewThing").
 using DriftKey = std::pair<std::string, std::string>;
 
+// A JobsDetail the parser refused outright: it goes to quarantine with its
+// exact bytes, and the rest of the page is stored.
+struct RejectedJob {
+    std::string job_id;   // as far as it could be read; "" when there was none
+    std::string_view raw; // the whole <JobsDetail>...</JobsDetail>, a view into the body
+    std::string error;    // why it was refused
+};
+
 // One parsed page. Owns the response body; every string_view in jobs points
 // into body (detail_xml, and field values: RapidXML parses the body without
 // modifying it) or, for the rare value with an entity reference, into
@@ -31,13 +39,14 @@ struct JobsPage {
     std::string body;                // the response body as received, parsed as is
     std::deque<std::string> decoded; // field values whose entities were decoded
     std::vector<JobRecord> jobs;
+    std::vector<RejectedJob> rejected;
     std::string next_token;            // "" when absent or empty
     std::vector<std::string> warnings; // optional fields that did not parse, "JobId j...: Progress
                                        // 'abc' is not an integer"
     std::map<DriftKey, DriftSighting> unknown_elements; // schema drift, for drift_store
 
     // Takes the body out, to receive another response into its memory (see
-    // BodyPool), and clears the jobs whose views pointed into it.
+    // BodyPool), and clears the jobs (and rejected ones) whose views pointed into it.
     std::string release_body();
 };
 
@@ -51,10 +60,6 @@ struct JobsPage {
 // An unparseable optional field becomes nullopt and adds a warning.
 // The page keeps body (pass it with std::move to avoid a copy).
 JobsPage parse_jobs_page(std::string body);
-
-// Parses a CI error body (<Error><Code/><Message/><RequestId/></Error>).
-// Returns false when the body is not such XML (HTML from a proxy, empty, JSON).
-bool parse_error_body(const std::string& body, ServiceErrorDetails& out);
 
 // Validates a numeric field's text for its FieldType (integer: optional sign
 // and digits; decimal: also a fraction and exponent). Text always passes.

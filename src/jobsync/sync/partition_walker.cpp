@@ -1,35 +1,47 @@
 #include "jobsync/sync/partition_walker.hpp"
 
-#include "jobsync/api/page_prefetcher.hpp"
 #include "jobsync/core/errors.hpp"
 #include "jobsync/core/logger.hpp"
 #include "jobsync/db/checkpoint_store.hpp"
+#include "jobsync/db/db_retry.hpp"
 #include "jobsync/db/drift_store.hpp"
+#include "jobsync/sync/page_walk.hpp"
 #include "jobsync/sync/progress.hpp"
-#include "jobsync/sync/window_pages.hpp"
 
 #include <algorithm>
-#include <chrono>
-#include <set>
-#include <thread>
 
 namespace jobsync {
 namespace {
 
-// Consecutive database faults tolerated for one partition before giving up;
-// the counts reset whenever a page commits.
-constexpr int kMaxConnectionLosses = 5;
-constexpr int kMaxConflicts = 5;
-
-std::optional<UnixSeconds> restart_point(const Checkpoint& checkpoint)
+// The walk in progress as the page walk sees it.
+PagePosition position_of(const Checkpoint& checkpoint)
 {
-    // Creation-time bounds are exclusive, so one second early re-reads the
-    // jobs sharing the last committed second: never skipping ahead.
-    return checkpoint.last_creation_time ? std::optional(*checkpoint.last_creation_time - 1)
-                                         : checkpoint.window_start;
+    return {checkpoint.window_start, checkpoint.window_end, checkpoint.next_token,
+            checkpoint.last_creation_time};
 }
 
 } // namespace
+
+class PartitionWalker::PageCommitter : public PageSink {
+public:
+    PageCommitter(PartitionWalker& walker, const Partition& partition, PartitionStats& stats)
+        : walker_(walker), partition_(partition), stats_(stats)
+    {
+    }
+    void on_page(const JobsPage& page, bool last_page) override
+    {
+        walker_.commit_page(partition_, page, last_page, stats_);
+    }
+    void on_restart(std::optional<UnixSeconds> start) override
+    {
+        walker_.restart_walk(partition_, start);
+    }
+
+private:
+    PartitionWalker& walker_;
+    const Partition& partition_;
+    PartitionStats& stats_;
+};
 
 PartitionStats& PartitionStats::operator+=(const PartitionStats& other)
 {
@@ -42,6 +54,7 @@ PartitionStats& PartitionStats::operator+=(const PartitionStats& other)
     unchanged += other.unchanged;
     refused += other.refused;
     duplicates += other.duplicates;
+    quarantined += other.quarantined;
     warnings += other.warnings;
     stale_unfinished += other.stale_unfinished;
     lag_seconds = std::max(lag_seconds, other.lag_seconds);
@@ -73,52 +86,30 @@ PartitionOutcome PartitionWalker::sync(const Partition& partition)
 {
     const RequestCounters before = client_.counters();
     PartitionOutcome outcome;
-    int connection_losses = 0;
-    int conflicts = 0;
-    for (;;) {
-        const long pages_before = outcome.stats.pages;
-        try {
-            outcome.status = lock_and_walk(partition, outcome.stats);
-            if (outcome.status == PartitionStatus::interrupted) {
-                outcome.error = "interrupted";
-            }
-            break;
-        } catch (const PartitionError& e) {
-            outcome.status = PartitionStatus::failed;
-            outcome.error = e.what();
-            break;
-        } catch (const RunError& e) {
-            if (!stopping()) {
-                throw;
-            }
-            outcome.status = PartitionStatus::interrupted;
+    DbRetryOptions retry;
+    retry.stop_flag = stop_flag_;
+    retry.progress = [&outcome] { return outcome.stats.pages; };
+    try {
+        // A redo starts from the stored checkpoint: at most the page in
+        // flight is repeated.
+        outcome.status = perform(
+            db_, "syncing partition " + partition.label(),
+            [&] { return lock_and_walk(partition, outcome.stats); }, retry);
+        if (outcome.status == PartitionStatus::interrupted) {
             outcome.error = "interrupted";
-            break;
-        } catch (const pqxx::failure& e) {
-            if (outcome.stats.pages > pages_before) {
-                connection_losses = conflicts = 0;
-            }
-            const DbFault fault = classify_db_error(e);
-            if (fault == DbFault::connection_lost && ++connection_losses <= kMaxConnectionLosses &&
-                !stopping()) {
-                log_warn("lost the database connection; reconnecting and redoing the page",
-                         {{"partition", partition.label()}, {"error", e.what()}});
-                db_.reconnect();
-                continue;
-            }
-            if (fault == DbFault::conflict && ++conflicts <= kMaxConflicts) {
-                log_warn("transaction rolled back by the server; redoing the page",
-                         {{"partition", partition.label()}, {"error", e.what()}});
-                std::this_thread::sleep_for(std::chrono::milliseconds(50 * conflicts));
-                continue;
-            }
-            if (fault == DbFault::connection_lost) {
-                throw RunError(std::string("lost the database connection: ") + e.what());
-            }
-            outcome.status = PartitionStatus::failed;
-            outcome.error = std::string("database error: ") + e.what();
-            break;
         }
+    } catch (const PartitionError& e) {
+        outcome.status = PartitionStatus::failed;
+        outcome.error = e.what();
+    } catch (const RunError& e) {
+        if (!stopping()) {
+            throw;
+        }
+        outcome.status = PartitionStatus::interrupted;
+        outcome.error = "interrupted";
+    } catch (const pqxx::failure& e) {
+        outcome.status = PartitionStatus::failed;
+        outcome.error = std::string("database error: ") + e.what();
     }
     outcome.stats.requests = client_.counters().requests - before.requests;
     outcome.stats.retries = client_.counters().retries - before.retries;
@@ -170,10 +161,9 @@ void PartitionWalker::prepare_walk(const Partition& partition)
 {
     const UnixSeconds now = now_unix_seconds();
     pqxx::work txn(conn());
-    const Checkpoint checkpoint = checkpoint_store::load(txn, partition);
     std::optional<UnixSeconds> start = partition.source->start_time;
-    if (checkpoint.cursor) {
-        start = *checkpoint.cursor - sync_.lookback_seconds;
+    if (checkpoint_.cursor) {
+        start = *checkpoint_.cursor - sync_.lookback_seconds;
     }
     const UnixSeconds horizon_start = now - sync_.refresh_horizon_seconds;
     const auto unfinished = checkpoint_store::oldest_unfinished(txn, partition, horizon_start);
@@ -183,105 +173,61 @@ void PartitionWalker::prepare_walk(const Partition& partition)
     if (partition.source->start_time && start && *start < *partition.source->start_time) {
         start = partition.source->start_time;
     }
-    const UnixSeconds end = now - sync_.settle_delay_seconds;
-    checkpoint_store::begin_walk(txn, partition, start, std::max(end, start.value_or(end)));
+    const UnixSeconds settled = now - sync_.settle_delay_seconds;
+    const UnixSeconds end = std::max(settled, start.value_or(settled));
+    checkpoint_store::begin_walk(txn, partition, start, end);
     txn.commit();
+    Checkpoint walk;
+    walk.cursor = checkpoint_.cursor;
+    walk.window_start = start;
+    walk.window_end = end;
+    checkpoint_ = walk;
 }
 
-void PartitionWalker::restart_from_last_committed(const Partition& partition,
-                                                  const Checkpoint& checkpoint)
+void PartitionWalker::restart_walk(const Partition& partition, std::optional<UnixSeconds> start)
 {
     pqxx::work txn(conn());
-    checkpoint_store::restart_walk(txn, partition, restart_point(checkpoint));
+    checkpoint_store::restart_walk(txn, partition, start);
     txn.commit();
+    checkpoint_.window_start = start;
+    checkpoint_.next_token.clear();
+    checkpoint_.token_issued_at.reset();
 }
 
 void PartitionWalker::start_or_resume(const Partition& partition)
 {
-    Checkpoint checkpoint;
     {
         pqxx::work txn(conn());
-        checkpoint = checkpoint_store::load(txn, partition);
+        checkpoint_ = checkpoint_store::load(txn, partition);
     }
-    if (!checkpoint.walk_in_progress()) {
+    if (!checkpoint_.walk_in_progress()) {
         prepare_walk(partition);
         return;
     }
     const bool token_too_old =
-        !checkpoint.next_token.empty() && checkpoint.token_issued_at &&
-        now_unix_seconds() - *checkpoint.token_issued_at > sync_.token_max_age_seconds;
+        !checkpoint_.next_token.empty() && checkpoint_.token_issued_at &&
+        now_unix_seconds() - *checkpoint_.token_issued_at > sync_.token_max_age_seconds;
     if (token_too_old) {
         log_info("stored continuation token is older than sync.token_max_age; restarting the "
                  "walk from the last committed job",
                  {{"partition", partition.label()}});
-        restart_from_last_committed(partition, checkpoint);
+        restart_walk(partition, position_of(checkpoint_).restart_start());
     }
     log_info("resuming an interrupted walk",
-             {{"partition", partition.label()}, {"pages_done", std::to_string(checkpoint.pages)}});
+             {{"partition", partition.label()}, {"pages_done", std::to_string(checkpoint_.pages)}});
 }
 
 PartitionStatus PartitionWalker::walk(const Partition& partition, PartitionStats& stats)
 {
     start_or_resume(partition);
     if (ProgressBoard* board = ProgressBoard::current()) {
-        pqxx::work txn(conn());
-        const Checkpoint walk = checkpoint_store::load(txn, partition);
-        board->start_walk(partition.label(), walk.window_start, walk.window_end.value_or(0));
+        board->start_walk(partition.label(), checkpoint_.window_start,
+                          checkpoint_.window_end.value_or(0));
     }
-    std::set<std::string> seen_tokens;
-    bool token_restart_allowed = true; // once until the next committed page
-    PagePrefetcher prefetcher(client_);
-    for (;;) {
-        if (stopping()) {
-            return PartitionStatus::interrupted;
-        }
-        Checkpoint checkpoint;
-        {
-            pqxx::work txn(conn());
-            checkpoint = checkpoint_store::load(txn, partition);
-        }
-        ListJobsQuery query;
-        query.tag = partition.tag;
-        query.queue_id = partition.queue_id;
-        query.queue_type = partition.source->queue_type;
-        query.start_creation_time = checkpoint.window_start;
-        query.end_creation_time = checkpoint.window_end;
-        query.size = sync_.page_size;
-        query.next_token = checkpoint.next_token;
-
-        JobsPage page;
-        try {
-            page = prefetcher.fetch(query);
-        } catch (const PartitionError& e) {
-            if (query.next_token.empty() || !token_restart_allowed || !is_rejected_token(e)) {
-                throw;
-            }
-            token_restart_allowed = false;
-            log_warn("continuation token rejected; restarting the walk from the last committed job",
-                     {{"partition", partition.label()}, {"error", e.what()}});
-            restart_from_last_committed(partition, checkpoint);
-            continue;
-        }
-        const bool token_repeats =
-            !page.next_token.empty() && !seen_tokens.insert(page.next_token).second;
-        const bool last_page = page.next_token.empty() || page.jobs.empty() || token_repeats;
-        if (!last_page) {
-            // Fetch page N+1 while page N is written; the checkpoint still
-            // records N's token only after N commits.
-            ListJobsQuery next = query;
-            next.next_token = page.next_token;
-            prefetcher.start(next);
-        }
-        commit_page(partition, page, last_page, stats);
-        client_.recycle(std::move(page)); // page N+2 is received into its memory
-        token_restart_allowed = true;
-        if (token_repeats) {
-            log_warn("the service repeated a continuation token; treating it as the last page",
-                     {{"partition", partition.label()}});
-        }
-        if (last_page) {
-            break;
-        }
+    PageCommitter committer(*this, partition, stats);
+    if (!walk_pages(client_, partition, sync_.page_size, position_of(checkpoint_), stop_flag_,
+                    committer)) {
+        return PartitionStatus::interrupted;
     }
     finish_walk(partition, stats);
     return PartitionStatus::ok;
@@ -296,32 +242,45 @@ void PartitionWalker::commit_page(const Partition& partition, const JobsPage& pa
         log_warn("job field did not parse; stored as NULL",
                  {{"partition", partition.label()}, {"detail", warning}});
     }
-    std::optional<UnixSeconds> newest;
-    for (const JobRecord& job : page.jobs) {
-        newest = std::max(newest.value_or(job.creation_time), job.creation_time);
-    }
+    const std::optional<UnixSeconds> newest = newest_creation_time(page);
+    const std::string next_token = last_page ? "" : page.next_token;
+    const long jobs = static_cast<long>(page.jobs.size());
     pqxx::work txn(conn());
-    const PageWriteResult written = store_.write_page(txn, partition.bucket(), page.jobs);
+    const PageWriteResult written = store_.write_page(txn, partition, page.jobs, page.rejected);
     record_drift(txn, partition.bucket(), page);
-    checkpoint_store::record_page(txn, partition, last_page ? "" : page.next_token, newest,
-                                  static_cast<long>(page.jobs.size()));
+    checkpoint_store::record_page(txn, partition, next_token, newest, jobs);
     if (last_page) {
         checkpoint_store::complete_walk(txn, partition);
     }
     txn.commit();
+    // Mirrors record_page and complete_walk: the walk needs no read per page.
+    checkpoint_.next_token = next_token;
+    checkpoint_.token_issued_at =
+        next_token.empty() ? std::nullopt : std::optional(now_unix_seconds());
+    if (newest) {
+        checkpoint_.last_creation_time =
+            std::max(checkpoint_.last_creation_time.value_or(*newest), *newest);
+    }
+    checkpoint_.pages += 1;
+    checkpoint_.jobs += jobs;
+    if (last_page) {
+        checkpoint_.cursor = checkpoint_.window_end;
+        checkpoint_.window_start = checkpoint_.window_end = std::nullopt;
+        checkpoint_.last_creation_time.reset();
+    }
     if (ProgressBoard* board = ProgressBoard::current()) {
-        board->page_committed(partition.label(), static_cast<long>(page.jobs.size()), newest);
+        board->page_committed(partition.label(), jobs, newest);
     }
     stats.pages += 1;
-    stats.jobs += static_cast<long>(page.jobs.size()) - written.duplicates;
+    stats.jobs += jobs - written.duplicates;
     stats.inserted += written.inserted;
     stats.updated += written.updated;
     stats.unchanged += written.unchanged;
     stats.refused += written.refused;
     stats.duplicates += written.duplicates;
+    stats.quarantined += written.quarantined;
     stats.warnings += static_cast<long>(page.warnings.size());
-    log_debug("page committed",
-              {{"partition", partition.label()}, {"jobs", std::to_string(page.jobs.size())}});
+    log_debug("page committed", {{"partition", partition.label()}, {"jobs", std::to_string(jobs)}});
 }
 
 void PartitionWalker::finish_walk(const Partition& partition, PartitionStats& stats)
@@ -329,12 +288,11 @@ void PartitionWalker::finish_walk(const Partition& partition, PartitionStats& st
     if (ProgressBoard* board = ProgressBoard::current()) {
         board->finish_walk(partition.label());
     }
-    pqxx::work txn(conn());
-    const Checkpoint done = checkpoint_store::load(txn, partition);
+    pqxx::read_transaction txn(conn());
     const UnixSeconds now = now_unix_seconds();
     stats.stale_unfinished = checkpoint_store::count_stale_unfinished(
         txn, partition, now - sync_.refresh_horizon_seconds);
-    stats.lag_seconds = done.cursor ? now - *done.cursor : -1;
+    stats.lag_seconds = checkpoint_.cursor ? now - *checkpoint_.cursor : -1;
     if (stats.stale_unfinished > 0) {
         log_warn("unfinished jobs older than the refresh horizon are no longer refreshed",
                  {{"partition", partition.label()},

@@ -25,6 +25,7 @@ struct PartitionStats {
     long unchanged = 0;
     long refused = 0;
     long duplicates = 0;
+    long quarantined = 0; // jobs put in quarantine instead of stored
     long warnings = 0;
     long stale_unfinished = 0;
     long lag_seconds = -1; // now - cursor after the walk; -1 when unknown
@@ -53,18 +54,20 @@ public:
 
     // Never throws for partition-level failures: they are recorded in the
     // checkpoint and returned. A lost connection is replaced and the page
-    // redone; serialization failures and deadlocks are retried. Throws
-    // RunError when the run must stop (the database stays unreachable).
+    // redone; serialization failures and deadlocks are retried (db_retry).
+    // Throws RunError when the run must stop (the database stays unreachable).
     PartitionOutcome sync(const Partition& partition);
 
 private:
+    class PageCommitter; // the walk's PageSink: each page committed with the checkpoint
+
     // One attempt: takes the lock and walks. Database errors propagate.
     PartitionStatus lock_and_walk(const Partition& partition, PartitionStats& stats);
     PartitionStatus walk(const Partition& partition, PartitionStats& stats);
     void start_or_resume(const Partition& partition);
     void prepare_walk(const Partition& partition);
-    // Restarts the walk from the last committed creation time minus one second.
-    void restart_from_last_committed(const Partition& partition, const Checkpoint& checkpoint);
+    // Restarts the walk without a token from `start`.
+    void restart_walk(const Partition& partition, std::optional<UnixSeconds> start);
     void commit_page(const Partition& partition, const JobsPage& page, bool last_page,
                      PartitionStats& stats);
     void finish_walk(const Partition& partition, PartitionStats& stats);
@@ -78,6 +81,9 @@ private:
     WalkOptions options_;
     const std::atomic<bool>* stop_flag_;
     JobStore store_;
+    // The partition's checkpoint as last committed: loaded when a walk
+    // starts (after every reconnect) and kept in step with each commit.
+    Checkpoint checkpoint_;
 };
 
 } // namespace jobsync

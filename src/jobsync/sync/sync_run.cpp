@@ -1,93 +1,74 @@
 #include "jobsync/sync/sync_run.hpp"
 
-#include "jobsync/api/queue_lister.hpp"
+#include "jobsync/api/api_clients.hpp"
 #include "jobsync/api/rate_limiter.hpp"
 #include "jobsync/core/errors.hpp"
 #include "jobsync/core/logger.hpp"
 #include "jobsync/db/database.hpp"
+#include "jobsync/db/db_retry.hpp"
 #include "jobsync/db/db_session.hpp"
 #include "jobsync/db/migrations.hpp"
-
-#include <unistd.h>
+#include "jobsync/db/run_store.hpp"
 
 #include <chrono>
-#include <map>
+#include <exception>
 #include <mutex>
 #include <thread>
 
 namespace jobsync {
 namespace {
 
-long long start_run_record(pqxx::connection& conn, int partitions)
-{
-    char host[256] = {};
-    ::gethostname(host, sizeof host - 1);
-    pqxx::work txn(conn);
-    const long long run_id =
-        txn.exec_params1("INSERT INTO sync_runs (host, pid, partitions) VALUES ($1, $2, $3) "
-                         "RETURNING run_id",
-                         std::string(host), static_cast<int>(::getpid()), partitions)[0]
-            .as<long long>();
-    txn.commit();
-    return run_id;
-}
-
-void finish_run_record(pqxx::connection& conn, long long run_id, const SyncSummary& summary,
-                       const std::string& errors)
-{
-    const PartitionStats& t = summary.totals;
-    const std::string status = summary.interrupted  ? "interrupted"
-                               : summary.failed > 0 ? "failed"
-                                                    : "ok";
-    pqxx::work txn(conn);
-    txn.exec_params("UPDATE sync_runs SET finished_at = now(), status = $2, "
-                    "partitions_failed = $3, partitions_skipped = $4, pages = $5, requests = $6, "
-                    "jobs = $7, jobs_inserted = $8, jobs_updated = $9, jobs_unchanged = $10, "
-                    "refusals = $11, warnings = $12, errors = nullif($13, '') WHERE run_id = $1",
-                    run_id, status, summary.failed, summary.skipped, t.pages, t.requests, t.jobs,
-                    t.inserted, t.updated, t.unchanged, t.refused, t.warnings, errors);
-    txn.commit();
-}
-
-// The run's own connection idles while the workers run: if it was lost
-// meanwhile, reconnect once rather than leave the run marked 'running'.
-void record_run_end(DbSession& db, long long run_id, const SyncSummary& summary,
-                    const std::string& errors)
+std::string message_of(const std::exception_ptr& error)
 {
     try {
-        finish_run_record(db.conn(), run_id, summary, errors);
-    } catch (const pqxx::failure& e) {
-        if (classify_db_error(e) == DbFault::none) {
-            throw;
-        }
-        db.reconnect();
-        finish_run_record(db.conn(), run_id, summary, errors);
+        std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+        return "unknown error";
     }
 }
 
-HttpOptions http_options(const SyncConfig& sync)
+// The run's own connection idles while the workers run: if it was lost
+// meanwhile, it is replaced rather than leaving the run marked 'running'.
+void record_run_end(DbSession& db, long long run_id, const SyncSummary& summary,
+                    const std::string& errors)
 {
-    return {sync.connect_timeout_seconds, sync.request_timeout_seconds, sync.max_response_bytes};
-}
-
-RetryPolicy retry_policy(const SyncConfig& sync)
-{
-    RetryPolicy policy;
-    policy.max_attempts = sync.max_attempts;
-    policy.max_total_seconds = sync.retry_max_seconds;
-    return policy;
+    const PartitionStats& t = summary.totals;
+    RunTotals totals;
+    totals.status = summary.interrupted ? "interrupted" : summary.failed > 0 ? "failed" : "ok";
+    totals.partitions_failed = summary.failed;
+    totals.partitions_skipped = summary.skipped;
+    totals.pages = t.pages;
+    totals.requests = t.requests;
+    totals.jobs = t.jobs;
+    totals.inserted = t.inserted;
+    totals.updated = t.updated;
+    totals.unchanged = t.unchanged;
+    totals.refusals = t.refused;
+    totals.warnings = t.warnings;
+    totals.quarantined = t.quarantined;
+    totals.errors = errors;
+    perform(db, "recording the end of the run",
+            [&] { run_store::finish_run(db.conn(), run_id, totals); });
 }
 
 // Shared between the workers of one run.
 struct RunState {
-    explicit RunState(double max_requests_per_second) : limiter(max_requests_per_second) {}
+    RunState(const SyncConfig& sync, const std::atomic<bool>* stop_flag)
+        : limiter(sync.max_requests_per_second), api(sync, limiter, stop_flag)
+    {
+    }
     std::vector<Partition> partitions;
     RateLimiter limiter; // one per run: the service throttles per account
+    ApiClientFactory api;
     std::atomic<std::size_t> next{0};
     std::mutex mutex;
     SyncSummary summary;
     std::string errors;
-    std::string fatal; // a RunError from a worker: the run stops
+    // The first error a worker could not handle (a RunError: the database is
+    // unreachable): the run stops and rethrows it as it was.
+    std::exception_ptr fatal;
 };
 
 void run_worker(const Config& config, const SyncOptions& options, RunState& state,
@@ -95,7 +76,7 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
 {
     try {
         DbSession db(config.database);
-        std::map<const SourceConfig*, std::unique_ptr<CiClient>> clients;
+        ApiClients clients(state.api);
         for (;;) {
             const std::size_t index = state.next++;
             if (index >= state.partitions.size() || (stop_flag != nullptr && stop_flag->load())) {
@@ -103,26 +84,20 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
             }
             {
                 const std::lock_guard<std::mutex> lock(state.mutex);
-                if (!state.fatal.empty()) {
+                if (state.fatal) {
                     return;
                 }
             }
             const Partition& partition = state.partitions[index];
-            auto& client = clients[partition.source];
-            if (!client) {
-                client = std::make_unique<CiClient>(*partition.source, http_options(config.sync),
-                                                    retry_policy(config.sync));
-                client->set_abort_flag(stop_flag);
-                client->set_rate_limiter(&state.limiter);
-            }
-            PartitionWalker walker(db, *client, config.sync,
+            CiClient& client = clients.for_source(*partition.source);
+            PartitionWalker walker(db, client, config.sync,
                                    {config.database.schema, options.wait_lock_seconds}, stop_flag);
             const PartitionOutcome outcome = walker.sync(partition);
             const PartitionStats& s = outcome.stats;
             if (outcome.status == PartitionStatus::ok) {
                 // Quiet when healthy: a partition with nothing new is a debug
                 // line, so a timer run over many partitions logs its summary.
-                const bool changed = s.inserted + s.updated + s.refused > 0;
+                const bool changed = s.inserted + s.updated + s.refused + s.quarantined > 0;
                 Logger::write(changed ? LogLevel::info : LogLevel::debug, "partition synced",
                               {{"partition", partition.label()},
                                {"pages", std::to_string(s.pages)},
@@ -130,7 +105,8 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
                                {"inserted", std::to_string(s.inserted)},
                                {"updated", std::to_string(s.updated)},
                                {"unchanged", std::to_string(s.unchanged)},
-                               {"refused", std::to_string(s.refused)}});
+                               {"refused", std::to_string(s.refused)},
+                               {"quarantined", std::to_string(s.quarantined)}});
             }
             const std::lock_guard<std::mutex> lock(state.mutex);
             state.summary.reports.push_back({partition.label(), partition.bucket(), partition.tag,
@@ -152,10 +128,10 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
                 break;
             }
         }
-    } catch (const std::exception& e) {
+    } catch (...) {
         const std::lock_guard<std::mutex> lock(state.mutex);
-        if (state.fatal.empty()) {
-            state.fatal = e.what();
+        if (!state.fatal) {
+            state.fatal = std::current_exception();
         }
     }
 }
@@ -169,17 +145,27 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
     DbSession db(config.database);
     apply_migrations(db.conn(), config.database.schema);
 
-    RunState state(config.sync.max_requests_per_second);
-    HttpQueueLister lister(http_options(config.sync));
+    RunState state(config.sync, stop_flag);
+    ApiClients discovery(state.api);
     std::vector<std::string> discovery_errors;
-    state.partitions = expand_partitions(config, lister, discovery_errors);
+    try {
+        state.partitions = expand_partitions(config, discovery, discovery_errors);
+    } catch (const RunError&) {
+        // Stopped while listing queues: record an interrupted run, as for a
+        // stop during the walks.
+        if (stop_flag == nullptr || !stop_flag->load()) {
+            throw;
+        }
+    }
     for (const std::string& error : discovery_errors) {
         ++state.summary.failed;
         state.errors += (state.errors.empty() ? "" : "\n") + error;
         log_error("queue discovery failed", {{"error", error}});
     }
     state.summary.partitions = static_cast<int>(state.partitions.size());
-    const long long run_id = start_run_record(db.conn(), state.summary.partitions);
+    const long long run_id = perform(db, "recording the start of the run", [&] {
+        return run_store::start_run(db.conn(), state.summary.partitions);
+    });
 
     const int workers =
         std::max(1, std::min<int>(options.concurrency, static_cast<int>(state.partitions.size())));
@@ -196,8 +182,8 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
     }
     state.summary.duration_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (!state.fatal.empty()) {
-        state.errors += (state.errors.empty() ? "" : "\n") + state.fatal;
+    if (state.fatal) {
+        state.errors += (state.errors.empty() ? "" : "\n") + message_of(state.fatal);
         ++state.summary.failed;
     }
     try {
@@ -205,8 +191,8 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
     } catch (const std::exception& e) {
         log_error("could not record the run", {{"error", e.what()}});
     }
-    if (!state.fatal.empty()) {
-        throw RunError(state.fatal);
+    if (state.fatal) {
+        std::rethrow_exception(state.fatal);
     }
     return state.summary;
 }

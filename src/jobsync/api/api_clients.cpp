@@ -1,0 +1,36 @@
+#include "jobsync/api/api_clients.hpp"
+
+namespace jobsync {
+
+ApiClientFactory::ApiClientFactory(const SyncConfig& sync, RateLimiter& limiter,
+                                   const std::atomic<bool>* stop_flag)
+    : sync_(sync), limiter_(limiter), stop_flag_(stop_flag), id_batch_(sync.ids_per_request)
+{
+}
+
+std::unique_ptr<CiClient> ApiClientFactory::make(const SourceConfig& source)
+{
+    RetryPolicy retry;
+    retry.max_attempts = sync_.max_attempts;
+    retry.max_total_seconds = sync_.retry_max_seconds;
+    auto client = std::make_unique<CiClient>(source,
+                                             HttpOptions{sync_.connect_timeout_seconds,
+                                                         sync_.request_timeout_seconds,
+                                                         sync_.max_response_bytes},
+                                             retry);
+    client->set_abort_flag(stop_flag_);
+    client->set_rate_limiter(&limiter_);
+    client->set_id_batch(&id_batch_);
+    return client;
+}
+
+CiClient& ApiClients::for_source(const SourceConfig& source)
+{
+    auto& client = clients_[&source];
+    if (!client) {
+        client = factory_.make(source);
+    }
+    return *client;
+}
+
+} // namespace jobsync

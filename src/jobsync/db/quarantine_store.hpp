@@ -1,0 +1,29 @@
+// The quarantine table: jobs that could not be stored, kept with their exact
+// bytes so that one bad job never blocks its partition.
+#pragma once
+
+#include "jobsync/sync/partition.hpp"
+
+#include <pqxx/pqxx>
+
+#include <string>
+#include <string_view>
+
+namespace jobsync {
+namespace quarantine_store {
+
+// Records (or, seen again, refreshes) a job of partition that could not be
+// stored: raw is its JobsDetail as received, error why it failed. The job
+// id may be any bytes: the key is their SHA-256 (of raw when the id is empty).
+void add(pqxx::transaction_base& txn, const Partition& partition, std::string_view job_id,
+         std::string_view raw, const std::string& error);
+
+// Drops the rows of jobs now stored (or known) cleanly; job_ids is a text[]
+// literal (to_text_array_literal).
+void release(pqxx::transaction_base& txn, const std::string& bucket, const std::string& job_ids);
+
+// All jobs in quarantine now, whatever their partition.
+long count_all(pqxx::transaction_base& txn);
+
+} // namespace quarantine_store
+} // namespace jobsync

@@ -1,0 +1,43 @@
+#include "jobsync/db/run_store.hpp"
+
+#include "jobsync/core/text_sanitizer.hpp"
+
+#include <unistd.h>
+
+namespace jobsync::run_store {
+namespace {
+
+// sync_runs.errors holds one line per failed partition.
+constexpr std::size_t kRunErrorsBytes = 64 * 1024;
+
+} // namespace
+
+long long start_run(pqxx::connection& conn, int partitions)
+{
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    pqxx::work txn(conn);
+    const long long run_id =
+        txn.exec_params1("INSERT INTO sync_runs (host, pid, partitions) VALUES ($1, $2, $3) "
+                         "RETURNING run_id",
+                         std::string(host), static_cast<int>(::getpid()), partitions)[0]
+            .as<long long>();
+    txn.commit();
+    return run_id;
+}
+
+void finish_run(pqxx::connection& conn, long long run_id, const RunTotals& t)
+{
+    pqxx::work txn(conn);
+    txn.exec_params("UPDATE sync_runs SET finished_at = now(), status = $2, "
+                    "partitions_failed = $3, partitions_skipped = $4, pages = $5, requests = $6, "
+                    "jobs = $7, jobs_inserted = $8, jobs_updated = $9, jobs_unchanged = $10, "
+                    "refusals = $11, warnings = $12, errors = nullif($13, ''), "
+                    "jobs_quarantined = $14 WHERE run_id = $1",
+                    run_id, t.status, t.partitions_failed, t.partitions_skipped, t.pages,
+                    t.requests, t.jobs, t.inserted, t.updated, t.unchanged, t.refusals, t.warnings,
+                    sanitize_text(t.errors, TextForm::lines, kRunErrorsBytes), t.quarantined);
+    txn.commit();
+}
+
+} // namespace jobsync::run_store

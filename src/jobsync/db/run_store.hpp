@@ -1,0 +1,37 @@
+// The sync_runs row of one `sync`: written when the run starts and when it ends.
+#pragma once
+
+#include <pqxx/pqxx>
+
+#include <string>
+
+namespace jobsync {
+
+// What a finished run reports into its row.
+struct RunTotals {
+    std::string status; // ok, failed, interrupted
+    long partitions_failed = 0;
+    long partitions_skipped = 0;
+    long pages = 0;
+    long requests = 0;
+    long jobs = 0;
+    long inserted = 0;
+    long updated = 0;
+    long unchanged = 0;
+    long refusals = 0;
+    long warnings = 0;
+    long quarantined = 0;
+    std::string errors; // one line per failed partition; "" => NULL; sanitized here
+};
+
+namespace run_store {
+
+// Inserts the run's row (this host and process, status running) and commits;
+// returns its run_id.
+long long start_run(pqxx::connection& conn, int partitions);
+
+// Records the end of the run and commits.
+void finish_run(pqxx::connection& conn, long long run_id, const RunTotals& totals);
+
+} // namespace run_store
+} // namespace jobsync

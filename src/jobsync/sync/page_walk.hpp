@@ -1,0 +1,56 @@
+// The one paging policy of sync, verify and backfill: GET /jobs page by page
+// over one partition's creation-time window, oldest first.
+#pragma once
+
+#include "jobsync/api/ci_client.hpp"
+#include "jobsync/core/errors.hpp"
+#include "jobsync/sync/partition.hpp"
+
+#include <atomic>
+#include <optional>
+#include <string>
+
+namespace jobsync {
+
+// True when a request that carried a continuation token failed because the
+// service rejected the token (expired or invalid: a 4xx other than 403).
+bool is_rejected_token(const PartitionError& error);
+
+// The newest creation time of the page's jobs; nullopt for an empty page.
+std::optional<UnixSeconds> newest_creation_time(const JobsPage& page);
+
+// Where a walk stands: its window, the token to continue from, and the
+// newest creation time its caller has committed so far.
+struct PagePosition {
+    std::optional<UnixSeconds> start, end;
+    std::string next_token;                      // "" => from the start of the window
+    std::optional<UnixSeconds> newest_committed; // nullopt => nothing committed yet
+
+    // Where a walk restarts without a token: the newest committed creation
+    // time minus one second (bounds are exclusive, so the jobs sharing that
+    // second are read again: never skipping ahead), else the window start.
+    std::optional<UnixSeconds> restart_start() const;
+};
+
+// What the caller does with the pages: sync writes them with the checkpoint,
+// verify compares them, backfill writes them.
+class PageSink {
+public:
+    virtual ~PageSink() = default;
+    // One page, oldest first; last_page when the walk ends with it. When this
+    // returns, the page counts as committed.
+    virtual void on_page(const JobsPage& page, bool last_page) = 0;
+    // A rejected token restarts the walk from `start` with no token.
+    virtual void on_restart(std::optional<UnixSeconds> start) = 0;
+};
+
+// Walks the partition's window from `from`, fetching the next page while the
+// sink handles the current one. Stops after an empty or absent token, an
+// empty page or a repeated token. A rejected token restarts the walk once per
+// committed page from from.restart_start(), forgetting the tokens seen
+// before: a service whose tokens are positions hands them out again. Returns
+// false when *stop_flag was set; throws PartitionError when the service fails.
+bool walk_pages(CiClient& client, const Partition& partition, int page_size, PagePosition from,
+                const std::atomic<bool>* stop_flag, PageSink& sink);
+
+} // namespace jobsync

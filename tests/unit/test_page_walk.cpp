@@ -1,0 +1,150 @@
+// The one paging policy: every job of the window once a walk ends, however
+// often a token is refused, also when the service hands out a restarted
+// walk's tokens again (offset-like tokens).
+#include "emulator/emulator_server.hpp"
+#include "emulator/job_generator.hpp"
+#include "jobsync/sync/page_walk.hpp"
+#include "support/sync_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+using namespace jobsync;
+
+namespace {
+
+// An emulator server whose tokens name only the listing and the position,
+// refusing `reject_rate` of them.
+struct OffsetTokenEmulator {
+    explicit OffsetTokenEmulator(double reject_rate)
+    {
+        generator.count = 300;
+        generator.tags = {"Transcode"};
+        generator.spacing_seconds = 10;
+        for (auto& job : emulator::generate_jobs(generator)) {
+            dataset.add(std::move(job));
+        }
+        emulator::ServerOptions options;
+        options.secret_id = testing::kTestSecretId;
+        options.secret_key = testing::kTestSecretKey;
+        options.offset_tokens = true;
+        options.faults.token_reject_rate = reject_rate;
+        server = std::make_unique<emulator::EmulatorServer>(dataset, options);
+        server->start();
+        source.bucket = generator.bucket;
+        source.region = generator.region;
+        source.endpoint = server->endpoint();
+        source.host = source.endpoint.substr(std::string("http://").size());
+        source.credentials = {testing::kTestSecretId, testing::kTestSecretKey, ""};
+    }
+
+    std::set<std::string> all_ids() const
+    {
+        std::set<std::string> ids;
+        for (const emulator::StoredJob& job : dataset.select({})) {
+            ids.insert(job.job_id);
+        }
+        return ids;
+    }
+
+    emulator::GeneratorOptions generator;
+    emulator::Dataset dataset;
+    std::unique_ptr<emulator::EmulatorServer> server;
+    SourceConfig source;
+};
+
+// Records what a walk hands over, and checks each restart starts one second
+// before the newest creation time handled so far.
+class RecordingSink : public PageSink {
+public:
+    void on_page(const JobsPage& page, bool last_page) override
+    {
+        for (const JobRecord& job : page.jobs) {
+            ids.emplace(job.job_id);
+            newest = std::max(newest.value_or(job.creation_time), job.creation_time);
+        }
+        last_pages += last_page ? 1 : 0;
+    }
+    void on_restart(std::optional<UnixSeconds> start) override
+    {
+        REQUIRE(newest);
+        CHECK(start == *newest - 1);
+        ++restarts;
+    }
+
+    std::set<std::string> ids;
+    std::optional<UnixSeconds> newest;
+    int last_pages = 0;
+    int restarts = 0;
+};
+
+// Walks `from` over the emulator's Transcode partition into `sink`.
+void walk(OffsetTokenEmulator& emulator, int page_size, const PagePosition& from, PageSink& sink)
+{
+    CiClient client(emulator.source, {}, {});
+    const Partition partition{&emulator.source, "Transcode", ""};
+    REQUIRE(walk_pages(client, partition, page_size, from, nullptr, sink));
+}
+
+} // namespace
+
+TEST_CASE("page_walk: refused offset-like tokens restart the walk and lose no job")
+{
+    OffsetTokenEmulator emulator(0.3);
+    RecordingSink sink;
+    walk(emulator, 20, {}, sink);
+    CHECK(sink.restarts > 0);
+    CHECK(emulator.server->stats().faults_injected == sink.restarts);
+    CHECK(sink.last_pages == 1);
+    CHECK(sink.ids == emulator.all_ids());
+}
+
+TEST_CASE("page_walk: without refusals a walk makes one request per page")
+{
+    OffsetTokenEmulator emulator(0);
+    RecordingSink sink;
+    walk(emulator, 20, {}, sink);
+    CHECK(sink.restarts == 0);
+    CHECK(sink.ids == emulator.all_ids());
+    CHECK(emulator.server->stats().jobs_requests == 300 / 20);
+}
+
+TEST_CASE("page_walk: a resumed walk restarts from the newest job its caller committed")
+{
+    OffsetTokenEmulator emulator(1.0); // every token is refused
+    class ResumeSink : public RecordingSink {
+    public:
+        void on_restart(std::optional<UnixSeconds> start) override
+        {
+            if (restarts++ == 0) {
+                CHECK(start == UnixSeconds{1704067200 + 1000 - 1});
+            }
+        }
+    } sink;
+    PagePosition from;
+    from.next_token = "a-token-the-service-refuses";
+    from.newest_committed = 1704067200 + 1000;
+    // Each restart commits one page, so refusing every token still ends.
+    walk(emulator, 100, from, sink);
+    CHECK(sink.restarts > 1);
+    std::size_t expected = 0;
+    for (const emulator::StoredJob& job : emulator.dataset.select({})) {
+        if (job.creation_time > *from.newest_committed - 1) {
+            ++expected;
+            CHECK(sink.ids.count(job.job_id) == 1);
+        }
+    }
+    CHECK(expected > 100);
+}
+
+TEST_CASE("page_walk: the newest creation time of a page")
+{
+    JobsPage page;
+    CHECK_FALSE(newest_creation_time(page).has_value());
+    page.jobs.resize(3);
+    page.jobs[0].creation_time = 20;
+    page.jobs[1].creation_time = 50;
+    page.jobs[2].creation_time = 40;
+    CHECK(newest_creation_time(page) == UnixSeconds{50});
+}
