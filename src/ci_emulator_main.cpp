@@ -196,6 +196,7 @@ for (int i = 1; i < argc; ++i) {
                "--truncate-rate",
                "--token-ttl",
                "--token-reject-rate",
+               "--old-unfinished-rate",
                "--port-file",
                "--secret-key-file",
                "--admin-token-file",

@@ -256,6 +256,16 @@ std::size_t Dataset::size() const
     return jobs_.size();
 }
 
+bool Dataset::remove(const std::string& job_id)
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (jobs_.erase(job_id) == 0) {
+        return false;
+    }
+    mark_changed();
+    return true;
+}
+
 std::size_t Dataset::finish_unfinished(UnixSeconds end_time)
 {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -52,6 +52,9 @@ public:
     // Moves every unfinished job (Submitted/Running/Pause) to Success with
     // outputs, MediaInfo and an end time: a late state change.
     std::size_t finish_unfinished(UnixSeconds end_time);
+    // Forgets a job, as the service does with old history: lists no longer
+    // return it and GET /jobs/<ids> names it in NonExistJobIds.
+    bool remove(const std::string& job_id);
 
     // select(query)[offset, offset + limit) without copying the other jobs:
     // what GET /jobs serves, O(page) when only tag/queue/time filters apply.

@@ -172,6 +172,20 @@ void choose_state(JobSpec& job, Prng& rng, bool recent)
     }
 }
 
+// A draw of its own per job id, so pausing some old jobs changes nothing else.
+double pause_draw(const std::string& job_id)
+{
+    return static_cast<double>(hash64(job_id + "/pause") >> 11) * (1.0 / 9007199254740992.0);
+}
+
+void pause_job(JobSpec& job)
+{
+    job.state = "Pause";
+    job.code = "Success";
+    job.progress = 0;
+    job.start_time = job.creation_time + 1;
+}
+
 } // namespace
 
 namespace {
@@ -197,7 +211,11 @@ JobSpec make_job(const GeneratorOptions& options, std::uint64_t index, const std
     choose_objects(job, rng);
     choose_operation(job, options, rng);
     add_type_settings(job); // its own draws: the fields above stay as they were
-    choose_state(job, rng, recent);
+    if (!recent && pause_draw(job.job_id) < options.old_unfinished_rate) {
+        pause_job(job);
+    } else {
+        choose_state(job, rng, recent);
+    }
     if (job.state == "Success") {
         add_type_results(job);
     }

@@ -19,6 +19,9 @@ struct GeneratorOptions {
     std::string region = "ap-guangzhou";
     UnixSeconds first_creation_time = 1704067200; // 2024-01-01T00:00:00Z
     long spacing_seconds = 30; // mean gap between creation times; some jobs share a second
+    // Share of older jobs left in Pause, as real queues keep a few paused jobs
+    // for days (drawn from the job id, so other fields keep their values).
+    double old_unfinished_rate = 0;
 };
 
 // Deterministic: the same options give the same jobs, byte for byte. Only the

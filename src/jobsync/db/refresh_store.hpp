@@ -1,0 +1,44 @@
+// What refreshing a partition's older unfinished jobs reads and writes:
+// the candidates, the cost of re-walking to them, vanished jobs, and the
+// per-partition figures `status` shows.
+#pragma once
+
+#include "jobsync/core/api_time.hpp"
+#include "jobsync/sync/partition.hpp"
+#include "jobsync/sync/refresh_plan.hpp"
+
+#include <pqxx/pqxx>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace jobsync::refresh_store {
+
+// Unfinished jobs (any non-terminal state, not vanished) of the partition
+// created in [horizon_start, until]: the ones a walk starting at `until` misses.
+struct OlderUnfinished {
+    long count = 0;
+    std::optional<UnixSeconds> oldest;
+};
+OlderUnfinished older_unfinished(pqxx::transaction_base& txn, const Partition& partition,
+                                 UnixSeconds horizon_start, UnixSeconds until);
+
+// Stored jobs of the partition created in [from, until]: what a re-walk
+// from `from` reads again, the estimate of its cost in pages.
+long jobs_between(pqxx::transaction_base& txn, const Partition& partition, UnixSeconds from,
+                  UnixSeconds until);
+
+// Their ids, oldest first.
+std::vector<std::string> older_unfinished_ids(pqxx::transaction_base& txn,
+                                              const Partition& partition, UnixSeconds horizon_start,
+                                              UnixSeconds until);
+
+// Sets vanished_at on jobs not yet marked; returns how many were newly marked.
+long mark_vanished(pqxx::transaction_base& txn, const std::vector<std::string>& job_ids);
+
+// After a walk: unfinished jobs in the horizon and how the older ones were refreshed.
+void record_refresh(pqxx::transaction_base& txn, const Partition& partition,
+                    UnixSeconds horizon_start, RefreshMode mode);
+
+} // namespace jobsync::refresh_store

@@ -1,0 +1,60 @@
+#include "jobsync/sync/id_refresh.hpp"
+
+#include "jobsync/core/errors.hpp"
+#include "jobsync/db/db_retry.hpp"
+#include "jobsync/db/drift_store.hpp"
+#include "jobsync/db/refresh_store.hpp"
+
+#include <algorithm>
+
+namespace jobsync {
+
+IdRefreshResult refresh_by_id(DbSession& db, CiClient& client, JobStore& store,
+                              const Partition& partition, const std::vector<std::string>& job_ids,
+                              const std::atomic<bool>* stop_flag)
+{
+    IdRefreshResult result;
+    const long requests_before = client.counters().requests;
+    std::size_t done = 0;
+    while (done < job_ids.size()) {
+        if (stop_flag != nullptr && stop_flag->load()) {
+            throw RunError("interrupted");
+        }
+        // One batch as the client asks for it now (a refused size was halved).
+        const std::size_t size =
+            std::min<std::size_t>(job_ids.size() - done, client.id_batch_size());
+        const std::vector<std::string> batch(job_ids.begin() + static_cast<long>(done),
+                                             job_ids.begin() + static_cast<long>(done + size));
+        JobsById found = client.describe_jobs(batch);
+        DbRetryOptions options;
+        options.stop_flag = stop_flag;
+        const auto [written, vanished] = perform(
+            db, "refresh by id " + partition.label(),
+            [&] {
+                pqxx::work txn(db.conn());
+                PageWriteResult batch_written;
+                for (const JobsPage& page : found.pages) {
+                    const PageWriteResult r = store.write_page(txn, partition.bucket(), page.jobs);
+                    record_drift(txn, partition.bucket(), page);
+                    batch_written += r;
+                }
+                const long marked = refresh_store::mark_vanished(txn, found.non_existent_ids);
+                txn.commit();
+                return std::make_pair(batch_written, marked);
+            },
+            options);
+        for (const JobsPage& page : found.pages) {
+            result.jobs += static_cast<long>(page.jobs.size());
+        }
+        result.written += written;
+        result.vanished += vanished;
+        for (JobsPage& page : found.pages) {
+            client.recycle(std::move(page));
+        }
+        done += size;
+    }
+    result.requests = client.counters().requests - requests_before;
+    return result;
+}
+
+} // namespace jobsync
