@@ -39,12 +39,13 @@ const char* const kUsage =
     "                   [--truncate-rate X] [--token-ttl N]\n"
     "                   [--security-token T] [--strict-signing] [--strict-times]\n"
     "                   [--clock-offset-seconds N] [--nonexist-style joined|repeated]\n"
-    "                   [--token-reject-rate X] [--offset-tokens] [--port-file FILE] [--help]\n"
+    "                   [--token-reject-rate X] [--offset-tokens] [--old-unfinished-rate X]\n"
+    "                   [--port-file FILE] [--help]\n"
     "Serves GET /jobs, GET /jobs/<ids> and GET /queue like Tencent Cloud Infinite, with\n"
     "signature checks. Secret id/key/token default to $TENCENTCLOUD_SECRET_ID /\n"
-    "$TENCENTCLOUD_SECRET_KEY / $TENCENTCLOUD_SECURITY_TOKEN (--secret-key KEY still\n"
-    "works, but shows the key to every local user); with a token, every request\n"
-    "must carry it in x-ci-security-token or x-cos-security-token.\n"
+    "$TENCENTCLOUD_SECRET_KEY / $TENCENTCLOUD_SECURITY_TOKEN; with a token, every request\n"
+    "must carry it in x-ci-security-token or x-cos-security-token. --secret-key KEY still\n"
+    "works, but shows the key to every local user: prefer --secret-key-file.\n"
     "The /_emulator/ admin endpoints are off unless an admin token is given, by\n"
     "--admin-token-file or $CI_EMULATOR_ADMIN_TOKEN; clients send it as\n"
     "'Authorization: Bearer <token>'. --max-jobs (default 1000000) caps the dataset.\n"
@@ -68,25 +69,6 @@ struct Settings {
     std::string load_dir;
     std::string port_file;
 };
-
-// A secret kept in a file: its content without the trailing newline; never echoed.
-std::string read_secret_file(const std::string& flag, const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream content;
-    content << in.rdbuf();
-    if (!in) {
-        throw UsageError(flag + ": cannot read " + path);
-    }
-    std::string text = content.str();
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
-        text.pop_back();
-    }
-    if (text.empty()) {
-        throw UsageError(flag + ": " + path + " is empty");
-    }
-    return text;
-}
 
 long long parse_integer(const std::string& flag, const std::string& text, long long min,
                         long long max)
@@ -131,6 +113,25 @@ std::vector<std::string> parse_list(const std::string& flag, const std::string& 
     return items;
 }
 
+// A secret kept in a file: its content without the trailing newline; never echoed.
+std::string read_secret_file(const std::string& flag, const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream content;
+    content << in.rdbuf();
+    if (!in) {
+        throw UsageError(flag + ": cannot read " + path);
+    }
+    std::string text = content.str();
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+        text.pop_back();
+    }
+    if (text.empty()) {
+        throw UsageError(flag + ": " + path + " is empty");
+    }
+    return text;
+}
+
 Settings parse_arguments(int argc, char** argv)
 {
     Settings s;
@@ -140,159 +141,147 @@ Settings parse_arguments(int argc, char** argv)
     if (const char* key = std::getenv("TENCENTCLOUD_SECRET_KEY"); key && *key) {
         s.server.secret_key = key;
     }
-    "                   [--secret-id ID] [--secret-key KEY] [--latency-ms N] [--error-rate X]\n"
-    "                   [--throttle-rate X] [--truncate-rate X] [--token-ttl N]\n"
-    "                   [--security-token T] [--strict-signing] [--strict-times]\n"
-    "                   [--clock-offset-seconds N] [--nonexist-style joined|repeated]\n"
-    "                   [--token-reject-rate X] [--offset-tokens] [--port-file FILE] [--help]\n"
-    "Serves GET /jobs, GET /jobs/<ids> and GET /queue like Tencent Cloud Infinite, with\n"
-    "--strict-signing: host and every query parameter must be signed (default: what\n"
-    "q-header-list and q-url-param-list name). --strict-times: only\n"
-    "%Y-%m-%dT%H:%M:%S%z bounds. --bucket also makes Host <bucket>.ci.<region>.myqcloud.com\n"
-    "(or a loopback address) required.\n"
-    "                   [--secret-id ID] [--secret-key-file FILE] [--admin-token-file FILE]\n"
-    "                   [--max-jobs N] [--threads N] [--max-connections N]\n"
-    "                   [--latency-ms N] [--error-rate X] [--throttle-rate X]\n"
-    "                   [--truncate-rate X] [--token-ttl N] [--port-file FILE] [--help]\n"
-    "Serves GET /jobs and GET /queue like Tencent Cloud Infinite, with signature checks.\n"
-    "Secret id/key default to $TENCENTCLOUD_SECRET_ID / $TENCENTCLOUD_SECRET_KEY\n"
-    "(--secret-key KEY still works, but shows the key to every local user).\n"
-    "The /_emulator/ admin endpoints are off unless an admin token is given, by\n"
-    "--admin-token-file or $CI_EMULATOR_ADMIN_TOKEN; clients send it as\n"
-    "'Authorization: Bearer <token>'. --max-jobs (default 1000000) caps the dataset.\n"
-}
-for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-        std::fputs(kUsage, stdout);
-        std::exit(0);
+    if (const char* token = std::getenv("CI_EMULATOR_ADMIN_TOKEN"); token && *token) {
+        s.server.admin_token = token;
     }
-    "                   [--secret-id ID] [--secret-key KEY] [--latency-ms N] [--error-rate X]\n"
-    "                   [--throttle-rate X] [--truncate-rate X] [--token-ttl N]\n"
-    "                   [--security-token T] [--strict-signing] [--strict-times]\n"
-    "                   [--clock-offset-seconds N] [--nonexist-style joined|repeated]\n"
-    "                   [--token-reject-rate X] [--offset-tokens] [--port-file FILE] [--help]\n"
-    "Serves GET /jobs, GET /jobs/<ids> and GET /queue like Tencent Cloud Infinite, with\n"
-    "--strict-signing: host and every query parameter must be signed (default: what\n"
-    "q-header-list and q-url-param-list name). --strict-times: only\n"
-    "%Y-%m-%dT%H:%M:%S%z bounds. --bucket also makes Host <bucket>.ci.<region>.myqcloud.com\n"
-    "(or a loopback address) required.\n" static const std::set<std::string>
-        kFlags{"--host",
-               "--port",
-               "--seed",
-               "--jobs",
-               "--tags",
-               "--queues",
-               "--bucket",
-               "--region",
-               "--start",
-               "--spacing-seconds",
-               "--load",
-               "--secret-id",
-               "--secret-key",
-               "--latency-ms",
-               "--error-rate",
-               "--throttle-rate",
-               "--truncate-rate",
-               "--token-ttl",
-               "--token-reject-rate",
-               "--old-unfinished-rate",
-               "--port-file",
-               "--secret-key-file",
-               "--admin-token-file",
-               "--max-jobs",
-               "--threads",
-               "--max-connections"};
-    // How strictly the emulated API judges requests.
-    static const std::set<std::string> kApiFlags{"--security-token", "--clock-offset-seconds",
-                                                 "--nonexist-style"};
-    if (kFlags.count(flag) == 0 && kApiFlags.count(flag) == 0) {
-        throw UsageError("unknown option " + flag);
+    if (const char* token = std::getenv("TENCENTCLOUD_SECURITY_TOKEN"); token && *token) {
+        s.server.security_token = token;
     }
-    if (i + 1 >= argc) {
-        throw UsageError(flag + " needs a value");
-    }
-    const std::string value = argv[++i];
-    auto& g = s.generator;
-    auto& f = s.server.faults;
-    if (flag == "--host") {
-        s.server.host = value;
-    } else if (flag == "--port") {
-        s.server.port = static_cast<int>(parse_integer(flag, value, 0, 65535));
-    } else if (flag == "--seed") {
-        g.seed = static_cast<std::uint64_t>(parse_integer(flag, value, 0, INT64_MAX));
-    } else if (flag == "--jobs") {
-        g.count = static_cast<std::size_t>(parse_integer(flag, value, 0, 100000000));
-        s.jobs_given = true;
-    } else if (flag == "--tags") {
-        // "all": every tag of the API page, each with its own Operation shapes.
-        g.tags = value == "all" ? jobsync::all_api_tags() : parse_list(flag, value);
-    } else if (flag == "--queues") {
-        g.queues = parse_list(flag, value);
-    } else if (flag == "--bucket") {
-        g.bucket = value;
-        s.server.api.bucket = value; // given => Host is checked
-    } else if (flag == "--region") {
-        g.region = value;
-    } else if (flag == "--start") {
-        const auto start = jobsync::parse_api_time(value);
-        if (!start) {
-            throw UsageError("--start needs a time like 2024-01-01T00:00:00+0800");
+    for (int i = 1; i < argc; ++i) {
+        const std::string flag = argv[i];
+        if (flag == "--help" || flag == "-h") {
+            std::fputs(kUsage, stdout);
+            std::exit(0);
         }
-        g.first_creation_time = *start;
-    } else if (flag == "--spacing-seconds") {
-        g.spacing_seconds = static_cast<long>(parse_integer(flag, value, 0, 86400 * 365));
-    } else if (flag == "--load") {
-        s.load_dir = value;
-    } else if (flag == "--secret-id") {
-        s.server.secret_id = value;
-    } else if (flag == "--secret-key") {
-        s.server.secret_key = value;
-    } else if (flag == "--latency-ms") {
-        f.latency_ms = static_cast<long>(parse_integer(flag, value, 0, 600000));
-    } else if (flag == "--error-rate") {
-        f.server_error_rate = parse_rate(flag, value);
-    } else if (flag == "--throttle-rate") {
-        f.throttle_rate = parse_rate(flag, value);
-    } else if (flag == "--truncate-rate") {
-        f.truncate_rate = parse_rate(flag, value);
-    } else if (flag == "--token-ttl") {
-        f.token_ttl_seconds = static_cast<long>(parse_integer(flag, value, 0, 86400 * 365));
-    } else if (flag == "--token-reject-rate") {
-        f.token_reject_rate = parse_rate(flag, value);
-    } else if (flag == "--port-file") {
-        s.port_file = value;
-        "                   [--secret-id ID] [--secret-key KEY] [--latency-ms N] [--error-rate X]\n"
-        "                   [--throttle-rate X] [--truncate-rate X] [--token-ttl N]\n"
-        "                   [--security-token T] [--strict-signing] [--strict-times]\n"
-        "                   [--clock-offset-seconds N] [--nonexist-style joined|repeated]\n"
-        "                   [--token-reject-rate X] [--offset-tokens] [--port-file FILE] [--help]\n"
-        "Serves GET /jobs, GET /jobs/<ids> and GET /queue like Tencent Cloud Infinite, with\n"
-        "signature checks. Secret id/key/token default to $TENCENTCLOUD_SECRET_ID /\n"
-        "$TENCENTCLOUD_SECRET_KEY / $TENCENTCLOUD_SECURITY_TOKEN; with a token, every request\n"
-        "must carry it in x-ci-security-token or x-cos-security-token.\n"
-        "--strict-signing: host and every query parameter must be signed (default: what\n"
-        "q-header-list and q-url-param-list name). --strict-times: only\n"
-        "%Y-%m-%dT%H:%M:%S%z bounds. --bucket also makes Host <bucket>.ci.<region>.myqcloud.com\n"
-        "(or a loopback address) required.\n"
-        "                   [--secret-id ID] [--secret-key-file FILE] [--admin-token-file FILE]\n"
-        "                   [--max-jobs N] [--threads N] [--max-connections N]\n"
-        "                   [--latency-ms N] [--error-rate X] [--throttle-rate X]\n"
-        "                   [--truncate-rate X] [--token-ttl N] [--port-file FILE] [--help]\n"
-        "Serves GET /jobs and GET /queue like Tencent Cloud Infinite, with signature checks.\n"
-        "Secret id/key default to $TENCENTCLOUD_SECRET_ID / $TENCENTCLOUD_SECRET_KEY\n"
-        "(--secret-key KEY still works, but shows the key to every local user).\n"
-        "The /_emulator/ admin endpoints are off unless an admin token is given, by\n"
-        "--admin-token-file or $CI_EMULATOR_ADMIN_TOKEN; clients send it as\n"
-        "'Authorization: Bearer <token>'. --max-jobs (default 1000000) caps the dataset.\n"
+        if (flag == "--strict-signing") { // switches: no value
+            s.server.api.strict_signing = true;
+            continue;
+        }
+        if (flag == "--strict-times") {
+            s.server.api.strict_times = true;
+            continue;
+        }
+        if (flag == "--offset-tokens") {
+            s.server.offset_tokens = true;
+            continue;
+        }
+        static const std::set<std::string> kFlags{"--host",
+                                                  "--port",
+                                                  "--seed",
+                                                  "--jobs",
+                                                  "--tags",
+                                                  "--queues",
+                                                  "--bucket",
+                                                  "--region",
+                                                  "--start",
+                                                  "--spacing-seconds",
+                                                  "--load",
+                                                  "--secret-id",
+                                                  "--secret-key",
+                                                  "--latency-ms",
+                                                  "--error-rate",
+                                                  "--throttle-rate",
+                                                  "--truncate-rate",
+                                                  "--token-ttl",
+                                                  "--token-reject-rate",
+                                                  "--old-unfinished-rate",
+                                                  "--port-file",
+                                                  "--secret-key-file",
+                                                  "--admin-token-file",
+                                                  "--max-jobs",
+                                                  "--threads",
+                                                  "--max-connections"};
+        // How strictly the emulated API judges requests.
+        static const std::set<std::string> kApiFlags{"--security-token", "--clock-offset-seconds",
+                                                     "--nonexist-style"};
+        if (kFlags.count(flag) == 0 && kApiFlags.count(flag) == 0) {
+            throw UsageError("unknown option " + flag);
+        }
+        if (i + 1 >= argc) {
+            throw UsageError(flag + " needs a value");
+        }
+        const std::string value = argv[++i];
+        auto& g = s.generator;
+        auto& f = s.server.faults;
+        if (flag == "--host") {
+            s.server.host = value;
+        } else if (flag == "--port") {
+            s.server.port = static_cast<int>(parse_integer(flag, value, 0, 65535));
+        } else if (flag == "--seed") {
+            g.seed = static_cast<std::uint64_t>(parse_integer(flag, value, 0, INT64_MAX));
+        } else if (flag == "--jobs") {
+            g.count = static_cast<std::size_t>(parse_integer(flag, value, 0, 100000000));
+            s.jobs_given = true;
+        } else if (flag == "--tags") {
+            // "all": every tag of the API page, each with its own Operation shapes.
+            g.tags = value == "all" ? jobsync::all_api_tags() : parse_list(flag, value);
+        } else if (flag == "--queues") {
+            g.queues = parse_list(flag, value);
+        } else if (flag == "--bucket") {
+            g.bucket = value;
+            s.server.api.bucket = value; // given => Host is checked
+        } else if (flag == "--region") {
+            g.region = value;
+        } else if (flag == "--start") {
+            const auto start = jobsync::parse_api_time(value);
+            if (!start) {
+                throw UsageError("--start needs a time like 2024-01-01T00:00:00+0800");
+            }
+            g.first_creation_time = *start;
+        } else if (flag == "--spacing-seconds") {
+            g.spacing_seconds = static_cast<long>(parse_integer(flag, value, 0, 86400 * 365));
+        } else if (flag == "--load") {
+            s.load_dir = value;
+        } else if (flag == "--secret-id") {
+            s.server.secret_id = value;
+        } else if (flag == "--secret-key") {
+            s.server.secret_key = value;
+        } else if (flag == "--latency-ms") {
+            f.latency_ms = static_cast<long>(parse_integer(flag, value, 0, 600000));
+        } else if (flag == "--error-rate") {
+            f.server_error_rate = parse_rate(flag, value);
+        } else if (flag == "--throttle-rate") {
+            f.throttle_rate = parse_rate(flag, value);
+        } else if (flag == "--truncate-rate") {
+            f.truncate_rate = parse_rate(flag, value);
+        } else if (flag == "--token-ttl") {
+            f.token_ttl_seconds = static_cast<long>(parse_integer(flag, value, 0, 86400 * 365));
+        } else if (flag == "--secret-key-file") {
+            s.server.secret_key = read_secret_file(flag, value);
+        } else if (flag == "--admin-token-file") {
+            s.server.admin_token = read_secret_file(flag, value);
+        } else if (flag == "--max-jobs") {
+            s.server.max_jobs = static_cast<std::size_t>(parse_integer(flag, value, 0, 100000000));
+        } else if (flag == "--threads") {
+            s.server.threads = static_cast<unsigned>(parse_integer(flag, value, 1, 256));
+        } else if (flag == "--max-connections") {
+            s.server.max_connections = static_cast<unsigned>(parse_integer(flag, value, 1, 65536));
+        } else if (flag == "--old-unfinished-rate") {
+            g.old_unfinished_rate = parse_rate(flag, value);
+        } else if (flag == "--token-reject-rate") {
+            f.token_reject_rate = parse_rate(flag, value);
+        } else if (flag == "--port-file") {
+            s.port_file = value;
+        } else if (flag == "--security-token") {
+            s.server.security_token = value;
+        } else if (flag == "--clock-offset-seconds") {
+            f.clock_offset_seconds =
+                static_cast<long>(parse_integer(flag, value, -366L * 86400, 366L * 86400));
+        } else if (flag == "--nonexist-style") {
+            if (value != "joined" && value != "repeated") {
+                throw UsageError("--nonexist-style needs joined or repeated, got '" + value + "'");
+            }
+            s.server.api.nonexist_style = value == "joined"
+                                              ? jobsync::emulator::NonExistStyle::joined
+                                              : jobsync::emulator::NonExistStyle::repeated;
+        }
     }
-}
-if (!s.load_dir.empty() && !s.jobs_given) {
-    s.generator.count = 0;
-}
-s.server.generator = s.generator;
-s.server.api.region = s.generator.region;
-return s;
+    if (!s.load_dir.empty() && !s.jobs_given) {
+        s.generator.count = 0;
+    }
+    s.server.generator = s.generator;
+    s.server.api.region = s.generator.region;
+    return s;
 }
 
 // Written beside the target and renamed, so a reader never sees half a file.
