@@ -25,7 +25,7 @@ bool is_loopback_address(const std::string& host)
         return (ntohl(v4.s_addr) >> 24) == 127;
     }
     in6_addr v6{};
-    return iequals(host, "localhost") ||
+    return http::iequals(host, "localhost") ||
            (inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6));
 }
 
@@ -43,7 +43,7 @@ std::optional<Rejection> check_host(const HttpRequest& request, const ApiRules& 
                          "The Host header is required; expected " + expected + "."};
     }
     const std::string host = without_port(*authority);
-    if (iequals(host, expected) || is_loopback_address(host)) {
+    if (http::iequals(host, expected) || is_loopback_address(host)) {
         return std::nullopt;
     }
     return Rejection{403, "AccessDenied",

@@ -2,11 +2,13 @@
 #pragma once
 
 #include "emulator/api_rules.hpp"
-#include "emulator/http_message.hpp"
+#include "http_server/http_message.hpp"
 
 #include <optional>
 
 namespace jobsync::emulator {
+
+using http::HttpRequest;
 
 // nullopt when rules.bucket is empty (no check), or when Host (any port
 // aside) is <bucket>.ci.<region>.myqcloud.com, or a loopback address: the

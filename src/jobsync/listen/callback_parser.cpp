@@ -1,6 +1,7 @@
 #include "jobsync/listen/callback_parser.hpp"
 
-#include "jobsync/xml/xml_fields.hpp"
+#include "jobsync/xml/node_pool.hpp"
+#include "jobsync/xml/xml_tree.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -86,13 +86,11 @@ bool InboxDrain::drain_batch(DrainStats& stats)
         [&] {
             pqxx::work txn(db_.conn());
             PageWriteResult total;
+            // Callback jobs belong to no one walk: quarantine rows get no tag or queue.
+            const Partition partition{source, "", ""};
             for (const JobsPage& page : fetched.pages) {
-                const PageWriteResult result = store_.write_page(txn, batch->bucket, page.jobs);
+                total += store_.write_page(txn, partition, page.jobs, page.rejected);
                 record_drift(txn, batch->bucket, page);
-                total.inserted += result.inserted;
-                total.updated += result.updated;
-                total.unchanged += result.unchanged;
-                total.refused += result.refused;
             }
             inbox_store::remove(txn, *batch);
             txn.commit();
