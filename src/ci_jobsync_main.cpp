@@ -108,6 +108,9 @@ int run_command(const jobsync::CommandLine& cmd)
                    {"unchanged", std::to_string(t.unchanged)},
                    {"refusals", std::to_string(t.refused)},
                    {"quarantined", std::to_string(t.quarantined)},
+                   {"refreshed_by_id", std::to_string(t.refreshed_by_id)},
+                   {"requests_by_id", std::to_string(t.requests_by_id)},
+                   {"vanished", std::to_string(t.vanished)},
                    {"warnings", std::to_string(t.warnings)},
                    {"duration_s", duration},
                    {"worst_lag", format_lag(t.lag_seconds)}});

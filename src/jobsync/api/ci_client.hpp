@@ -91,6 +91,8 @@ public:
     void set_rate_limiter(RateLimiter* limiter) { limiter_ = limiter; }
     // The run's by-id batch size, shared by its clients; else the default's own.
     void set_id_batch(IdBatchSize* batch) { id_batch_ = batch; }
+    // Ids one by-id request asks for now (halved after a refusal).
+    int id_batch_size() const { return id_batch_->current(); }
 
     // For tests: replaces sleeping between retries.
     void set_sleeper(std::function<void(long ms)> sleeper) { sleeper_ = std::move(sleeper); }

@@ -24,6 +24,9 @@ struct PartitionStatusRow {
     long stale_unfinished = 0;
     long walk_pages = 0;
     long quarantined = 0;
+    long unfinished = 0;      // inside refresh_horizon, as of the last walk
+    std::string last_refresh; // walk, by_id or none
+    long vanished = 0;
 };
 
 PartitionStatusRow load_row(pqxx::transaction_base& txn, const Partition& partition,
@@ -41,7 +44,10 @@ PartitionStatusRow load_row(pqxx::transaction_base& txn, const Partition& partit
         "  AND j.state IN ('Submitted', 'Running', 'Pause') "
         "  AND j.creation_time < now() - make_interval(secs => $4)), "
         "(SELECT count(*) FROM quarantine q WHERE q.bucket = c.bucket AND q.tag = c.tag "
-        "  AND q.queue_id = c.queue_id) "
+        "  AND q.queue_id = c.queue_id), "
+        "coalesce(c.unfinished_jobs, 0), coalesce(c.last_refresh, ''), "
+        "(SELECT count(*) FROM jobs j WHERE j.bucket = c.bucket AND j.tag = c.tag "
+        "  AND (c.queue_id = '' OR j.queue_id = c.queue_id) AND j.vanished_at IS NOT NULL) "
         "FROM sync_checkpoints c WHERE c.bucket = $1 AND c.tag = $2 AND c.queue_id = $3",
         partition.bucket(), partition.tag, partition.queue_id,
         static_cast<double>(refresh_horizon_seconds));
@@ -59,6 +65,9 @@ PartitionStatusRow load_row(pqxx::transaction_base& txn, const Partition& partit
     row.walk_pages = r[4].as<long>();
     row.stale_unfinished = r[5].as<long>();
     row.quarantined = r[6].as<long>();
+    row.unfinished = r[7].as<long>();
+    row.last_refresh = r[8].as<std::string>();
+    row.vanished = r[9].as<long>();
     return row;
 }
 
@@ -210,19 +219,25 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
                  {"last_error", row.last_error},
                  {"walk_in_progress_pages", row.walk_pages},
                  {"stale_unfinished_jobs", row.stale_unfinished},
-                 {"quarantined_jobs", row.quarantined}});
+                 {"quarantined_jobs", row.quarantined},
+                 {"unfinished_jobs", row.unfinished},
+                 {"last_refresh", row.last_refresh},
+                 {"vanished_jobs", row.vanished}});
         }
         out << report.dump(2) << "\n";
         return exit_code;
     }
-    std::vector<std::vector<std::string>> table{
-        {"PARTITION", "CURSOR", "LAG", "LAST RUN", "STATUS", "STALE", "QUARANTINED", "LAST ERROR"}};
+    std::vector<std::vector<std::string>> table{{"PARTITION", "CURSOR", "LAG", "LAST RUN", "STATUS",
+                                                 "UNFINISHED", "REFRESH", "STALE", "VANISHED",
+                                                 "QUARANTINED", "LAST ERROR"}};
     for (const PartitionStatusRow& row : rows) {
-        table.push_back({row.label, row.cursor ? format_iso_utc(*row.cursor) : "-",
-                         format_lag(lag_of(row)), row.last_run_at.empty() ? "-" : row.last_run_at,
-                         row.last_status.empty() ? "-" : row.last_status,
-                         std::to_string(row.stale_unfinished), std::to_string(row.quarantined),
-                         sanitize_text(row.last_error, TextForm::line, 160)});
+        table.push_back(
+            {row.label, row.cursor ? format_iso_utc(*row.cursor) : "-", format_lag(lag_of(row)),
+             row.last_run_at.empty() ? "-" : row.last_run_at,
+             row.last_status.empty() ? "-" : row.last_status, std::to_string(row.unfinished),
+             row.last_refresh.empty() ? "-" : row.last_refresh,
+             std::to_string(row.stale_unfinished), std::to_string(row.vanished),
+             std::to_string(row.quarantined), sanitize_text(row.last_error, TextForm::line, 160)});
     }
     write_aligned(out, table);
     if (quarantined > 0) {

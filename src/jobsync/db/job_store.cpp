@@ -57,7 +57,9 @@ std::string jobs_upsert_suffix()
         }
     }
     const std::string terminal = quoted_terminal_states();
-    return suffix + "last_synced_at = now() WHERE jobs.state IS NULL OR jobs.state NOT IN (" +
+    return suffix +
+           "vanished_at = NULL, last_synced_at = now() WHERE jobs.state IS NULL OR jobs.state NOT "
+           "IN (" +
            terminal + ") OR EXCLUDED.state IN (" + terminal + ") RETURNING job_id, xmax = 0";
 }
 
@@ -145,7 +147,10 @@ std::unordered_map<std::string, StoredJob> read_stored(pqxx::transaction_base& t
                                                        const std::string& id_array)
 {
     const pqxx::result result = txn.exec_params(
-        "SELECT job_id, detail_hash, state FROM jobs WHERE job_id = ANY($1::text[]) "
+        // A vanished job that shows up again reads as changed, so its upsert
+        // clears vanished_at.
+        "SELECT job_id, CASE WHEN vanished_at IS NULL THEN detail_hash ELSE ''::bytea END, state "
+        "FROM jobs WHERE job_id = ANY($1::text[]) "
         "ORDER BY job_id",
         id_array);
     std::unordered_map<std::string, StoredJob> stored;

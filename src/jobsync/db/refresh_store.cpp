@@ -75,16 +75,25 @@ long mark_vanished(pqxx::transaction_base& txn, const std::vector<std::string>& 
             .affected_rows());
 }
 
-void record_refresh(pqxx::transaction_base& txn, const Partition& partition,
-                    UnixSeconds horizon_start, RefreshMode mode)
+void record_refresh_mode(pqxx::transaction_base& txn, const Partition& partition, RefreshMode mode)
 {
-    txn.exec_params(std::string("UPDATE sync_checkpoints SET last_refresh = $4, unfinished_jobs = "
-                                "(SELECT count(*) FROM jobs WHERE ") +
-                        kUnfinishedInPartition +
-                        "AND creation_time >= $5::timestamptz) "
-                        "WHERE bucket = $1 AND tag = $2 AND queue_id = $3",
-                    partition.bucket(), partition.tag, partition.queue_id, to_string(mode),
-                    iso(horizon_start));
+    txn.exec_params("UPDATE sync_checkpoints SET last_refresh = $4 "
+                    "WHERE bucket = $1 AND tag = $2 AND queue_id = $3",
+                    partition.bucket(), partition.tag, partition.queue_id, to_string(mode));
+}
+
+long record_unfinished(pqxx::transaction_base& txn, const Partition& partition,
+                       UnixSeconds horizon_start)
+{
+    return txn
+        .exec_params1(std::string("UPDATE sync_checkpoints SET unfinished_jobs = "
+                                  "(SELECT count(*) FROM jobs WHERE ") +
+                          kUnfinishedInPartition +
+                          "AND creation_time >= $4::timestamptz) "
+                          "WHERE bucket = $1 AND tag = $2 AND queue_id = $3 "
+                          "RETURNING unfinished_jobs",
+                      partition.bucket(), partition.tag, partition.queue_id, iso(horizon_start))[0]
+        .as<long>();
 }
 
 } // namespace jobsync::refresh_store

@@ -37,8 +37,11 @@ std::vector<std::string> older_unfinished_ids(pqxx::transaction_base& txn,
 // Sets vanished_at on jobs not yet marked; returns how many were newly marked.
 long mark_vanished(pqxx::transaction_base& txn, const std::vector<std::string>& job_ids);
 
-// After a walk: unfinished jobs in the horizon and how the older ones were refreshed.
-void record_refresh(pqxx::transaction_base& txn, const Partition& partition,
-                    UnixSeconds horizon_start, RefreshMode mode);
+// When a walk starts: how the older unfinished jobs were refreshed.
+void record_refresh_mode(pqxx::transaction_base& txn, const Partition& partition, RefreshMode mode);
+
+// After a walk: records and returns the unfinished jobs inside the horizon.
+long record_unfinished(pqxx::transaction_base& txn, const Partition& partition,
+                       UnixSeconds horizon_start);
 
 } // namespace jobsync::refresh_store

@@ -21,6 +21,9 @@ struct RunTotals {
     long refusals = 0;
     long warnings = 0;
     long quarantined = 0;
+    long refreshed_by_id = 0;
+    long requests_by_id = 0;
+    long vanished = 0;
     std::string errors; // one line per failed partition; "" => NULL; sanitized here
 };
 

@@ -1,7 +1,6 @@
 #include "jobsync/sync/id_refresh.hpp"
 
 #include "jobsync/core/errors.hpp"
-#include "jobsync/db/db_retry.hpp"
 #include "jobsync/db/drift_store.hpp"
 #include "jobsync/db/refresh_store.hpp"
 
@@ -9,7 +8,7 @@
 
 namespace jobsync {
 
-IdRefreshResult refresh_by_id(DbSession& db, CiClient& client, JobStore& store,
+IdRefreshResult refresh_by_id(pqxx::connection& conn, CiClient& client, JobStore& store,
                               const Partition& partition, const std::vector<std::string>& job_ids,
                               const std::atomic<bool>* stop_flag)
 {
@@ -26,28 +25,16 @@ IdRefreshResult refresh_by_id(DbSession& db, CiClient& client, JobStore& store,
         const std::vector<std::string> batch(job_ids.begin() + static_cast<long>(done),
                                              job_ids.begin() + static_cast<long>(done + size));
         JobsById found = client.describe_jobs(batch);
-        DbRetryOptions options;
-        options.stop_flag = stop_flag;
-        const auto [written, vanished] = perform(
-            db, "refresh by id " + partition.label(),
-            [&] {
-                pqxx::work txn(db.conn());
-                PageWriteResult batch_written;
-                for (const JobsPage& page : found.pages) {
-                    const PageWriteResult r = store.write_page(txn, partition.bucket(), page.jobs);
-                    record_drift(txn, partition.bucket(), page);
-                    batch_written += r;
-                }
-                const long marked = refresh_store::mark_vanished(txn, found.non_existent_ids);
-                txn.commit();
-                return std::make_pair(batch_written, marked);
-            },
-            options);
+        pqxx::work txn(conn);
+        for (const JobsPage& page : found.pages) {
+            result.written += store.write_page(txn, partition, page.jobs, page.rejected);
+            record_drift(txn, partition.bucket(), page);
+        }
+        result.vanished += refresh_store::mark_vanished(txn, found.non_existent_ids);
+        txn.commit();
         for (const JobsPage& page : found.pages) {
             result.jobs += static_cast<long>(page.jobs.size());
         }
-        result.written += written;
-        result.vanished += vanished;
         for (JobsPage& page : found.pages) {
             client.recycle(std::move(page));
         }

@@ -6,7 +6,6 @@
 #pragma once
 
 #include "jobsync/api/ci_client.hpp"
-#include "jobsync/db/db_session.hpp"
 #include "jobsync/db/job_store.hpp"
 #include "jobsync/sync/partition.hpp"
 
@@ -23,9 +22,10 @@ struct IdRefreshResult {
     PageWriteResult written;
 };
 
-// Throws PartitionError when the service fails, RunError when stopping or
-// the database stays unreachable.
-IdRefreshResult refresh_by_id(DbSession& db, CiClient& client, JobStore& store,
+// Throws PartitionError when the service fails, RunError when stopping;
+// database errors propagate: the caller redoes its work (the partition walker
+// re-takes its lock first), and ids already refreshed are no longer unfinished.
+IdRefreshResult refresh_by_id(pqxx::connection& conn, CiClient& client, JobStore& store,
                               const Partition& partition, const std::vector<std::string>& job_ids,
                               const std::atomic<bool>* stop_flag);
 

@@ -1,5 +1,8 @@
 #include "jobsync/sync/partition_walker.hpp"
 
+#include "jobsync/db/refresh_store.hpp"
+#include "jobsync/sync/id_refresh.hpp"
+
 #include "jobsync/core/errors.hpp"
 #include "jobsync/core/logger.hpp"
 #include "jobsync/db/checkpoint_store.hpp"
@@ -55,6 +58,10 @@ PartitionStats& PartitionStats::operator+=(const PartitionStats& other)
     refused += other.refused;
     duplicates += other.duplicates;
     quarantined += other.quarantined;
+    refreshed_by_id += other.refreshed_by_id;
+    requests_by_id += other.requests_by_id;
+    vanished += other.vanished;
+    unfinished += other.unfinished;
     warnings += other.warnings;
     stale_unfinished += other.stale_unfinished;
     lag_seconds = std::max(lag_seconds, other.lag_seconds);
@@ -154,34 +161,81 @@ void PartitionWalker::record_outcome(const Partition& partition, const Partition
     }
 }
 
-// Freezes the window of a new walk: from the cursor minus the lookback (or
-// the oldest unfinished job within the refresh horizon, if older) to now
-// minus the settle delay.
-void PartitionWalker::prepare_walk(const Partition& partition)
+// Freezes the window of a new walk: from the cursor minus the lookback to now
+// minus the settle delay. Unfinished jobs older than that (inside the refresh
+// horizon) are refreshed first, by whichever costs fewer requests: the window
+// opens at the oldest of them, or they are fetched by id. Refreshing by id
+// moves no checkpoint: a kill during it repeats it on the next run.
+void PartitionWalker::prepare_walk(const Partition& partition, PartitionStats& stats)
 {
-    const UnixSeconds now = now_unix_seconds();
-    pqxx::work txn(conn());
     std::optional<UnixSeconds> start = partition.source->start_time;
     if (checkpoint_.cursor) {
         start = *checkpoint_.cursor - sync_.lookback_seconds;
     }
-    const UnixSeconds horizon_start = now - sync_.refresh_horizon_seconds;
-    const auto unfinished = checkpoint_store::oldest_unfinished(txn, partition, horizon_start);
-    if (unfinished && (!start || *unfinished - 1 < *start)) {
-        start = *unfinished - 1; // bounds are exclusive: start a second early
+    RefreshMode mode = RefreshMode::none;
+    if (start) {
+        start = refresh_older_unfinished(partition, *start, mode, stats);
     }
     if (partition.source->start_time && start && *start < *partition.source->start_time) {
         start = partition.source->start_time;
     }
-    const UnixSeconds settled = now - sync_.settle_delay_seconds;
+    const UnixSeconds settled = now_unix_seconds() - sync_.settle_delay_seconds;
     const UnixSeconds end = std::max(settled, start.value_or(settled));
+    pqxx::work txn(conn());
     checkpoint_store::begin_walk(txn, partition, start, end);
+    refresh_store::record_refresh_mode(txn, partition, mode);
     txn.commit();
     Checkpoint walk;
     walk.cursor = checkpoint_.cursor;
     walk.window_start = start;
     walk.window_end = end;
     checkpoint_ = walk;
+}
+
+std::optional<UnixSeconds> PartitionWalker::refresh_older_unfinished(const Partition& partition,
+                                                                     UnixSeconds start,
+                                                                     RefreshMode& mode,
+                                                                     PartitionStats& stats)
+{
+    const UnixSeconds horizon_start = now_unix_seconds() - sync_.refresh_horizon_seconds;
+    std::vector<std::string> ids;
+    {
+        pqxx::read_transaction txn(conn());
+        const auto older = refresh_store::older_unfinished(txn, partition, horizon_start, start);
+        if (older.count == 0) {
+            return start;
+        }
+        const RefreshPlan plan = plan_refresh(
+            {older.count, refresh_store::jobs_between(txn, partition, *older.oldest, start),
+             sync_.page_size, client_.id_batch_size()});
+        mode = plan.mode;
+        log_debug("older unfinished jobs", {{"partition", partition.label()},
+                                            {"unfinished", std::to_string(older.count)},
+                                            {"walk_requests", std::to_string(plan.walk_requests)},
+                                            {"by_id_requests", std::to_string(plan.by_id_requests)},
+                                            {"chosen", to_string(plan.mode)}});
+        if (plan.mode == RefreshMode::walk) {
+            return *older.oldest - 1; // bounds are exclusive: start a second early
+        }
+        ids = refresh_store::older_unfinished_ids(txn, partition, horizon_start, start);
+    }
+    const IdRefreshResult refreshed =
+        refresh_by_id(conn(), client_, store_, partition, ids, stop_flag_);
+    stats.refreshed_by_id += refreshed.jobs;
+    stats.requests_by_id += refreshed.requests;
+    stats.vanished += refreshed.vanished;
+    stats.jobs += refreshed.jobs - refreshed.written.duplicates;
+    stats.inserted += refreshed.written.inserted;
+    stats.updated += refreshed.written.updated;
+    stats.unchanged += refreshed.written.unchanged;
+    stats.refused += refreshed.written.refused;
+    stats.quarantined += refreshed.written.quarantined;
+    if (refreshed.vanished > 0) {
+        log_warn(
+            "jobs the service no longer knows keep their rows, marked vanished_at",
+            {{"partition", partition.label()}, {"vanished", std::to_string(refreshed.vanished)}});
+    }
+    return start;
 }
 
 void PartitionWalker::restart_walk(const Partition& partition, std::optional<UnixSeconds> start)
@@ -194,14 +248,14 @@ void PartitionWalker::restart_walk(const Partition& partition, std::optional<Uni
     checkpoint_.token_issued_at.reset();
 }
 
-void PartitionWalker::start_or_resume(const Partition& partition)
+void PartitionWalker::start_or_resume(const Partition& partition, PartitionStats& stats)
 {
     {
         pqxx::work txn(conn());
         checkpoint_ = checkpoint_store::load(txn, partition);
     }
     if (!checkpoint_.walk_in_progress()) {
-        prepare_walk(partition);
+        prepare_walk(partition, stats);
         return;
     }
     const bool token_too_old =
@@ -219,7 +273,7 @@ void PartitionWalker::start_or_resume(const Partition& partition)
 
 PartitionStatus PartitionWalker::walk(const Partition& partition, PartitionStats& stats)
 {
-    start_or_resume(partition);
+    start_or_resume(partition, stats);
     if (ProgressBoard* board = ProgressBoard::current()) {
         board->start_walk(partition.label(), checkpoint_.window_start,
                           checkpoint_.window_end.value_or(0));
@@ -288,10 +342,13 @@ void PartitionWalker::finish_walk(const Partition& partition, PartitionStats& st
     if (ProgressBoard* board = ProgressBoard::current()) {
         board->finish_walk(partition.label());
     }
-    pqxx::read_transaction txn(conn());
+    pqxx::work txn(conn());
     const UnixSeconds now = now_unix_seconds();
     stats.stale_unfinished = checkpoint_store::count_stale_unfinished(
         txn, partition, now - sync_.refresh_horizon_seconds);
+    stats.unfinished =
+        refresh_store::record_unfinished(txn, partition, now - sync_.refresh_horizon_seconds);
+    txn.commit();
     stats.lag_seconds = checkpoint_.cursor ? now - *checkpoint_.cursor : -1;
     if (stats.stale_unfinished > 0) {
         log_warn("unfinished jobs older than the refresh horizon are no longer refreshed",

@@ -7,6 +7,7 @@
 #include "jobsync/db/db_session.hpp"
 #include "jobsync/db/job_store.hpp"
 #include "jobsync/sync/partition.hpp"
+#include "jobsync/sync/refresh_plan.hpp"
 
 #include <pqxx/pqxx>
 
@@ -25,7 +26,11 @@ struct PartitionStats {
     long unchanged = 0;
     long refused = 0;
     long duplicates = 0;
-    long quarantined = 0; // jobs put in quarantine instead of stored
+    long quarantined = 0;     // jobs put in quarantine instead of stored
+    long refreshed_by_id = 0; // older unfinished jobs fetched with GET /jobs/<ids>
+    long requests_by_id = 0;  // those requests, retries included
+    long vanished = 0;        // jobs newly marked vanished (NonExistJobIds)
+    long unfinished = 0;      // unfinished jobs inside refresh_horizon after the walk
     long warnings = 0;
     long stale_unfinished = 0;
     long lag_seconds = -1; // now - cursor after the walk; -1 when unknown
@@ -64,8 +69,13 @@ private:
     // One attempt: takes the lock and walks. Database errors propagate.
     PartitionStatus lock_and_walk(const Partition& partition, PartitionStats& stats);
     PartitionStatus walk(const Partition& partition, PartitionStats& stats);
-    void start_or_resume(const Partition& partition);
-    void prepare_walk(const Partition& partition);
+    void start_or_resume(const Partition& partition, PartitionStats& stats);
+    void prepare_walk(const Partition& partition, PartitionStats& stats);
+    // Refreshes the unfinished jobs older than `start`, by re-walking (returns
+    // the earlier start) or by id (returns start); records nothing.
+    std::optional<UnixSeconds> refresh_older_unfinished(const Partition& partition,
+                                                        UnixSeconds start, RefreshMode& mode,
+                                                        PartitionStats& stats);
     // Restarts the walk without a token from `start`.
     void restart_walk(const Partition& partition, std::optional<UnixSeconds> start);
     void commit_page(const Partition& partition, const JobsPage& page, bool last_page,

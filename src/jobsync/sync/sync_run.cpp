@@ -49,6 +49,9 @@ void record_run_end(DbSession& db, long long run_id, const SyncSummary& summary,
     totals.refusals = t.refused;
     totals.warnings = t.warnings;
     totals.quarantined = t.quarantined;
+    totals.refreshed_by_id = t.refreshed_by_id;
+    totals.requests_by_id = t.requests_by_id;
+    totals.vanished = t.vanished;
     totals.errors = errors;
     perform(db, "recording the end of the run",
             [&] { run_store::finish_run(db.conn(), run_id, totals); });
