@@ -62,7 +62,8 @@ std::optional<Rejection> check_security_token(const HttpRequest& request,
 {
     bool carried = false;
     for (const auto& [name, value] : request.headers) {
-        if (!http::iequals(name, "x-ci-security-token") && !http::iequals(name, "x-cos-security-token")) {
+        if (!http::iequals(name, "x-ci-security-token") &&
+            !http::iequals(name, "x-cos-security-token")) {
             continue;
         }
         if (value != expected) {

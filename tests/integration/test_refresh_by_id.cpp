@@ -138,7 +138,7 @@ TEST_CASE("refresh by id: a job the service no longer knows keeps its row and ge
     CHECK(second.failed == 0);
     CHECK(second.totals.vanished == 1);
     CHECK(db.scalar("SELECT state || ' ' || (vanished_at IS NOT NULL) FROM jobs WHERE job_id = '" +
-                    gone + "'") == "Pause t");
+                    gone + "'") == "Pause true");
     CHECK(db.scalar("SELECT jobs_vanished FROM sync_runs ORDER BY run_id DESC LIMIT 1") == "1");
 
     // No longer refreshed: set once, not again.
