@@ -20,14 +20,6 @@
 using namespace testing;
 using jobsync::emulator::FaultOptions;
 
-// libpqxx 6.4 does not free the PGresult of a statement whose connection
-// broke mid-query (a few hundred bytes per lost connection, in the library).
-// The lost-connection case provokes exactly that, so LeakSanitizer is told.
-extern "C" const char* __lsan_default_suppressions()
-{
-    return "leak:pqxx::connection_base::exec_params\n";
-}
-
 namespace {
 
 const std::vector<std::string> kTags{"Transcode", "Animation"};
