@@ -46,6 +46,22 @@ private:
     PartitionStats& stats_;
 };
 
+namespace {
+
+// What the job store did, into the partition's figures: one place for pages
+// and by-id batches alike.
+void add_written(PartitionStats& stats, const PageWriteResult& written)
+{
+    stats.inserted += written.inserted;
+    stats.updated += written.updated;
+    stats.unchanged += written.unchanged;
+    stats.refused += written.refused;
+    stats.duplicates += written.duplicates;
+    stats.quarantined += written.quarantined;
+}
+
+} // namespace
+
 PartitionStats& PartitionStats::operator+=(const PartitionStats& other)
 {
     pages += other.pages;
@@ -225,11 +241,7 @@ std::optional<UnixSeconds> PartitionWalker::refresh_older_unfinished(const Parti
     stats.requests_by_id += refreshed.requests;
     stats.vanished += refreshed.vanished;
     stats.jobs += refreshed.jobs - refreshed.written.duplicates;
-    stats.inserted += refreshed.written.inserted;
-    stats.updated += refreshed.written.updated;
-    stats.unchanged += refreshed.written.unchanged;
-    stats.refused += refreshed.written.refused;
-    stats.quarantined += refreshed.written.quarantined;
+    add_written(stats, refreshed.written);
     if (refreshed.vanished > 0) {
         log_warn(
             "jobs the service no longer knows keep their rows, marked vanished_at",
@@ -327,12 +339,7 @@ void PartitionWalker::commit_page(const Partition& partition, const JobsPage& pa
     }
     stats.pages += 1;
     stats.jobs += jobs - written.duplicates;
-    stats.inserted += written.inserted;
-    stats.updated += written.updated;
-    stats.unchanged += written.unchanged;
-    stats.refused += written.refused;
-    stats.duplicates += written.duplicates;
-    stats.quarantined += written.quarantined;
+    add_written(stats, written);
     stats.warnings += static_cast<long>(page.warnings.size());
     log_debug("page committed", {{"partition", partition.label()}, {"jobs", std::to_string(jobs)}});
 }
