@@ -1,6 +1,7 @@
 // Fuzz target: parse_jobs_page on any bytes. Besides not crashing, every job
 // it returns must be storable: each value valid for its column, the detail
 // accepted by the xml type.
+#include "jobsync/core/utf8.hpp"
 #include "jobsync/parse/field_values.hpp"
 #include "jobsync/parse/jobs_page.hpp"
 #include "jobsync/xml/xml_chars.hpp"
@@ -25,7 +26,7 @@ void require(bool condition, const char* what)
 
 void require_text(OptText value, const char* what)
 {
-    require(!value || xml::is_valid_utf8(*value), what);
+    require(!value || is_valid_utf8(*value), what);
 }
 
 template <std::size_t N>
@@ -47,7 +48,7 @@ void require_int4(const std::optional<long long>& value, const char* what)
 void check_job(const JobRecord& job)
 {
     require(!job.job_id.empty() && job.job_id.size() <= kMaxKeyBytes, "JobId length");
-    require(xml::is_valid_utf8(job.job_id) && xml::is_valid_utf8(job.tag), "key UTF-8");
+    require(is_valid_utf8(job.job_id) && is_valid_utf8(job.tag), "key UTF-8");
     require(is_storable_time(job.creation_time), "CreationTime range");
     require(!job.start_time || is_storable_time(*job.start_time), "StartTime range");
     require(!job.end_time || is_storable_time(*job.end_time), "EndTime range");
@@ -57,7 +58,7 @@ void check_job(const JobRecord& job)
                          job.queue_type, job.input_object, job.user_data, job.workflow_name}) {
         require_text(text, "text UTF-8");
     }
-    require(xml::is_valid_utf8(job.detail_xml), "detail UTF-8");
+    require(is_valid_utf8(job.detail_xml), "detail UTF-8");
     require(!xml::repair_for_xml_column(job.detail_xml), "detail the xml type refuses");
     if (job.media_format) {
         require_values(*job.media_format, kMediaFormatFields);
@@ -85,7 +86,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (const JobRecord& job : page.jobs) {
             check_job(job);
         }
-        require(xml::is_valid_utf8(page.next_token), "NextToken UTF-8");
+        require(is_valid_utf8(page.next_token), "NextToken UTF-8");
     } catch (const RetryableError&) {
     } catch (const PartitionError&) {
     }

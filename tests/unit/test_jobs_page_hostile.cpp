@@ -3,6 +3,7 @@
 // a statement that fails (which would block the partition for good).
 #include "jobsync/api/error_body.hpp"
 #include "jobsync/api/queue_page.hpp"
+#include "jobsync/core/utf8.hpp"
 #include "jobsync/parse/field_values.hpp"
 #include "jobsync/parse/jobs_page.hpp"
 #include "jobsync/xml/xml_chars.hpp"
@@ -239,7 +240,7 @@ TEST_CASE("hostile: invalid UTF-8 in a text field becomes NULL; detail is repair
     CHECK(page.warnings[1] == "JobId j1: ObjectName 'out\xEF\xBF\xBD(.mp4' is not valid UTF-8");
     CHECK(job.detail_repaired);
     CHECK(job.detail_xml.find("out\xEF\xBF\xBD(.mp4") != std::string_view::npos);
-    CHECK(xml::is_valid_utf8(job.detail_xml));
+    CHECK(is_valid_utf8(job.detail_xml));
 }
 
 TEST_CASE("hostile: control characters and bad references in Message")
@@ -346,7 +347,7 @@ TEST_CASE("xml_chars: repair_for_xml_column")
     // Overlong forms, surrogates and code points past U+10FFFF are invalid.
     for (const char* bad : {"\xC0\x80", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\x80", "\xE2\x82"}) {
         INFO(bad);
-        CHECK_FALSE(xml::is_valid_utf8(bad));
+        CHECK_FALSE(is_valid_utf8(bad));
     }
-    CHECK(xml::is_valid_utf8("\xE2\x82\xAC \xF0\x9F\x98\x80"));
+    CHECK(is_valid_utf8("\xE2\x82\xAC \xF0\x9F\x98\x80"));
 }

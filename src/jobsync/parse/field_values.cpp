@@ -1,5 +1,6 @@
 #include "jobsync/parse/field_values.hpp"
 
+#include "jobsync/core/utf8.hpp"
 #include "jobsync/xml/xml_chars.hpp"
 
 #include <charconv>
@@ -106,7 +107,7 @@ const char* value_problem(std::string_view text, FieldType type)
 {
     switch (type) {
     case FieldType::text:
-        return xml::is_valid_utf8(text) ? nullptr : "is not valid UTF-8";
+        return is_valid_utf8(text) ? nullptr : "is not valid UTF-8";
     case FieldType::integer:
     case FieldType::big_integer:
         return integer_problem(text, type);
@@ -149,7 +150,7 @@ std::string_view JobContext::text(const xml::Node* node)
         return {};
     }
     const std::string_view value = *decoded_value;
-    if (!xml::is_valid_utf8(value)) {
+    if (!is_valid_utf8(value)) {
         warn(xml::name_of(node), value, "is not valid UTF-8");
         return {};
     }

@@ -1,6 +1,7 @@
 #include "jobsync/parse/jobs_page.hpp"
 
 #include "jobsync/core/api_time.hpp"
+#include "jobsync/core/utf8.hpp"
 #include "jobsync/parse/drift_collector.hpp"
 #include "jobsync/parse/field_values.hpp"
 #include "jobsync/parse/required_fields.hpp"
@@ -410,7 +411,7 @@ JobsPage parse_jobs_page(std::string body)
             }
         }
         page.next_token = std::string(reader.text(child(root, "NextToken")));
-        if (!xml::is_valid_utf8(page.next_token)) {
+        if (!is_valid_utf8(page.next_token)) {
             // It is stored in the checkpoint, a text column.
             throw PartitionError("NextToken " + quoted(page.next_token) + " is not valid UTF-8");
         }

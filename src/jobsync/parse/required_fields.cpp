@@ -1,6 +1,6 @@
 #include "jobsync/parse/required_fields.hpp"
 
-#include "jobsync/xml/xml_chars.hpp"
+#include "jobsync/core/utf8.hpp"
 
 namespace jobsync {
 
@@ -13,7 +13,7 @@ std::optional<std::string> key_problem(std::string_view value)
         return " is longer than " + std::to_string(kMaxKeyBytes) + " bytes (" +
                std::to_string(value.size()) + ")";
     }
-    if (!xml::is_valid_utf8(value)) {
+    if (!is_valid_utf8(value)) {
         return std::string(" is not valid UTF-8");
     }
     return std::nullopt;

@@ -1,57 +1,10 @@
 #include "jobsync/xml/xml_chars.hpp"
 
+#include "jobsync/core/utf8.hpp"
+
 namespace jobsync::xml {
 
 namespace {
-
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD"; // U+FFFD
-
-// The length of the valid UTF-8 sequence at text[pos] and its code point;
-// length 0 when the bytes there are not one.
-struct Decoded {
-    std::size_t length = 0;
-    unsigned long code = 0;
-};
-
-Decoded decode_at(std::string_view text, std::size_t pos)
-{
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-    const unsigned char lead = byte(pos);
-    if (lead < 0x80) {
-        return {1, lead};
-    }
-    std::size_t length = 0;
-    unsigned long code = 0;
-    unsigned long min = 0;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2;
-        code = lead & 0x1Fu;
-        min = 0x80;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        length = 3;
-        code = lead & 0x0Fu;
-        min = 0x800;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        length = 4;
-        code = lead & 0x07u;
-        min = 0x10000;
-    } else {
-        return {};
-    }
-    if (pos + length > text.size()) {
-        return {};
-    }
-    for (std::size_t i = 1; i < length; ++i) {
-        if ((byte(pos + i) & 0xC0) != 0x80) {
-            return {};
-        }
-        code = (code << 6) | (byte(pos + i) & 0x3F);
-    }
-    if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
-        return {};
-    }
-    return {length, code};
-}
 
 bool is_xml_char(unsigned long code)
 {
@@ -67,11 +20,12 @@ bool is_xml_char(unsigned long code)
 std::size_t append_char(std::string& out, std::string_view text, std::size_t pos,
                         std::size_t& replaced)
 {
-    const Decoded c = decode_at(text, pos);
-    if (c.length == 0 || !is_xml_char(c.code)) {
-        out += kReplacement;
+    const Utf8Step c = next_utf8_step(text, pos);
+    if (!c.valid || !is_xml_char(c.code_point)) {
+        out += kReplacementCharacter;
         ++replaced;
-        return pos + (c.length == 0 ? 1 : c.length);
+        // An invalid byte is replaced on its own, not its maximal subpart.
+        return pos + (c.valid ? c.length : 1);
     }
     out.append(text, pos, c.length);
     return pos + c.length;
@@ -138,8 +92,8 @@ bool needs_repair(std::string_view source)
             pos += length;
             continue;
         }
-        const Decoded d = decode_at(source, pos);
-        if (d.length == 0 || !is_xml_char(d.code)) {
+        const Utf8Step d = next_utf8_step(source, pos);
+        if (!d.valid || !is_xml_char(d.code_point)) {
             return true;
         }
         pos += d.length;
@@ -148,22 +102,6 @@ bool needs_repair(std::string_view source)
 }
 
 } // namespace
-
-bool is_valid_utf8(std::string_view text)
-{
-    for (std::size_t pos = 0; pos < text.size();) {
-        if (static_cast<unsigned char>(text[pos]) < 0x80) {
-            ++pos;
-            continue;
-        }
-        const Decoded c = decode_at(text, pos);
-        if (c.length == 0) {
-            return false;
-        }
-        pos += c.length;
-    }
-    return true;
-}
 
 std::string printable(std::string_view text, std::size_t max_bytes)
 {
@@ -213,7 +151,7 @@ std::optional<XmlRepair> repair_for_xml_column(std::string_view source)
             pos += length;
             break;
         case Reference::disallowed_char:
-            out += kReplacement;
+            out += kReplacementCharacter;
             ++repair.replaced;
             pos += length;
             break;

@@ -9,10 +9,6 @@
 
 namespace jobsync::xml {
 
-// True when text is well-formed UTF-8 (no overlong forms, surrogates or
-// code points above U+10FFFF).
-bool is_valid_utf8(std::string_view text);
-
 // text with each invalid UTF-8 byte and each character XML does not allow
 // (C0 controls but tab, newline and carriage return; U+FFFE, U+FFFF) replaced
 // by U+FFFD, and cut to at most max_bytes (then ending in "..."): a value
