@@ -39,6 +39,24 @@ std::vector<Partition> selected_partitions(const Config& config, const WindowOpt
     return selected;
 }
 
+// What verify and backfill both set up: the partitions asked for, a
+// database session, and the clients of one rate limiter.
+struct WindowCommand {
+    WindowCommand(const Config& config, const WindowOptions& options,
+                  const std::atomic<bool>* stop_flag)
+        : partitions(selected_partitions(config, options)), db(config.database),
+          limiter(config.sync.max_requests_per_second), api(config.sync, limiter, stop_flag),
+          clients(api)
+    {
+    }
+
+    std::vector<Partition> partitions;
+    DbSession db;
+    RateLimiter limiter;
+    ApiClientFactory api;
+    ApiClients clients;
+};
+
 struct Window {
     std::optional<UnixSeconds> start, end;
 };
@@ -104,11 +122,9 @@ PageWriteResult write_page(DbSession& db, JobStore& store, const Partition& part
 int run_verify(const Config& config, const WindowOptions& options, std::ostream& out,
                const std::atomic<bool>* stop_flag)
 {
-    const std::vector<Partition> partitions = selected_partitions(config, options);
-    DbSession db(config.database);
-    RateLimiter limiter(config.sync.max_requests_per_second);
-    ApiClientFactory api(config.sync, limiter, stop_flag);
-    ApiClients clients(api);
+    WindowCommand command(config, options, stop_flag);
+    const std::vector<Partition>& partitions = command.partitions;
+    ApiClients& clients = command.clients;
     VerifyCounts counts;
     int failed = 0;
     for (const Partition& partition : partitions) {
@@ -126,7 +142,7 @@ int run_verify(const Config& config, const WindowOptions& options, std::ostream&
             out << "error " << partition.label() << ": " << e.what() << "\n";
             continue;
         }
-        pqxx::read_transaction txn(db.conn());
+        pqxx::read_transaction txn(command.db.conn());
         const JobFactsById stored = load_stored_facts(txn, partition, window.start, window.end);
         report_differences(served, stored, partition.label(), out, counts);
     }
@@ -143,15 +159,12 @@ int run_verify(const Config& config, const WindowOptions& options, std::ostream&
 int run_backfill(const Config& config, const WindowOptions& options,
                  const std::atomic<bool>* stop_flag)
 {
-    const std::vector<Partition> partitions = selected_partitions(config, options);
-    DbSession db(config.database);
+    WindowCommand command(config, options, stop_flag);
+    DbSession& db = command.db;
     apply_migrations(db.conn(), config.database.schema);
-    RateLimiter limiter(config.sync.max_requests_per_second);
-    ApiClientFactory api(config.sync, limiter, stop_flag);
-    ApiClients clients(api);
     JobStore store;
     int failed = 0;
-    for (const Partition& partition : partitions) {
+    for (const Partition& partition : command.partitions) {
         const Window window = window_of(config, partition, options);
         ProgressBoard* board = ProgressBoard::current();
         if (board != nullptr) {
@@ -159,8 +172,8 @@ int run_backfill(const Config& config, const WindowOptions& options,
         }
         PageWriteResult totals;
         try {
-            walk_window(clients.for_source(*partition.source), config, partition, window, stop_flag,
-                        [&](const JobsPage& page) {
+            walk_window(command.clients.for_source(*partition.source), config, partition, window,
+                        stop_flag, [&](const JobsPage& page) {
                             const PageWriteResult r =
                                 write_page(db, store, partition, page, stop_flag);
                             if (board != nullptr) {
