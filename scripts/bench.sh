@@ -4,12 +4,18 @@
 # (durable default settings) and emulator, then prints first-sync, re-walk and
 # no-op rates, CPU, WAL and RSS, next to the naive reference loader, the bare
 # COPY ceiling and the emulator's own serving rate. Figures, not a test.
-#   scripts/bench.sh [--jobs N] [--no-million]
+# Then what a no-op run costs when older jobs are still unfinished (issue 10):
+# its requests beside partitions + sum ceil(U_p / ids_per_request) and beside
+# a re-walk from each partition's oldest unfinished job, for the main dataset
+# and a dense one.
+#   scripts/bench.sh [--jobs N] [--no-million] [--only-refresh]
 #     --jobs N     jobs for the main figures (default 200000)
 #     --no-million skip the 1,000,000-job first sync for the peak-RSS figure
 #                  (it takes ~6 more minutes and a few GB for the emulator)
 #     --malloc-tuned  run the worker with glibc's mmap/trim thresholds raised (what a
 #                  mallopt() in main would do; see docs/performance.md)
+#     --only-refresh  just the no-op refresh figures: first sync and no-op run
+#                  of both datasets, no references, re-walk or 1M run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib_packages.sh
@@ -17,16 +23,18 @@ source scripts/lib_postgres.sh
 
 jobs=200000
 million=true
+only_refresh=false
 worker=()
 while [ $# -gt 0 ]; do
   case $1 in
     --jobs) jobs=$2; shift 2 ;;
     --million) million=true; shift ;; # the default; kept for old command lines
     --no-million) million=false; shift ;;
+    --only-refresh) only_refresh=true; million=false; shift ;;
     --malloc-tuned)
       worker=(env GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=67108864)
       shift ;;
-    *) echo "usage: scripts/bench.sh [--jobs N] [--no-million] [--malloc-tuned]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [--jobs N] [--no-million] [--malloc-tuned] [--only-refresh]" >&2; exit 2 ;;
   esac
 done
 
@@ -66,26 +74,33 @@ tags=Transcode,Animation,Snapshot,Concat,VideoEnhance
 queues=p2242ab62c7c94486915508540933a2c6,p8f1c1c1f6a2e4b6c9d0e1f2a3b4c5d6e
 queues=$queues,p0a1b2c3d4e5f60718293a4b5c6d7e8f9,p9f8e7d6c5b4a39281706f5e4d3c2b1a0
 spacing=30
+paused_share=0.01 # older jobs in Pause, as the issue measured real queues
+# The config of every run; the refresh figures count with the same values.
+page_size=100 ids_per_request=10 lookback_minutes=15 horizon_days=7
 clk_tck=$(getconf CLK_TCK)
 # The emulator's admin endpoints need a token; files keep it off command lines.
 (umask 077 && od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$dir/admin_token" &&
   printf 'Authorization: Bearer %s\n' "$(cat "$dir/admin_token")" >"$dir/admin_header")
 admin_curl() { curl -sf -H "@$dir/admin_header" "$@"; }
 
-# start_emulator N: N jobs, 30 s apart, the newest a day old, all finished
-# (so a no-op run has no unfinished job pinning its window open).
+# start_emulator N [SPACING PAUSED AGE]: N jobs, SPACING s apart (default
+# $spacing), the newest AGE s old (default a day). Without PAUSED all are
+# finished; with it, that share of the older jobs sits in Pause and the
+# newest 3% keep their generated states (some Submitted or Running), as on a
+# real account: what a no-op run refreshes.
 start_emulator() {
-  local n=$1 start
-  start=$(date -u -d "@$(($(date +%s) - n * spacing - 86400))" +%Y-%m-%dT%H:%M:%S+0000)
+  local n=$1 gap=${2:-$spacing} paused=${3:-} age=${4:-86400} start
+  start=$(date -u -d "@$(($(date +%s) - n * gap - age))" +%Y-%m-%dT%H:%M:%S+0000)
   rm -f "$dir/api.port"
-  "$bin/ci-emulator" --jobs "$n" --seed 7 --start "$start" --spacing-seconds "$spacing" \
+  "$bin/ci-emulator" --jobs "$n" --seed 7 --start "$start" --spacing-seconds "$gap" \
     --tags "$tags" --queues "$queues" --admin-token-file "$dir/admin_token" \
+    ${paused:+--old-unfinished-rate "$paused"} \
     --port-file "$dir/api.port" >"$dir/emulator.log" 2>&1 &
   emulator_pid=$!
   for _ in $(seq 1200); do [ -s "$dir/api.port" ] && break; sleep 0.1; done
   [ -s "$dir/api.port" ] || { cat "$dir/emulator.log" >&2; exit 1; }
   api="http://127.0.0.1:$(cat "$dir/api.port")"
-  admin_curl -X POST "$api/_emulator/finish" >/dev/null
+  [ -n "$paused" ] || admin_curl -X POST "$api/_emulator/finish" >/dev/null
 }
 
 # write_config DB: a config for database DB against the running emulator.
@@ -102,7 +117,10 @@ endpoint = "$api"
 tags = [$(echo "$tags" | sed 's/[^,]*/"&"/g')]
 queues = [$(echo "$queues" | sed 's/[^,]*/"&"/g')]
 [sync]
-page_size = 100
+page_size = $page_size
+lookback = "${lookback_minutes}m"
+refresh_horizon = "${horizon_days}d"
+ids_per_request = $ids_per_request
 TOML
   "$bin/ci-jobsync" -q --config "$dir/$db.toml" migrate
 }
@@ -145,15 +163,65 @@ tool_rate() { sed -n "s/^$1 .*jobs_per_s=\([0-9]*\).*/\1/p" "$dir/$1.out"; }
 tool_jobs() { sed -n "s/^$1 jobs=\([0-9]*\) .*/\1/p" "$dir/$1.out"; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
+# refresh_costs DB: what the next run of DB must refresh, from the database
+# as that run sees it (older than each partition's cursor minus the lookback,
+# inside the horizon, not vanished). Sets partitions, unfinished (sum of U_p),
+# by_id_cost (partitions + sum ceil(U_p / ids_per_request)) and rewalk_cost
+# (partitions + sum ceil(jobs since the partition's oldest unfinished / page_size)).
+refresh_costs() {
+  local row
+  row=$(q "WITH p AS (
+      SELECT bucket, tag, queue_id, cursor - interval '$lookback_minutes minutes' AS until
+      FROM ci.sync_checkpoints),
+    u AS (
+      SELECT p.bucket, p.tag, p.queue_id, count(j.job_id) AS unfinished,
+             min(j.creation_time) AS oldest
+      FROM p LEFT JOIN ci.jobs j ON j.bucket = p.bucket AND j.tag = p.tag
+        AND j.queue_id = p.queue_id AND j.state NOT IN ('Success', 'Failed', 'Cancel')
+        AND j.vanished_at IS NULL AND j.creation_time <= p.until
+        AND j.creation_time >= now() - interval '$horizon_days days'
+      GROUP BY p.bucket, p.tag, p.queue_id)
+    SELECT count(*), sum(unfinished),
+      count(*) + sum(ceil(unfinished / $ids_per_request.0))::bigint,
+      count(*) + sum(ceil((SELECT count(*) FROM ci.jobs j WHERE j.bucket = u.bucket
+        AND j.tag = u.tag AND j.queue_id = u.queue_id AND j.creation_time >= u.oldest)
+        / $page_size.0))::bigint
+    FROM u" "$1")
+  IFS='|' read -r partitions unfinished by_id_cost rewalk_cost <<<"$row"
+}
+# noop_run LABEL DB: an incremental sync of DB with nothing new; sets
+# noop_wall, noop_requests (the emulator's count) and, from the run's
+# sync_runs row, noop_by_id (jobs refreshed by id) and noop_by_id_requests.
+noop_run() {
+  local r0
+  r0=$(requests)
+  timed "$1" "${worker[@]}" "$bin/ci-jobsync" --config "$dir/$2.toml" sync
+  noop_wall=$wall
+  noop_requests=$(($(requests) - r0))
+  IFS='|' read -r noop_by_id noop_by_id_requests <<<"$(q 'SELECT jobs_refreshed_by_id,
+    requests_by_id FROM ci.sync_runs ORDER BY run_id DESC LIMIT 1' "$2")"
+}
+# refresh_lines NAME: the figures of the last refresh_costs and noop_run.
+refresh_lines() {
+  local within
+  within=$(awk -v a="$noop_requests" -v b="$by_id_cost" 'BEGIN { d = a - b; if (d < 0) d = -d;
+    print (b > 0 && d <= 0.1 * b ? "yes" : "NO") }')
+  printf '%-44s %s\n' \
+    "$1: no-op run" "$noop_requests requests in $noop_wall s ($noop_by_id jobs refreshed by id in $noop_by_id_requests requests)" \
+    "  partitions + sum ceil(U_p / $ids_per_request)" "$by_id_cost ($partitions partitions, $unfinished unfinished older jobs): no-op / this = $(ratio "$noop_requests" "$by_id_cost")x, within 10%: $within" \
+    "  re-walk from the oldest unfinished" "$rewalk_cost requests = $(ratio "$rewalk_cost" "$noop_requests")x the no-op run"
+}
+
 echo
 echo "== $jobs jobs over 20 partitions (5 tags x 4 queues), pages of 100"
 t0=$(date +%s)
-start_emulator "$jobs"
+start_emulator "$jobs" "$spacing" "$paused_share"
 echo "emulator ready in $(($(date +%s) - t0)) s"
 
 # The references first, each on its own database. The naive loader and the
 # COPY ceiling run on the first ref_jobs jobs only (a rate; the partitions
 # are alike) to keep the run short.
+if [ "$only_refresh" = false ]; then
 ref_jobs=$((jobs < 40000 ? jobs : 40000))
 write_config fetch
 timed fetch "$bench_tool" fetch --config "$dir/fetch.toml"
@@ -166,6 +234,7 @@ naive_pg_cpu=$pg_cpu
 write_config copy
 timed copy "$bench_tool" copy --config "$dir/copy.toml" --limit "$ref_jobs"
 copy_rate=$(tool_rate copy)
+fi
 
 # The worker.
 write_config bench
@@ -177,18 +246,20 @@ first_requests=$(($(requests) - r0))
 stored=$(q 'SELECT count(*) FROM ci.jobs' bench)
 
 # Re-walk the same, unchanged window: forget the cursors, sync again.
+if [ "$only_refresh" = false ]; then
 q 'UPDATE ci.sync_checkpoints SET cursor = NULL' bench
 timed rewalk "${worker[@]}" "$bin/ci-jobsync" --config "$dir/bench.toml" sync
 rewalk_rate=$(rate "$jobs" "$wall")
 rewalk_wal=$wal rewalk_cpu=$cpu rewalk_pg_cpu=$pg_cpu
+fi
 
-# A no-op incremental run.
-r0=$(requests)
-timed noop "${worker[@]}" "$bin/ci-jobsync" --config "$dir/bench.toml" sync
-noop_wall=$wall
-noop_requests=$(($(requests) - r0))
+# A no-op incremental run: only the older unfinished jobs cost requests.
+refresh_costs bench
+noop_run noop bench
+main_refresh=$(refresh_lines "$jobs jobs, $spacing s apart")
 stop_emulator
 
+if [ "$only_refresh" = false ]; then
 echo
 printf '%-44s %s\n' \
   "emulator serving rate (fetch+parse, no DB)" "$serve_rate jobs/s" \
@@ -203,12 +274,27 @@ printf '%-44s %s\n' \
   "  vs first sync" "$(ratio "$rewalk_rate" "$first_rate")x   (target >= 3x)" \
   "  vs naive" "$(ratio "$rewalk_rate" "$naive_rate")x" \
   "  WAL" "$rewalk_wal bytes = $(ratio "$((rewalk_wal * 100))" "$first_wal")% of first sync (target < 10%)" \
-  "no-op incremental run" "$noop_wall s wall, $noop_requests requests (target: 20 requests, < 1 s)" \
+  "no-op incremental run" "$noop_wall s wall, $noop_requests requests (target: $by_id_cost = partitions + sum ceil(U_p / $ids_per_request), below)" \
   "worker CPU (user+sys), first sync" "$(per100k "$first_cpu" "$jobs") s/100k jobs" \
   "PostgreSQL CPU, first sync" "$(per100k "$first_pg_cpu" "$jobs") s/100k jobs" \
   "  worker / PostgreSQL CPU" "$(ratio "$first_cpu" "$first_pg_cpu")x   (target <= 0.15)" \
   "worker CPU, re-walk" "$(per100k "$rewalk_cpu" "$jobs") s/100k jobs; PostgreSQL $(per100k "$rewalk_pg_cpu" "$jobs") s/100k" \
   "peak RSS, first sync of $jobs" "$(mib "$first_rss") MiB"
+fi
+
+# The same no-op on a dense dataset: 60,000 jobs over 8 days, the newest an
+# hour old, where a re-walk from the oldest unfinished job covers most of it.
+echo
+echo "== no-op runs with older jobs unfinished ($paused_share of them in Pause), refreshed by id"
+echo "   or by re-walk, whichever the database says is cheaper (ids_per_request=$ids_per_request, page_size=$page_size)"
+start_emulator 60000 12 "$paused_share" 3600
+write_config dense
+timed dense_first "${worker[@]}" "$bin/ci-jobsync" --config "$dir/dense.toml" sync
+refresh_costs dense
+noop_run dense_noop dense
+dense_refresh=$(refresh_lines "60000 jobs over 8 days")
+stop_emulator
+printf '%s\n' "$main_refresh" "$dense_refresh"
 
 if [ "$million" = true ]; then
   echo
