@@ -167,7 +167,9 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 # as that run sees it (older than each partition's cursor minus the lookback,
 # inside the horizon, not vanished). Sets partitions, unfinished (sum of U_p),
 # by_id_cost (partitions + sum ceil(U_p / ids_per_request)) and rewalk_cost
-# (partitions + sum ceil(jobs since the partition's oldest unfinished / page_size)).
+# (partitions + sum ceil(jobs since the partition's oldest unfinished / page_size)),
+# and cheaper_cost: per partition the cheaper of the two (a re-walk that fits
+# in the window's one page costs nothing extra), what the worker should pick.
 refresh_costs() {
   local row
   row=$(q "WITH p AS (
@@ -180,14 +182,17 @@ refresh_costs() {
         AND j.queue_id = p.queue_id AND j.state NOT IN ('Success', 'Failed', 'Cancel')
         AND j.vanished_at IS NULL AND j.creation_time <= p.until
         AND j.creation_time >= now() - interval '$horizon_days days'
-      GROUP BY p.bucket, p.tag, p.queue_id)
-    SELECT count(*), sum(unfinished),
-      count(*) + sum(ceil(unfinished / $ids_per_request.0))::bigint,
-      count(*) + sum(ceil((SELECT count(*) FROM ci.jobs j WHERE j.bucket = u.bucket
-        AND j.tag = u.tag AND j.queue_id = u.queue_id AND j.creation_time >= u.oldest)
-        / $page_size.0))::bigint
-    FROM u" "$1")
-  IFS='|' read -r partitions unfinished by_id_cost rewalk_cost <<<"$row"
+      GROUP BY p.bucket, p.tag, p.queue_id),
+    c AS (
+      SELECT unfinished, ceil(unfinished / $ids_per_request.0) AS by_id,
+        ceil((SELECT count(*) FROM ci.jobs j WHERE j.bucket = u.bucket AND j.tag = u.tag
+          AND j.queue_id = u.queue_id AND j.creation_time >= u.oldest) / $page_size.0) AS pages
+      FROM u)
+    SELECT count(*), sum(unfinished), count(*) + sum(by_id)::bigint,
+      count(*) + sum(pages)::bigint,
+      sum(CASE WHEN unfinished = 0 THEN 1 ELSE least(greatest(pages, 1), 1 + by_id) END)::bigint
+    FROM c" "$1")
+  IFS='|' read -r partitions unfinished by_id_cost rewalk_cost cheaper_cost <<<"$row"
 }
 # noop_run LABEL DB: an incremental sync of DB with nothing new; sets
 # noop_wall, noop_requests (the emulator's count) and, from the run's
@@ -209,7 +214,8 @@ refresh_lines() {
   printf '%-44s %s\n' \
     "$1: no-op run" "$noop_requests requests in $noop_wall s ($noop_by_id jobs refreshed by id in $noop_by_id_requests requests)" \
     "  partitions + sum ceil(U_p / $ids_per_request)" "$by_id_cost ($partitions partitions, $unfinished unfinished older jobs): no-op / this = $(ratio "$noop_requests" "$by_id_cost")x, within 10%: $within" \
-    "  re-walk from the oldest unfinished" "$rewalk_cost requests = $(ratio "$rewalk_cost" "$noop_requests")x the no-op run"
+    "  re-walk from the oldest unfinished" "$rewalk_cost requests = $(ratio "$rewalk_cost" "$noop_requests")x the no-op run" \
+    "  the cheaper of the two per partition" "$cheaper_cost requests (a no-op below the by-id figure took the walk where it was cheaper)"
 }
 
 echo
