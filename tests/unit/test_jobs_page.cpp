@@ -4,6 +4,8 @@
 
 #include "support/test_data.hpp"
 
+#include "page_warning_support.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <map>
@@ -499,9 +501,9 @@ TEST_CASE("jobs_page: entities and character references in fields")
     CHECK(job.detail_repaired);
     CHECK(job.detail_xml.find("caf&#233; &#x6f22; &amp;nbsp;&amp;</QueueId>") !=
           std::string_view::npos);
-    CHECK(page.warnings == std::vector<std::string>{"JobId j1: detail: 2 characters or "
-                                                    "references the xml type refuses were "
-                                                    "replaced"});
+    CHECK(warning_messages(page) == std::vector<std::string>{"JobId j1: detail: 2 characters or "
+                                                             "references the xml type refuses were "
+                                                             "replaced"});
 }
 
 TEST_CASE("jobs_page: a bad character reference makes a field NULL, or rejects its job")
@@ -515,13 +517,13 @@ TEST_CASE("jobs_page: a bad character reference makes a field NULL, or rejects i
     CHECK_FALSE(job.message.has_value());
     CHECK_FALSE(job.state.has_value());
     CHECK_FALSE(job.code.has_value());
-    CHECK(page.warnings ==
+    CHECK(warning_messages(page) ==
           std::vector<std::string>{
               "JobId j1: State 'a&#0;b' has a bad character reference",
               "JobId j1: Code '&#65' has a bad character reference",
               "JobId j1: Message 'a &#1114112; b' has a bad character reference",
               "JobId j1: detail: 3 characters or references the xml type refuses were replaced",
-              "rejected: JobsDetail #2: JobId has a bad character reference"});
+              "JobsDetail #2: JobId has a bad character reference"});
     REQUIRE(page.rejected.size() == 1);
     CHECK(page.rejected[0].job_id.empty());
 }
@@ -681,7 +683,7 @@ TEST_CASE("jobs_page: a job without JobId is rejected, naming its position")
     CHECK(page.rejected[0].position == 3);
     CHECK(page.rejected[0].job_id.empty());
     CHECK(page.rejected[0].detail_xml.substr(0, 24) == "<JobsDetail><QueueId>p1<");
-    CHECK(page.warnings == std::vector<std::string>{"rejected: JobsDetail #3 has no JobId"});
+    CHECK(warning_messages(page) == std::vector<std::string>{"JobsDetail #3 has no JobId"});
     // Any content makes it a job: a Tag without a JobId is rejected.
     CHECK(rejection(response("<JobsDetail><State/><JobId/><Tag>Transcode</Tag>"
                              "</JobsDetail>")) == "JobsDetail #1 has no JobId");
@@ -729,16 +731,17 @@ TEST_CASE("jobs_page: bad optional values become null with a warning")
     CHECK(stream_column(job.streams[0], "width") == "<null>");
     CHECK(stream_column(job.streams[0], "fps") == "<null>");
     CHECK(stream_column(job.streams[0], "height") == "720");
-    CHECK(page.warnings == std::vector<std::string>{
-                               "JobId j9: Progress 'abc' is not an integer",
-                               "JobId j9: StartTime 'yesterday' is not a valid time",
-                               "JobId j9: Operation/JobLevel '1.5' is not an integer",
-                               "JobId j9: Operation/MediaInfo/Format/Size '12a' is not an integer",
-                               "JobId j9: Operation/MediaInfo/Stream/Video/Width 'wide' is not "
-                               "an integer",
-                               "JobId j9: Operation/MediaInfo/Stream/Video/Fps 'nan' is not a "
-                               "number",
-                           });
+    CHECK(warning_messages(page) ==
+          std::vector<std::string>{
+              "JobId j9: Progress 'abc' is not an integer",
+              "JobId j9: StartTime 'yesterday' is not a valid time",
+              "JobId j9: Operation/JobLevel '1.5' is not an integer",
+              "JobId j9: Operation/MediaInfo/Format/Size '12a' is not an integer",
+              "JobId j9: Operation/MediaInfo/Stream/Video/Width 'wide' is not "
+              "an integer",
+              "JobId j9: Operation/MediaInfo/Stream/Video/Fps 'nan' is not a "
+              "number",
+          });
 }
 
 TEST_CASE("jobs_page: unknown elements are ignored")
