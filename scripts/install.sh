@@ -80,6 +80,8 @@ Description=CI API emulator for ci-jobsync (test data, not a real bucket)
 LoadCredential=secret_key:/etc/ci-jobsync/secret_key
 ExecStart=/usr/bin/ci-emulator --host 127.0.0.1 --port 18080 --jobs 5000 --seed 42 --start $start --tags Transcode,Snapshot --queues p2242ab62c7c94486915508540933a2c6 --secret-id AKIDEXAMPLEEXAMPLEEXAMPLEEXAMPLE --secret-key-file %d/secret_key
 DynamicUser=yes
+# No core dumps (they would hold the secret key).
+LimitCORE=0
 # The same hardening as ci-jobsync.service; it only serves loopback.
 UMask=0077
 NoNewPrivileges=yes
@@ -90,6 +92,7 @@ ProtectHome=yes
 PrivateTmp=yes
 PrivateDevices=yes
 PrivateUsers=yes
+PrivateMounts=yes
 ProtectHostname=yes
 ProtectClock=yes
 ProtectKernelTunables=yes

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh machine: installs the Debian packages it
 # needs, builds a debug build with AddressSanitizer and UBSan, starts a
-# throwaway PostgreSQL, and runs every test with ctest.
+# throwaway PostgreSQL, runs every test with ctest, then scans every test's
+# output for secrets (scripts/scan_secrets.sh): a hit fails the run.
 #   scripts/test.sh [ctest arguments...]     e.g. scripts/test.sh -L unit
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,5 +25,9 @@ pg_temp_start "$pg_dir" "$port" fsync=off synchronous_commit=off full_page_write
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-cd "$build_dir"
-ctest --output-on-failure -j 2 "$@"
+# The child logs of an earlier run would be scanned with this one's.
+rm -rf "$build_dir/Testing/Temporary/test-logs"
+status=0
+(cd "$build_dir" && ctest --output-on-failure -j 2 "$@") || status=$?
+scripts/scan_secrets.sh "$build_dir" || status=1
+exit "$status"

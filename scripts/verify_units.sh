@@ -31,3 +31,14 @@ if [ "$status" -ne 0 ] || [ -n "$output" ]; then
   exit 1
 fi
 echo "ci-jobsync.service, ci-jobsync.timer and ci-jobsync-listen.service verified"
+
+# The exposure score of each service (0 best, 10 worst; docs/operations.md
+# records it). --offline needs systemd 250 or later: older ones are skipped.
+for unit in ci-jobsync.service ci-jobsync-listen.service; do
+  if report=$(cd "$work" && SYSTEMD_LOG_COLOR=0 systemd-analyze security --offline=yes --no-pager "./$unit" 2>&1); then
+    score=$(printf '%s\n' "$report" | sed -n 's/^.*Overall exposure level for [^:]*: \([0-9.]* [A-Z]*\).*/\1/p')
+    echo "systemd-analyze security: $unit: exposure ${score:-not reported} (0 best, 10 worst)"
+  else
+    echo "systemd-analyze security --offline=yes failed here (systemd 250 or later needed): $unit not scored"
+  fi
+done

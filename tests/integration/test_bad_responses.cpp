@@ -134,9 +134,14 @@ TEST_CASE("bad responses: a job whose JobId or CreationTime cannot be stored is 
     const ProcessResult run = run_jobsync({"--config", config_path, "sync"});
     INFO(run.output);
     CHECK(run.exit_code == 0);
-    CHECK(run.output.find("rejected: JobsDetail #1 has no JobId") != std::string::npos);
-    CHECK(run.output.find("rejected: JobId j1: CreationTime 'yesterday' is not a valid time") !=
-          std::string::npos);
+    // Each rejected job is logged as quarantined, naming the job and the field at fault.
+    CHECK_THAT(run.output, Catch::Contains("msg=\"job cannot be stored; quarantined\""));
+    CHECK_THAT(run.output, Catch::Contains("job_id=\"JobsDetail #1\" field=JobId "
+                                           "problem=\"JobsDetail #1 has no JobId\""));
+    CHECK_THAT(run.output,
+               Catch::Contains("job_id=j1 field=CreationTime problem=\"JobId j1: CreationTime "
+                               "'yesterday' is not a valid time\""));
+    CHECK(run.output.find("stored as NULL") == std::string::npos);
     CHECK(db.count("jobs") == 1);
     CHECK(db.scalar("SELECT job_id FROM jobs") == "j2");
 }

@@ -200,9 +200,17 @@ TEST_CASE("hostile input: a bad job on page 2 is quarantined; the walk completes
     CHECK(db.scalar("SELECT walk_window_end FROM sync_checkpoints").empty());
     CHECK(db.scalar("SELECT status || ' ' || jobs_quarantined FROM sync_runs") == "ok 1");
     CHECK_THAT(first.output, Catch::Contains("quarantined=1"));
-    // The huge id is kept whole in raw, readable (cut) in job_id.
-    CHECK(db.scalar("SELECT octet_length(raw) > 10240 AND octet_length(job_id) <= 256 "
+    // The huge id is kept whole in raw, readable (cut, with its key) in job_id.
+    CHECK(db.scalar("SELECT octet_length(raw) > 10240 AND octet_length(job_id) <= 256 + 72 "
                     "FROM quarantine WHERE job_id LIKE 'j-huge-%'") == "t");
+    // Each outcome logged as what it is, naming the job, partition and field.
+    CHECK_THAT(first.output,
+               Catch::Contains("msg=\"job field cannot be stored; the job is stored with it "
+                               "NULL\" partition=" +
+                               kBucket + "/Transcode/* job_id=j-bad-text field=Message"));
+    CHECK_THAT(first.output, Catch::Contains("msg=\"job cannot be stored; quarantined\" "
+                                             "partition=" +
+                                             kBucket + "/Transcode/* job_id=j-huge-"));
 
     const ProcessResult status = run_jobsync({"--config", config_path, "status", "--json"});
     REQUIRE(status.exit_code == 0);
@@ -301,5 +309,73 @@ TEST_CASE("hostile input: server text that is not UTF-8 or holds escapes is reco
                 CHECK(status.output.find("HTTP 403") != std::string::npos);
             }
         }
+    }
+}
+
+TEST_CASE("hostile input: a too-long JobId is quarantined under its whole id's hash in every "
+          "run; a job rejected for another field leaves quarantine when it arrives clean")
+{
+    TempDatabase& db = shared_database();
+    db.truncate_all();
+    CannedServer server;
+    ConfigSpec spec;
+    spec.endpoint = server.endpoint();
+    spec.tags = {"Transcode"};
+    std::string config_path;
+    load_test_config(db, spec, &config_path);
+
+    // Two 10 KB ids that differ only in their last character: any key made
+    // of a prefix of the id alone would put them in one row.
+    const std::string huge_a = incompressible_id(10 * 1024);
+    const std::string huge_b = huge_a.substr(0, huge_a.size() - 1) + "#";
+    const auto page = [&](const std::string& late_created) {
+        return ok_page({job_xml(huge_a, "fine"), job_xml("j-late", "fine", late_created),
+                        job_xml(huge_b, "fine"), job_xml("j1", "fine")},
+                       "");
+    };
+    const auto sync = [&] {
+        const ProcessResult run = run_jobsync({"--config", config_path, "sync"});
+        INFO(run.output);
+        CHECK(run.exit_code == 0);
+        return run;
+    };
+    const std::string keys_query =
+        "SELECT string_agg(encode(job_id_sha256, 'hex'), ',' ORDER BY job_id_sha256) "
+        "FROM quarantine WHERE job_id LIKE 'j-huge-%'";
+    const auto key_of = [&](const std::string& id) {
+        return db.scalar("SELECT encode(sha256(convert_to('" + id + "', 'UTF8')), 'hex')");
+    };
+
+    server.respond(page("yesterday"));
+    const ProcessResult first = sync();
+    CHECK(db.scalar("SELECT string_agg(job_id, ',') FROM jobs") == "j1");
+    CHECK(db.count("quarantine") == 3);
+    const std::string keys = db.scalar(keys_query);
+    const std::string key_a = key_of(huge_a);
+    const std::string key_b = key_of(huge_b);
+    CHECK(key_a != key_b);
+    CHECK(keys == std::min(key_a, key_b) + "," + std::max(key_a, key_b));
+    // Readable, and apart for people too: the cut id ends in its key.
+    CHECK(db.scalar("SELECT count(DISTINCT job_id) FROM quarantine "
+                    "WHERE job_id LIKE 'j-huge-%' AND job_id LIKE '%... sha256:' || "
+                    "encode(job_id_sha256, 'hex')") == "2");
+    CHECK(db.scalar("SELECT job_id FROM quarantine WHERE job_id LIKE 'j-late%'") == "j-late");
+    CHECK_THAT(first.output, Catch::Contains("msg=\"job cannot be stored; quarantined\"") &&
+                                 Catch::Contains("job_id=j-late field=CreationTime"));
+
+    SECTION("seen again: the same rows, the same keys")
+    {
+        sync();
+        CHECK(db.count("quarantine") == 3);
+        CHECK(db.scalar(keys_query) == keys);
+        CHECK(db.scalar("SELECT string_agg(times_seen::text, ',') FROM quarantine") == "2,2,2");
+    }
+    SECTION("the rejected job arrives clean and leaves quarantine; the huge ids stay")
+    {
+        server.respond(page("2024-01-01T08:00:00+0800"));
+        sync();
+        CHECK(db.scalar("SELECT string_agg(job_id, ',' ORDER BY job_id) FROM jobs") == "j-late,j1");
+        CHECK(db.count("quarantine") == 2);
+        CHECK(db.scalar(keys_query) == keys);
     }
 }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,9 +28,38 @@ std::string write_temp_file(const std::string& text, const std::string& suffix)
     return pattern;
 }
 
+namespace {
+
+// JOBSYNC_TEST_LOG_DIR (set by CTest, tests/CMakeLists.txt) keeps every
+// child's output there for scripts/scan_secrets.sh; without it the output is
+// a temporary file removed with the child.
+const char* kept_log_dir()
+{
+    const char* dir = std::getenv("JOBSYNC_TEST_LOG_DIR");
+    return dir != nullptr && *dir != '\0' ? dir : nullptr;
+}
+
+std::string new_log_file()
+{
+    const char* dir = kept_log_dir();
+    if (dir == nullptr) {
+        return write_temp_file("", ".log");
+    }
+    ::mkdir(dir, 0700); // several test executables race to create it: EEXIST is fine
+    std::string pattern = std::string(dir) + "/child-XXXXXX.log";
+    const int fd = ::mkstemps(pattern.data(), 4);
+    if (fd < 0) {
+        throw std::runtime_error("cannot create a log file in " + std::string(dir));
+    }
+    ::close(fd);
+    return pattern;
+}
+
+} // namespace
+
 ChildProcess::ChildProcess(const std::string& program, const std::vector<std::string>& args,
                            const std::map<std::string, std::string>& env)
-    : output_path_(write_temp_file("", ".log"))
+    : output_path_(new_log_file())
 {
     pid_ = ::fork();
     if (pid_ < 0) {
@@ -59,7 +89,9 @@ ChildProcess::~ChildProcess()
         ::kill(pid_, SIGKILL);
         ::waitpid(pid_, &status_, 0);
     }
-    ::unlink(output_path_.c_str());
+    if (kept_log_dir() == nullptr) {
+        ::unlink(output_path_.c_str());
+    }
 }
 
 void ChildProcess::send_signal(int signal)

@@ -18,7 +18,7 @@ struct ProcessResult {
 class ChildProcess {
 public:
     // Starts `program args...` with extra environment variables; output goes
-    // to a temporary file read by result().
+    // to a file read by wait(): temporary, or kept in $JOBSYNC_TEST_LOG_DIR.
     ChildProcess(const std::string& program, const std::vector<std::string>& args,
                  const std::map<std::string, std::string>& env = {});
     ~ChildProcess();

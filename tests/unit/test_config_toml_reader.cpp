@@ -106,3 +106,25 @@ TEST_CASE("config: TOML syntax errors carry the file and position")
     CHECK(duplicate.message.rfind(duplicate.path + ":10:", 0) == 0);
     CHECK(contains(duplicate.message, "page_size"));
 }
+
+// toml++ 3.3 reaches __builtin_unreachable() on these (fuzz_config found the
+// first; tests/fuzz/corpus/config/crash_toml_unreachable_whitespace.toml):
+// they are refused, with their position, before it parses them.
+TEST_CASE("config: a non-ASCII character where TOML allows none is refused before toml++")
+{
+    const CleanEnv env;
+    // U+FCFF inside a table header: the fuzzer's input, reduced.
+    expect_error("[[so\xEF\xB3\xBF]]\n" + kMinimal, "1:5",
+                 {"a non-ASCII character (U+FCFF) outside a string or comment"});
+    // U+00A7 first on the line after a line-ending backslash (tomlplusplus #190).
+    expect_error(kMinimal + "[sync]\nlookback = \"\"\"\\\n\xC2\xA7\"\"\"\n", "10:1",
+                 {"a non-ASCII character (U+00A7) right after a line-ending backslash"});
+    // An invalid byte is named as a byte.
+    expect_error("x\xBB = 1\n" + kMinimal, "1:2", {"a non-ASCII character (byte 0xBB)"});
+
+    // In strings and comments non-ASCII text is fine, and reaches the key checks.
+    expect_error("# caf\xC3\xA9 \xEF\xB3\xBF\n" + kMinimal +
+                     "[sync]\nzzz = \"\xEF\xB3\xBF\"\n"
+                     "yyy = '\xC2\xA7'\nxxx = \"\"\"\xC2\xA7\\\"\"\"\"\n",
+                 "10:1", {"unknown key 'zzz'"});
+}

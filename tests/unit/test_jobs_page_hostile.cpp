@@ -9,6 +9,8 @@
 #include "jobsync/xml/xml_chars.hpp"
 #include "jobsync/xml/xml_limits.hpp"
 
+#include "page_warning_support.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -158,7 +160,7 @@ TEST_CASE("hostile: integers out of their column's range become NULL with a warn
     CHECK_FALSE(job.job_level.has_value());
     CHECK(format_value(job, "size") == "<null>");
     CHECK(format_value(job, "num_stream") == "2");
-    CHECK(page.warnings ==
+    CHECK(warning_messages(page) ==
           std::vector<std::string>{
               "JobId j1: Progress '99999999999' is out of range for int4",
               "JobId j1: Operation/JobLevel '-2147483649' is out of range for int4",
@@ -182,7 +184,7 @@ TEST_CASE("hostile: numeric overflow becomes NULL with a warning")
     CHECK(format_value(job, "bitrate") == "<null>");
     CHECK(format_value(job, "duration") == "<null>");
     CHECK(format_value(job, "start_time") == "<null>");
-    CHECK(page.warnings ==
+    CHECK(warning_messages(page) ==
           std::vector<std::string>{
               "JobId j1: Operation/MediaInfo/Format/Bitrate '1e999999' overflows numeric",
               "JobId j1: Operation/MediaInfo/Format/Duration '1e-20000' overflows numeric",
@@ -203,7 +205,7 @@ TEST_CASE("hostile: times outside the years 1 to 9999")
                                   "<EndTime>9999-12-31T23:59:59-0100</EndTime>");
     CHECK_FALSE(page.jobs[0].start_time.has_value());
     CHECK_FALSE(page.jobs[0].end_time.has_value());
-    CHECK(page.warnings ==
+    CHECK(warning_messages(page) ==
           std::vector<std::string>{
               "JobId j1: StartTime '0000-06-01T00:00:00+0000' is outside the years 1 to 9999",
               "JobId j1: EndTime '9999-12-31T23:59:59-0100' is outside the years 1 to 9999"});
@@ -222,6 +224,11 @@ TEST_CASE("hostile: times outside the years 1 to 9999")
     CHECK(mixed.rejected[1].reason ==
           "JobId j3: CreationTime '0001-01-01T00:00:00+0800' is outside the years 1 to 9999");
     CHECK(mixed.rejected[1].detail_xml == job_xml("j3", "", "0001-01-01T00:00:00+0800"));
+    REQUIRE(mixed.warnings.size() == 2);
+    CHECK(mixed.warnings[0].outcome == WarningOutcome::job_quarantined);
+    CHECK(mixed.warnings[0].field == "CreationTime");
+    CHECK(mixed.warnings[0].job_id == "j2");
+    CHECK(mixed.warnings[0].position == 2);
 }
 
 TEST_CASE("hostile: invalid UTF-8 in a text field becomes NULL; detail is repaired")
@@ -235,9 +242,16 @@ TEST_CASE("hostile: invalid UTF-8 in a text field becomes NULL; detail is repair
     REQUIRE(job.output_files.size() == 1);
     CHECK(job.output_files[0].object_name == std::string_view("ok.mp4"));
     REQUIRE(page.warnings.size() == 2);
-    CHECK(page.warnings[0] == "JobId j1: detail: 1 characters or references the xml type "
-                              "refuses were replaced");
-    CHECK(page.warnings[1] == "JobId j1: ObjectName 'out\xEF\xBF\xBD(.mp4' is not valid UTF-8");
+    CHECK(page.warnings[0].message == "JobId j1: detail: 1 characters or references the xml type "
+                                      "refuses were replaced");
+    CHECK(page.warnings[1].message ==
+          "JobId j1: ObjectName 'out\xEF\xBF\xBD(.mp4' is not valid UTF-8");
+    // Each outcome its own, naming the job and the field.
+    CHECK(page.warnings[0].outcome == WarningOutcome::detail_repaired);
+    CHECK(page.warnings[0].field == "detail");
+    CHECK(page.warnings[1].outcome == WarningOutcome::stored_as_null);
+    CHECK(page.warnings[1].field == "ObjectName");
+    CHECK(page.warnings[1].job_id == "j1");
     CHECK(job.detail_repaired);
     CHECK(job.detail_xml.find("out\xEF\xBF\xBD(.mp4") != std::string_view::npos);
     CHECK(is_valid_utf8(job.detail_xml));
@@ -262,7 +276,7 @@ TEST_CASE("hostile: control characters and bad references in Message")
     CHECK_FALSE(surrogate.jobs[0].message.has_value());
     CHECK(surrogate.jobs[0].detail_xml.find("<Message>half \xEF\xBF\xBD pair</Message>") !=
           std::string_view::npos);
-    CHECK(surrogate.warnings.front() ==
+    CHECK(surrogate.warnings.front().message ==
           "JobId j1: Message 'half \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD pair' is not valid UTF-8");
 
     // Legal references stay as they are, and the detail is the received bytes.
@@ -272,18 +286,26 @@ TEST_CASE("hostile: control characters and bad references in Message")
     CHECK(fine.jobs[0].detail_xml.data() >= fine.body.data());
 }
 
-TEST_CASE("hostile: a 10 KB JobId or Tag rejects the job with a short id")
+TEST_CASE("hostile: a 10 KB JobId or Tag rejects the job, keeping the whole id for its key")
 {
     const std::string long_id(10240, 'x');
-    const JobsPage page = parse_jobs_page(response(job_xml(long_id) + job_xml("j2")));
+    const std::string other_long_id = long_id.substr(0, 10239) + "y";
+    const JobsPage page =
+        parse_jobs_page(response(job_xml(long_id) + job_xml("j2") + job_xml(other_long_id)));
     REQUIRE(page.jobs.size() == 1);
     CHECK(page.jobs[0].job_id == "j2");
-    REQUIRE(page.rejected.size() == 1);
+    REQUIRE(page.rejected.size() == 2);
     const RejectedJob& rejected = page.rejected[0];
-    CHECK(rejected.job_id == std::string(kMaxKeyBytes, 'x') + "...");
+    // The exact id, so two ids alike but for their last byte get two keys.
+    CHECK(rejected.job_id == long_id);
+    CHECK(page.rejected[1].job_id == other_long_id);
     CHECK(rejected.reason == "JobsDetail #1: JobId '" + std::string(64, 'x') +
                                  "...' is longer than 128 bytes (10240)");
     CHECK(rejected.detail_xml.size() > 10240);
+    REQUIRE(page.warnings.size() == 2);
+    CHECK(page.warnings[0].outcome == WarningOutcome::job_quarantined);
+    CHECK(page.warnings[0].field == "JobId");
+    CHECK(page.warnings[0].job_id == std::string(64, 'x') + "...");
 
     const JobsPage tag = parse_jobs_page(
         response("<JobsDetail><JobId>j3</JobId><Tag>T\xFF</Tag><CreationTime>2024-01-01T00:00:00Z"
@@ -293,7 +315,8 @@ TEST_CASE("hostile: a 10 KB JobId or Tag rejects the job with a short id")
 
     const JobsPage bad_id = parse_jobs_page(response(job_xml("j\xC0\xAF")));
     REQUIRE(bad_id.rejected.size() == 1);
-    CHECK(bad_id.rejected[0].job_id == "j\xEF\xBF\xBD\xEF\xBF\xBD");
+    CHECK(bad_id.rejected[0].job_id == "j\xC0\xAF");
+    CHECK(bad_id.warnings[0].job_id == "j\xEF\xBF\xBD\xEF\xBF\xBD"); // printable
 }
 
 TEST_CASE("hostile: a long QueueId or ObjectName (indexed columns) becomes NULL")
@@ -302,8 +325,8 @@ TEST_CASE("hostile: a long QueueId or ObjectName (indexed columns) becomes NULL"
     const JobsPage page = one_job("<QueueId>" + long_text + "</QueueId>");
     CHECK_FALSE(page.jobs[0].queue_id.has_value());
     REQUIRE(page.warnings.size() == 1);
-    CHECK(page.warnings[0] == "JobId j1: QueueId '" + std::string(64, 'q') +
-                                  "...' is longer than 1024 bytes (an indexed column)");
+    CHECK(page.warnings[0].message == "JobId j1: QueueId '" + std::string(64, 'q') +
+                                          "...' is longer than 1024 bytes (an indexed column)");
 }
 
 TEST_CASE("hostile: billion laughs: entities are never expanded nor stored as references")

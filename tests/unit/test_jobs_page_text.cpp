@@ -1,5 +1,6 @@
 // parse_jobs_page and the body's bytes: entities and character references,
 // detail_xml slices, views that outlive moves, parsing on several threads.
+#include "page_warning_support.hpp"
 #include "test_jobs_page_support.hpp"
 
 #include "support/test_data.hpp"
@@ -60,9 +61,9 @@ TEST_CASE("jobs_page: entities and character references in fields")
     CHECK(job.detail_repaired);
     CHECK(job.detail_xml.find("caf&#233; &#x6f22; &amp;nbsp;&amp;</QueueId>") !=
           std::string_view::npos);
-    CHECK(page.warnings == std::vector<std::string>{"JobId j1: detail: 2 characters or "
-                                                    "references the xml type refuses were "
-                                                    "replaced"});
+    CHECK(warning_messages(page) == std::vector<std::string>{"JobId j1: detail: 2 characters or "
+                                                             "references the xml type refuses were "
+                                                             "replaced"});
 }
 
 TEST_CASE("jobs_page: a bad character reference makes a field NULL, or rejects its job")
@@ -76,13 +77,13 @@ TEST_CASE("jobs_page: a bad character reference makes a field NULL, or rejects i
     CHECK_FALSE(job.message.has_value());
     CHECK_FALSE(job.state.has_value());
     CHECK_FALSE(job.code.has_value());
-    CHECK(page.warnings ==
+    CHECK(warning_messages(page) ==
           std::vector<std::string>{
               "JobId j1: State 'a&#0;b' has a bad character reference",
               "JobId j1: Code '&#65' has a bad character reference",
               "JobId j1: Message 'a &#1114112; b' has a bad character reference",
               "JobId j1: detail: 3 characters or references the xml type refuses were replaced",
-              "rejected: JobsDetail #2: JobId has a bad character reference"});
+              "JobsDetail #2: JobId has a bad character reference"});
     REQUIRE(page.rejected.size() == 1);
     CHECK(page.rejected[0].job_id.empty());
 }

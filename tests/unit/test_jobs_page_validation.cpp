@@ -1,5 +1,6 @@
 // parse_jobs_page on bad input: malformed or truncated bodies, rejected jobs,
 // bad optional values, number validation and drift collection.
+#include "page_warning_support.hpp"
 #include "test_jobs_page_support.hpp"
 
 #include "jobsync/parse/field_values.hpp"
@@ -81,7 +82,7 @@ TEST_CASE("jobs_page: a job without JobId is rejected, naming its position")
     CHECK(page.rejected[0].position == 3);
     CHECK(page.rejected[0].job_id.empty());
     CHECK(page.rejected[0].detail_xml.substr(0, 24) == "<JobsDetail><QueueId>p1<");
-    CHECK(page.warnings == std::vector<std::string>{"rejected: JobsDetail #3 has no JobId"});
+    CHECK(warning_messages(page) == std::vector<std::string>{"JobsDetail #3 has no JobId"});
     // Any content makes it a job: a Tag without a JobId is rejected.
     CHECK(rejection(response("<JobsDetail><State/><JobId/><Tag>Transcode</Tag>"
                              "</JobsDetail>")) == "JobsDetail #1 has no JobId");
@@ -129,16 +130,17 @@ TEST_CASE("jobs_page: bad optional values become null with a warning")
     CHECK(stream_column(job.streams[0], "width") == "<null>");
     CHECK(stream_column(job.streams[0], "fps") == "<null>");
     CHECK(stream_column(job.streams[0], "height") == "720");
-    CHECK(page.warnings == std::vector<std::string>{
-                               "JobId j9: Progress 'abc' is not an integer",
-                               "JobId j9: StartTime 'yesterday' is not a valid time",
-                               "JobId j9: Operation/JobLevel '1.5' is not an integer",
-                               "JobId j9: Operation/MediaInfo/Format/Size '12a' is not an integer",
-                               "JobId j9: Operation/MediaInfo/Stream/Video/Width 'wide' is not "
-                               "an integer",
-                               "JobId j9: Operation/MediaInfo/Stream/Video/Fps 'nan' is not a "
-                               "number",
-                           });
+    CHECK(warning_messages(page) ==
+          std::vector<std::string>{
+              "JobId j9: Progress 'abc' is not an integer",
+              "JobId j9: StartTime 'yesterday' is not a valid time",
+              "JobId j9: Operation/JobLevel '1.5' is not an integer",
+              "JobId j9: Operation/MediaInfo/Format/Size '12a' is not an integer",
+              "JobId j9: Operation/MediaInfo/Stream/Video/Width 'wide' is not "
+              "an integer",
+              "JobId j9: Operation/MediaInfo/Stream/Video/Fps 'nan' is not a "
+              "number",
+          });
 }
 
 TEST_CASE("jobs_page: unknown elements are ignored")

@@ -9,6 +9,7 @@
 #include "jobsync/db/drift_store.hpp"
 #include "jobsync/db/job_store.hpp"
 #include "jobsync/db/migrations.hpp"
+#include "jobsync/parse/page_warning.hpp"
 #include "jobsync/sync/page_walk.hpp"
 #include "jobsync/sync/progress.hpp"
 
@@ -102,6 +103,7 @@ void walk_window(CiClient& client, const Config& config, const Partition& partit
 PageWriteResult write_page(DbSession& db, JobStore& store, const Partition& partition,
                            const JobsPage& page, const std::atomic<bool>* stop_flag)
 {
+    log_page_warnings(page.warnings, partition.label());
     DbRetryOptions retry;
     retry.stop_flag = stop_flag;
     return perform(

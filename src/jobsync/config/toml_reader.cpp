@@ -1,5 +1,7 @@
 #include "jobsync/config/toml_reader.hpp"
 
+#include "jobsync/config/toml_guard.hpp"
+
 #include "jobsync/config/duration.hpp"
 #include "jobsync/core/errors.hpp"
 
@@ -109,6 +111,12 @@ std::string label(const Section& section, std::string_view key)
 
 toml::table parse_toml(const std::string& text, const Diagnostics& diag)
 {
+    if (const std::optional<TomlHazard> hazard = find_toml_hazard(text)) {
+        toml::source_region where;
+        where.begin = {static_cast<toml::source_index>(hazard->line),
+                       static_cast<toml::source_index>(hazard->column)};
+        diag.fail(where, hazard->what);
+    }
     try {
         return toml::parse(text);
     } catch (const toml::parse_error& error) {

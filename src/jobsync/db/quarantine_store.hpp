@@ -14,7 +14,11 @@ namespace quarantine_store {
 
 // Records (or, seen again, refreshes) a job of partition that could not be
 // stored: raw is its JobsDetail as received, error why it failed. The job
-// id may be any bytes: the key is their SHA-256 (of raw when the id is empty).
+// id may be any bytes, passed exactly as received: the key is their SHA-256
+// (of raw when the id is empty), the same in every run and what release()
+// computes for the id arriving clean. The readable job_id column holds the
+// id sanitized and cut to 256 bytes, followed by " sha256:<hex of the key>"
+// when that changed it.
 void add(pqxx::transaction_base& txn, const Partition& partition, std::string_view job_id,
          std::string_view raw, const std::string& error);
 

@@ -4,6 +4,7 @@
 #include "jobsync/db/db_retry.hpp"
 #include "jobsync/db/drift_store.hpp"
 #include "jobsync/db/inbox_store.hpp"
+#include "jobsync/parse/page_warning.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -81,13 +82,16 @@ bool InboxDrain::drain_batch(DrainStats& stats)
         fetched = client.describe_jobs(batch->job_ids);
         requests = client.counters().requests - before;
     }
+    // Callback jobs belong to no one walk: quarantine rows get no tag or queue.
+    const Partition partition{source, "", ""};
+    for (const JobsPage& page : fetched.pages) {
+        log_page_warnings(page.warnings, partition.label());
+    }
     const PageWriteResult written = perform(
         db_, "writing callback jobs",
         [&] {
             pqxx::work txn(db_.conn());
             PageWriteResult total;
-            // Callback jobs belong to no one walk: quarantine rows get no tag or queue.
-            const Partition partition{source, "", ""};
             for (const JobsPage& page : fetched.pages) {
                 total += store_.write_page(txn, partition, page.jobs, page.rejected);
                 record_drift(txn, batch->bucket, page);

@@ -166,10 +166,17 @@ OptText JobContext::child_text(const xml::Node* parent, std::string_view name)
     return value;
 }
 
+void JobContext::add_warning(WarningOutcome outcome, std::string field, std::string message)
+{
+    warnings.push_back({outcome, job_id.empty() ? "" : xml::printable(job_id, kShownBytes),
+                        position, std::move(field), std::move(message)});
+}
+
 void JobContext::warn(std::string_view field, std::string_view value, std::string_view problem)
 {
-    warnings.push_back(who() + ": " + std::string(field) + " " + quoted(value) + " " +
-                       std::string(problem));
+    add_warning(WarningOutcome::stored_as_null, std::string(field),
+                who() + ": " + std::string(field) + " " + quoted(value) + " " +
+                    std::string(problem));
 }
 
 OptText JobContext::checked(OptText value, FieldType type, std::string_view path,

@@ -4,6 +4,7 @@
 
 #include "jobsync/core/api_time.hpp"
 #include "jobsync/parse/job_record.hpp"
+#include "jobsync/parse/page_warning.hpp"
 #include "jobsync/xml/xml_tree.hpp"
 
 #include <cstddef>
@@ -37,7 +38,7 @@ std::string quoted(std::string_view value);
 // Reading one job: its fields' text, warnings and error messages.
 struct JobContext {
     xml::TextReader& reader;
-    std::vector<std::string>& warnings;
+    std::vector<PageWarning>& warnings;
     std::string_view job_id;
     std::size_t position; // 1-based among the page's JobsDetail elements
 
@@ -53,6 +54,10 @@ struct JobContext {
     std::string_view text(const xml::Node* node);
     OptText child_text(const xml::Node* parent, std::string_view name);
 
+    // A warning about this job: its id and position filled in.
+    void add_warning(WarningOutcome outcome, std::string field, std::string message);
+
+    // An optional field that becomes NULL: "JobId j1: <field> '<value>' <problem>".
     void warn(std::string_view field, std::string_view value, std::string_view problem);
 
     // The value when it is valid for its type; otherwise nullopt and a warning.

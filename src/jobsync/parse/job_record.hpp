@@ -134,7 +134,7 @@ struct JobRecord {
 // A JobsDetail whose required fields (JobId, Tag, CreationTime) cannot be
 // stored: it is left out of the page's jobs, so the rest of the page lands.
 struct RejectedJob {
-    std::string job_id;          // printable and at most kMaxKeyBytes (+ "..."); "" when absent
+    std::string_view job_id;     // exactly as received (any length, any bytes); "" when absent
     std::string_view detail_xml; // the element's bytes as received
     std::string reason;          // e.g. "JobsDetail #3 has no JobId"
     std::size_t position = 0;    // 1-based among the page's JobsDetail elements

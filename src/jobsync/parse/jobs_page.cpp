@@ -339,8 +339,9 @@ void set_detail(JobContext& ctx, JobsPage& page, std::string_view source, JobRec
         job.detail_xml = source;
         return;
     }
-    ctx.warnings.push_back(ctx.who() + ": detail: " + std::to_string(repair->replaced) +
-                           " characters or references the xml type refuses were replaced");
+    ctx.add_warning(WarningOutcome::detail_repaired, "detail",
+                    ctx.who() + ": detail: " + std::to_string(repair->replaced) +
+                        " characters or references the xml type refuses were replaced");
     job.detail_xml = page.decoded.emplace_back(std::move(repair->text));
     job.detail_repaired = true;
 }
@@ -355,16 +356,16 @@ void read_job(JobsPage& page, xml::TextReader& reader, const Node* detail, std::
     const std::optional<std::string_view> job_id = ctx.decoded(child(detail, "JobId"));
     job.job_id = job_id.value_or("");
     ctx.job_id = job.job_id;
-    std::optional<std::string> rejection = job_id ? job_id_problem(job.job_id, position)
-                                                  : "JobsDetail #" + std::to_string(position) +
-                                                        ": JobId has a bad character reference";
+    std::optional<Rejection> rejection =
+        job_id ? job_id_problem(job.job_id, position)
+               : Rejection{"JobId", "JobsDetail #" + std::to_string(position) +
+                                        ": JobId has a bad character reference"};
     if (!rejection) {
         rejection = read_required(ctx, detail, job);
     }
     if (rejection) {
-        page.warnings.push_back("rejected: " + *rejection);
-        page.rejected.push_back(
-            {xml::printable(job.job_id, kMaxKeyBytes), source, std::move(*rejection), position});
+        ctx.add_warning(WarningOutcome::job_quarantined, rejection->field, rejection->reason);
+        page.rejected.push_back({job.job_id, source, std::move(rejection->reason), position});
         return;
     }
     job.sub_tag = ctx.child_text(detail, "SubTag");

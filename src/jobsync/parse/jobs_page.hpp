@@ -3,6 +3,7 @@
 
 #include "jobsync/core/errors.hpp"
 #include "jobsync/parse/job_record.hpp"
+#include "jobsync/parse/page_warning.hpp"
 
 #include <deque>
 #include <map>
@@ -33,8 +34,7 @@ struct JobsPage {
     std::vector<JobRecord> jobs;
     std::vector<RejectedJob> rejected; // jobs that cannot be stored, for a quarantine
     std::string next_token;            // "" when absent or empty
-    std::vector<std::string> warnings; // optional fields that did not parse, "JobId j...: Progress
-                                       // 'abc' is not an integer"
+    std::vector<PageWarning> warnings; // values the columns cannot take, and what became of them
     std::map<DriftKey, DriftSighting> unknown_elements; // schema drift, for drift_store
 
     // Takes the body out, to receive another response into its memory (see

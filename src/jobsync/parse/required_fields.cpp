@@ -21,48 +21,51 @@ std::optional<std::string> key_problem(std::string_view value)
 
 } // namespace
 
-std::optional<std::string> job_id_problem(std::string_view job_id, std::size_t position)
+std::optional<Rejection> job_id_problem(std::string_view job_id, std::size_t position)
 {
     const std::string where = "JobsDetail #" + std::to_string(position);
     if (job_id.empty()) {
-        return where + " has no JobId";
+        return Rejection{"JobId", where + " has no JobId"};
     }
     const std::optional<std::string> problem = key_problem(job_id);
     if (problem) {
-        return where + ": JobId " + quoted(job_id) + *problem;
+        return Rejection{"JobId", where + ": JobId " + quoted(job_id) + *problem};
     }
     return std::nullopt;
 }
 
-std::optional<std::string> read_required(JobContext& ctx, const xml::Node* detail, JobRecord& job)
+std::optional<Rejection> read_required(JobContext& ctx, const xml::Node* detail, JobRecord& job)
 {
     const std::optional<std::string_view> tag = ctx.decoded(xml::child(detail, "Tag"));
     if (!tag) {
-        return ctx.who() + ": Tag has a bad character reference";
+        return Rejection{"Tag", ctx.who() + ": Tag has a bad character reference"};
     }
     job.tag = *tag;
     if (job.tag.empty()) {
-        return ctx.who() + " (JobsDetail #" + std::to_string(ctx.position) + ") has no Tag";
+        return Rejection{"Tag", ctx.who() + " (JobsDetail #" + std::to_string(ctx.position) +
+                                    ") has no Tag"};
     }
     if (const std::optional<std::string> problem = key_problem(job.tag)) {
-        return ctx.who() + ": Tag " + quoted(job.tag) + *problem;
+        return Rejection{"Tag", ctx.who() + ": Tag " + quoted(job.tag) + *problem};
     }
     const xml::Node* created = xml::child(detail, "CreationTime");
     if (created == nullptr) {
-        return ctx.who() + " has no CreationTime";
+        return Rejection{"CreationTime", ctx.who() + " has no CreationTime"};
     }
     const std::optional<std::string_view> decoded_time = ctx.decoded(created);
     if (!decoded_time) {
-        return ctx.who() + ": CreationTime has a bad character reference";
+        return Rejection{"CreationTime",
+                         ctx.who() + ": CreationTime has a bad character reference"};
     }
     const std::string_view creation_time = *decoded_time;
     const std::optional<UnixSeconds> instant = parse_api_time(creation_time);
     if (!instant) {
-        return ctx.who() + ": CreationTime " + quoted(creation_time) + " is not a valid time";
+        return Rejection{"CreationTime", ctx.who() + ": CreationTime " + quoted(creation_time) +
+                                             " is not a valid time"};
     }
     if (!is_storable_time(*instant)) {
-        return ctx.who() + ": CreationTime " + quoted(creation_time) +
-               " is outside the years 1 to 9999";
+        return Rejection{"CreationTime", ctx.who() + ": CreationTime " + quoted(creation_time) +
+                                             " is outside the years 1 to 9999"};
     }
     job.creation_time = *instant;
     return std::nullopt;

@@ -13,12 +13,18 @@
 
 namespace jobsync {
 
+// Why a job cannot be stored: the required field at fault and a sentence.
+struct Rejection {
+    std::string field;  // "JobId", "Tag" or "CreationTime"
+    std::string reason; // "JobsDetail #3 has no JobId"
+};
+
 // Why jobs cannot take this JobId ("JobsDetail #3 has no JobId", "... is
 // longer than 128 bytes", "... is not valid UTF-8"); nullopt when it can.
-std::optional<std::string> job_id_problem(std::string_view job_id, std::size_t position);
+std::optional<Rejection> job_id_problem(std::string_view job_id, std::size_t position);
 
 // Reads Tag and CreationTime into job; returns why the job must be
 // rejected, or nullopt.
-std::optional<std::string> read_required(JobContext& ctx, const xml::Node* detail, JobRecord& job);
+std::optional<Rejection> read_required(JobContext& ctx, const xml::Node* detail, JobRecord& job);
 
 } // namespace jobsync

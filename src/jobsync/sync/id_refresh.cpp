@@ -3,6 +3,7 @@
 #include "jobsync/core/errors.hpp"
 #include "jobsync/db/drift_store.hpp"
 #include "jobsync/db/refresh_store.hpp"
+#include "jobsync/parse/page_warning.hpp"
 
 #include <algorithm>
 
@@ -25,6 +26,9 @@ IdRefreshResult refresh_by_id(pqxx::connection& conn, CiClient& client, JobStore
         const std::vector<std::string> batch(job_ids.begin() + static_cast<long>(done),
                                              job_ids.begin() + static_cast<long>(done + size));
         JobsById found = client.describe_jobs(batch);
+        for (const JobsPage& page : found.pages) {
+            log_page_warnings(page.warnings, partition.label());
+        }
         pqxx::work txn(conn);
         for (const JobsPage& page : found.pages) {
             result.written += store.write_page(txn, partition, page.jobs, page.rejected);

@@ -8,6 +8,7 @@
 #include "jobsync/db/checkpoint_store.hpp"
 #include "jobsync/db/db_retry.hpp"
 #include "jobsync/db/drift_store.hpp"
+#include "jobsync/parse/page_warning.hpp"
 #include "jobsync/sync/page_walk.hpp"
 #include "jobsync/sync/progress.hpp"
 
@@ -304,10 +305,7 @@ PartitionStatus PartitionWalker::walk(const Partition& partition, PartitionStats
 void PartitionWalker::commit_page(const Partition& partition, const JobsPage& page, bool last_page,
                                   PartitionStats& stats)
 {
-    for (const std::string& warning : page.warnings) {
-        log_warn("job field did not parse; stored as NULL",
-                 {{"partition", partition.label()}, {"detail", warning}});
-    }
+    log_page_warnings(page.warnings, partition.label());
     const std::optional<UnixSeconds> newest = newest_creation_time(page);
     const std::string next_token = last_page ? "" : page.next_token;
     const long jobs = static_cast<long>(page.jobs.size());
