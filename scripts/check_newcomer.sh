@@ -92,7 +92,7 @@ run_step() {
     refused) [ "$rc" != 0 ] || fail "exit status 0; it should have refused" ;;
   esac
   # Spurious errors a newcomer would take for real ones.
-  if grep -En 'could not change directory|Permission denied|command not found|No such file|level=(warn|error)' \
+  if grep -En 'could not change directory|Permission denied|command not found|No such file|^Extracting templates|level=(warn|error)' \
     "$step_out" >&2; then
     fail "an error-looking line (above)"
   fi
@@ -108,6 +108,8 @@ container_sh 'git clone -q /srv/ci-jobsync.git ~/ci-jobsync'
 
 run_step "demo --keep (packages, build, load)" ok 'scripts/demo.sh --keep'
 grep -Eq '%, [0-9]+s' "$step_out.raw" || fail "no build progress on the terminal"
+expect_output '^installed them in [0-9]+ s$'
+expect_output '^  built ci-jobsync in [0-9]+ s$'
 expect_output '^The demo keeps running'
 # The lines it printed to go on: indented, between that line and the --stop line.
 mapfile -t printed < <(sed -n '/^The demo keeps running/,/scripts\/demo.sh --stop/p' "$step_out" |
