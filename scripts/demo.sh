@@ -30,13 +30,15 @@ build_dir=$repo/${BUILD_DIR:-build}
 state=$demo_dir/demo.state
 pg_port=${DEMO_PG_PORT:-55499}
 api_port=${DEMO_API_PORT:-18080}
+# How to stop this demo: with its DEMO_DIR, when that is not the default.
+stop_command="${DEMO_DIR:+DEMO_DIR=$demo_dir }scripts/demo.sh --stop"
 
 # The state file claims demo_dir (created with noclobber, so two demos cannot both
 # claim it) and records who runs the demo (the script, the emulator) and where.
 alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
 is_emulator() { alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q ci-emulator; }
 read_state() {
-  script_pid= emulator_pid= state_pg_port= state_api_port=
+  script_pid='' emulator_pid='' state_pg_port='' state_api_port=''
   # shellcheck source=/dev/null
   if [ -f "$state" ]; then source "$state"; fi
 }
@@ -62,10 +64,10 @@ stop_demo() {
 refuse_second_demo() {
   if alive "$script_pid"; then
     echo "a demo is being set up in $demo_dir by pid $script_pid; wait for it, then" \
-      "scripts/demo.sh --stop if it was started with --keep" >&2
+      "$stop_command if it was started with --keep" >&2
   else
     echo "a demo is already running in $demo_dir (PostgreSQL on 127.0.0.1:${state_pg_port:-?}," \
-      "emulator on 127.0.0.1:${state_api_port:-?}); stop it first: scripts/demo.sh --stop" >&2
+      "emulator on 127.0.0.1:${state_api_port:-?}); stop it first: $stop_command" >&2
   fi
   exit 1
 }
@@ -115,14 +117,15 @@ done
 ensure_packages
 
 # A Release build of the two binaries only (not the tests). On a terminal, each
-# one's progress (make's percentages count per target) on one line.
+# one's progress (make's percentages count per target) on one line; then a
+# line per binary, terminal or not.
 build_log=$build_dir/demo-build.log
 mkdir -p "$build_dir"
 echo "building $build_dir/ci-jobsync and ci-emulator (log: $build_log)"
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >"$build_log" 2>&1 ||
   { cat "$build_log" >&2; exit 1; }
-build_started=$SECONDS
 for target in ci-emulator ci-jobsync; do
+  build_started=$SECONDS
   log_start=$(($(wc -l <"$build_log") + 1))
   nice cmake --build "$build_dir" -j "$(nproc)" --target "$target" >>"$build_log" 2>&1 &
   build_pid=$!
@@ -138,6 +141,7 @@ for target in ci-emulator ci-jobsync; do
     echo "the build failed; the whole log is $build_log" >&2
     exit 1
   fi
+  echo "  built $target in $((SECONDS - build_started)) s"
 done
 jobsync=$build_dir/ci-jobsync
 
@@ -232,7 +236,7 @@ The demo keeps running. Its config, with the emulator's keys (mode 0600): $confi
   $jobsync --config $config backfill --from 3d
 Query the tables (the queries in docs/queries.md run as they are):
   PGOPTIONS='-c search_path=ci' psql -h 127.0.0.1 -p $pg_port -U postgres cijobsync
-Stop it and remove its files: scripts/demo.sh --stop
+Stop it and remove its files: $stop_command
 KEPT
 else
   cat <<NEXT

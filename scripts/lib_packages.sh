@@ -19,8 +19,17 @@ ensure_packages() {
     echo "missing Debian packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
     return 1
   fi
-  echo "installing: ${missing[*]}" >&2
+  # apt and debconf talk on stderr too ("Extracting templates ..."): all of it
+  # goes to a log, shown only when the install fails.
+  local log started=$SECONDS
+  log=$(mktemp /tmp/ci-jobsync-apt.XXXXXX)
+  echo "installing ${#missing[@]} Debian packages (a few minutes on a fresh machine): ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    echo "apt-get failed; its whole output is $log" >&2
+    return 1
+  fi
+  rm -f "$log"
+  echo "installed them in $((SECONDS - started)) s" >&2
 }
