@@ -16,6 +16,8 @@
 #                  mallopt() in main would do; see docs/performance.md)
 #     --only-refresh  just the no-op refresh figures: first sync and no-op run
 #                  of both datasets, no references, re-walk or 1M run
+#     --pg-cost    instead: where PostgreSQL's CPU goes in a first sync of N
+#                  jobs, one experiment per database (scripts/bench_pg_cost.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib_packages.sh
@@ -25,16 +27,18 @@ jobs=200000
 million=true
 only_refresh=false
 worker=()
+pg_cost=false
 while [ $# -gt 0 ]; do
   case $1 in
     --jobs) jobs=$2; shift 2 ;;
     --million) million=true; shift ;; # the default; kept for old command lines
     --no-million) million=false; shift ;;
+    --pg-cost) pg_cost=true; shift ;;
     --only-refresh) only_refresh=true; million=false; shift ;;
     --malloc-tuned)
       worker=(env GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=67108864)
       shift ;;
-    *) echo "usage: scripts/bench.sh [--jobs N] [--no-million] [--malloc-tuned] [--only-refresh]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [--jobs N] [--no-million] [--malloc-tuned] [--only-refresh] [--pg-cost]" >&2; exit 2 ;;
   esac
 done
 
@@ -58,7 +62,9 @@ stop_emulator() {
 cleanup() { stop_emulator; pg_temp_stop "$dir/pg"; }
 trap cleanup EXIT
 
-pg_temp_start "$dir/pg" "$pg_port"
+pg_settings=()
+[ "$pg_cost" = false ] || pg_settings=(shared_preload_libraries=pg_stat_statements)
+pg_temp_start "$dir/pg" "$pg_port" "${pg_settings[@]}"
 postmaster=$(head -1 "$dir/pg/data/postmaster.pid")
 q() { psql -X -Atq -d "${2:-postgres}" -c "$1"; }
 echo "PostgreSQL $(q 'SHOW server_version') on 127.0.0.1:$pg_port: durable defaults" \
@@ -217,6 +223,11 @@ refresh_lines() {
     "  re-walk from the oldest unfinished" "$rewalk_cost requests = $(ratio "$rewalk_cost" "$noop_requests")x the no-op run" \
     "  the cheaper of the two per partition" "$cheaper_cost requests (a no-op below the by-id figure took the walk where it was cheaper)"
 }
+if [ "$pg_cost" = true ]; then
+  source scripts/bench_pg_cost.sh
+  run_pg_cost
+  exit 0
+fi
 
 echo
 echo "== $jobs jobs over 20 partitions (5 tags x 4 queues), pages of 100"
@@ -240,6 +251,9 @@ naive_pg_cpu=$pg_cpu
 write_config copy
 timed copy "$bench_tool" copy --config "$dir/copy.toml" --limit "$ref_jobs"
 copy_rate=$(tool_rate copy)
+copy_jobs=$(tool_jobs copy)
+copy_pg_cpu=$pg_cpu
+copy_connections=$(sed -n 's/^copy connections=\([0-9]*\).*/\1/p' "$dir/copy.out")
 fi
 
 # The worker.
@@ -270,10 +284,11 @@ echo
 printf '%-44s %s\n' \
   "emulator serving rate (fetch+parse, no DB)" "$serve_rate jobs/s" \
   "naive loader (INSERT per row, txn per page)" "$naive_rate jobs/s on $naive_jobs jobs (PostgreSQL CPU $(per100k "$naive_pg_cpu" "$naive_jobs") s/100k jobs)" \
-  "bare COPY ceiling (no HTTP, no parsing)" "$copy_rate jobs/s on $(tool_jobs copy) jobs, txn per page" \
+  "bare COPY ceiling (no HTTP, no parsing)" "$copy_rate jobs/s on $copy_jobs jobs, txn per page on $copy_connections connections (PostgreSQL CPU $(per100k "$copy_pg_cpu" "$copy_jobs") s/100k jobs)" \
   "first sync" "$first_rate jobs/s in $first_wall s, $first_requests requests, $stored jobs stored" \
   "  vs naive" "$(ratio "$first_rate" "$naive_rate")x   (target >= 2x)" \
-  "  vs COPY ceiling" "$(ratio "$first_rate" "$copy_rate")x   (target >= 0.7x)" \
+  "  vs COPY ceiling" "$(ratio "$first_rate" "$copy_rate")x   (target >= 0.8x)" \
+  "  PostgreSQL CPU per job vs COPY ceiling" "$(ratio "$(per100k "$first_pg_cpu" "$jobs")" "$(per100k "$copy_pg_cpu" "$copy_jobs")")x   (target <= 1.2x)" \
   "  vs emulator serving rate" "$(ratio "$first_rate" "$serve_rate")x   (near 1 => emulator-bound)" \
   "  WAL" "$first_wal bytes" \
   "re-walk of the unchanged window" "$rewalk_rate jobs/s" \

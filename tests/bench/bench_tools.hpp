@@ -11,8 +11,9 @@ namespace bench {
 void run_naive_loader(const jobsync::Config& config, long max_jobs);
 
 // Walks every partition over HTTP into memory (untimed), then times a bare
-// COPY of the same rows into the (empty) tables, one transaction per page.
-// Prints "copy jobs=... jobs_per_s=...".
+// COPY of the same rows into the (empty) tables, one transaction per page on
+// sync.concurrency connections, as the sync commits. Prints
+// "copy jobs=... jobs_per_s=..." and "copy connections=... pages=...".
 void run_copy_ceiling(const jobsync::Config& config, long max_jobs);
 
 } // namespace bench

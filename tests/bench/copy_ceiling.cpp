@@ -1,45 +1,22 @@
 #include "bench_tools.hpp"
 #include "bench_walk.hpp"
 
+#include "jobsync/db/copy_writer.hpp"
 #include "jobsync/db/database.hpp"
 #include "jobsync/db/job_store.hpp"
 #include "jobsync/db/job_tables.hpp"
 
 #include <pqxx/pqxx>
-#include <pqxx/tablewriter>
 
+#include <atomic>
+#include <cstdio>
+#include <functional>
+#include <future>
 #include <string>
 #include <vector>
 
 namespace bench {
 namespace {
-
-// COPY text format: \N for NULL; backslash, tab, newline and CR escaped.
-void append_copy_value(std::string& line, const jobsync::SqlValue& value)
-{
-    if (!value) {
-        line += "\\N";
-        return;
-    }
-    for (const char c : *value) {
-        switch (c) {
-        case '\\':
-            line += "\\\\";
-            break;
-        case '\t':
-            line += "\\t";
-            break;
-        case '\n':
-            line += "\\n";
-            break;
-        case '\r':
-            line += "\\r";
-            break;
-        default:
-            line += c;
-        }
-    }
-}
 
 std::vector<const jobsync::TableShape*> all_tables()
 {
@@ -50,8 +27,8 @@ std::vector<const jobsync::TableShape*> all_tables()
     return tables;
 }
 
-// One page's COPY lines, per table (in all_tables() order).
-using PageLines = std::vector<std::vector<std::string>>;
+// One page's COPY text, per table (in all_tables() order).
+using PageLines = std::vector<std::string>;
 
 PageLines page_lines(const std::string& bucket, const jobsync::JobsPage& page)
 {
@@ -62,39 +39,28 @@ PageLines page_lines(const std::string& bucket, const jobsync::JobsPage& page)
         for (std::size_t t = 0; t < tables.size(); ++t) {
             jobsync::SqlParams params;
             tables[t]->add_rows(params, {job, bucket, hash});
-            const std::vector<jobsync::SqlValue>& values = params.values();
-            const std::size_t width = tables[t]->columns.size();
-            for (std::size_t first = 0; first < values.size(); first += width) {
-                std::string line;
-                for (std::size_t c = 0; c < width; ++c) {
-                    line += c == 0 ? "" : "\t";
-                    append_copy_value(line, values[first + c]);
-                }
-                lines[t].push_back(std::move(line));
-            }
+            jobsync::append_copy_lines(lines[t], *tables[t], params);
         }
     }
     return lines;
 }
 
-// libpqxx 6.4's stream_to takes only std::tuple rows and keeps
-// write_raw_line private; tablewriter is deprecated but sends lines as they are.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-void copy_lines(pqxx::work& txn, const jobsync::TableShape& table,
-                const std::vector<std::string>& lines)
+// One transaction per page, pages handed out in order to the threads.
+void copy_pages(const jobsync::Config& config, const std::vector<PageLines>& pages,
+                std::atomic<std::size_t>& next_page)
 {
-    std::vector<std::string> columns;
-    for (const jobsync::TableColumn& column : table.columns) {
-        columns.push_back(column.name);
+    const std::vector<const jobsync::TableShape*> tables = all_tables();
+    const auto conn = jobsync::open_connection(config.database);
+    for (std::size_t p = next_page++; p < pages.size(); p = next_page++) {
+        pqxx::work txn(*conn);
+        for (std::size_t t = 0; t < tables.size(); ++t) {
+            if (!pages[p][t].empty()) {
+                jobsync::copy_lines(txn, *tables[t], pages[p][t]);
+            }
+        }
+        txn.commit();
     }
-    pqxx::tablewriter writer(txn, table.name, columns.begin(), columns.end());
-    for (const std::string& line : lines) {
-        writer.write_raw_line(line);
-    }
-    writer.complete();
 }
-#pragma GCC diagnostic pop
 
 } // namespace
 
@@ -106,19 +72,21 @@ void run_copy_ceiling(const jobsync::Config& config, long max_jobs)
         jobs += static_cast<long>(page.jobs.size());
         pages.push_back(page_lines(bucket, page));
     });
-    const std::vector<const jobsync::TableShape*> tables = all_tables();
-    const auto conn = jobsync::open_connection(config.database);
+    // As many connections as the sync's worker threads, each committing a
+    // page at a time as the sync does: group commit helps both alike.
+    const int connections = config.sync.concurrency;
+    std::atomic<std::size_t> next_page{0};
+    std::vector<std::future<void>> threads;
     const double start = now_seconds();
-    for (const PageLines& page : pages) {
-        pqxx::work txn(*conn);
-        for (std::size_t t = 0; t < tables.size(); ++t) {
-            if (!page[t].empty()) {
-                copy_lines(txn, *tables[t], page[t]);
-            }
-        }
-        txn.commit();
+    for (int c = 0; c < connections; ++c) {
+        threads.push_back(std::async(std::launch::async, copy_pages, std::cref(config),
+                                     std::cref(pages), std::ref(next_page)));
+    }
+    for (std::future<void>& thread : threads) {
+        thread.get(); // rethrows a thread's error
     }
     print_rate("copy", jobs, now_seconds() - start);
+    std::printf("copy connections=%d pages=%zu\n", connections, pages.size());
 }
 
 } // namespace bench

@@ -134,17 +134,11 @@ std::vector<const JobRecord*> last_occurrences(const std::vector<JobRecord>& job
     return unique;
 }
 
-struct StoredJob {
-    std::string hash;
-    std::optional<std::string> state;
-};
-
 // The stored versions of jobs. Not locked: FOR UPDATE would write every
 // row's xmax (and, after a checkpoint, a full-page image) even when nothing
 // changed, a quarter of a first sync's WAL on a re-walk. The upsert locks
 // what it writes and re-checks the terminal-state rule itself.
-std::unordered_map<std::string, StoredJob> read_stored(pqxx::transaction_base& txn,
-                                                       const std::string& id_array)
+StoredJobs read_stored(pqxx::transaction_base& txn, const std::string& id_array)
 {
     const pqxx::result result = txn.exec_params(
         // A vanished job that shows up again reads as changed, so its upsert
@@ -153,7 +147,7 @@ std::unordered_map<std::string, StoredJob> read_stored(pqxx::transaction_base& t
         "FROM jobs WHERE job_id = ANY($1::text[]) "
         "ORDER BY job_id",
         id_array);
-    std::unordered_map<std::string, StoredJob> stored;
+    StoredJobs stored;
     for (const pqxx::row& row : result) {
         StoredJob job{pqxx::binarystring(row[1]).str(), std::nullopt};
         if (!row[2].is_null()) {
@@ -278,7 +272,7 @@ PageWriteResult JobStore::write_page(pqxx::work& txn, const Partition& partition
         // fallback. Not released: COMMIT does that, one round trip less per page.
         txn.exec0("SAVEPOINT jobsync_page");
         try {
-            write_jobs(txn, partition.bucket(), unique, result);
+            write_jobs(txn, partition.bucket(), unique, "jobsync_page", result);
         } catch (const pqxx::sql_error& e) {
             if (!is_data_error(e)) {
                 throw;
@@ -309,7 +303,7 @@ void JobStore::write_job_by_job(pqxx::work& txn, const Partition& partition,
         txn.exec0("SAVEPOINT jobsync_job");
         try {
             PageWriteResult written;
-            write_jobs(txn, partition.bucket(), {job}, written);
+            write_jobs(txn, partition.bucket(), {job}, "jobsync_job", written);
             txn.exec0("RELEASE SAVEPOINT jobsync_job");
             result += written;
         } catch (const pqxx::sql_error& e) {
@@ -328,14 +322,51 @@ void JobStore::write_job_by_job(pqxx::work& txn, const Partition& partition,
 }
 
 void JobStore::write_jobs(pqxx::transaction_base& txn, const std::string& bucket,
-                          const std::vector<const JobRecord*>& unique, PageWriteResult& result)
+                          const std::vector<const JobRecord*>& unique, const std::string& savepoint,
+                          PageWriteResult& result)
 {
     if (unique.empty()) {
         return;
     }
     const std::string id_array = id_array_literal(unique);
-    const std::unordered_map<std::string, StoredJob> stored = read_stored(txn, id_array);
+    const StoredJobs stored = read_stored(txn, id_array);
     quarantine_store::release(txn, bucket, id_array);
+    if (stored.empty()) {
+        try {
+            copy_new_jobs(txn, bucket, unique, result);
+            return;
+        } catch (const pqxx::unique_violation&) {
+            // Another writer inserted one of these jobs since read_stored:
+            // the upsert resolves that row as it resolves any concurrent insert.
+            txn.exec0("ROLLBACK TO SAVEPOINT " + savepoint);
+            quarantine_store::release(txn, bucket, id_array); // rolled back with the COPY
+        }
+    }
+    upsert_jobs(txn, bucket, unique, stored, result);
+}
+
+void JobStore::copy_new_jobs(pqxx::transaction_base& txn, const std::string& bucket,
+                             const std::vector<const JobRecord*>& unique, PageWriteResult& result)
+{
+    std::vector<std::string> hashes;
+    hashes.reserve(unique.size());
+    std::vector<NewJobRow> rows;
+    rows.reserve(unique.size());
+    for (const JobRecord* job : unique) {
+        rows.push_back({job, hashes.emplace_back(bytea_literal(detail_hash(*job)))});
+    }
+    // In job id order, as the upsert writes: concurrent writers of the same
+    // new jobs wait for each other instead of deadlocking.
+    std::sort(rows.begin(), rows.end(),
+              [](const NewJobRow& a, const NewJobRow& b) { return a.job->job_id < b.job->job_id; });
+    copy_writer_.insert_new_jobs(txn, bucket, rows);
+    result.inserted += static_cast<long>(rows.size());
+}
+
+void JobStore::upsert_jobs(pqxx::transaction_base& txn, const std::string& bucket,
+                           const std::vector<const JobRecord*>& unique, const StoredJobs& stored,
+                           PageWriteResult& result)
+{
     std::vector<JobRow> rows;
     for (const JobRecord* job : unique) {
         std::string hash = detail_hash(*job);

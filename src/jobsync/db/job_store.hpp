@@ -1,6 +1,7 @@
 // Writing one page of jobs into the relational tables, set-based.
 #pragma once
 
+#include "jobsync/db/copy_writer.hpp"
 #include "jobsync/db/job_tables.hpp"
 #include "jobsync/parse/job_record.hpp"
 #include "jobsync/parse/jobs_page.hpp"
@@ -10,7 +11,9 @@
 
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -37,6 +40,14 @@ std::string detail_hash(const JobRecord& job);
 // "\x<hex>" of a hash, as a bytea parameter or COPY text value.
 std::string bytea_literal(const std::string& bytes);
 
+// A job's stored version, as read before writing a page: its detail_hash
+// ('' when vanished, so it reads as changed) and state.
+struct StoredJob {
+    std::string hash;
+    std::optional<std::string> state;
+};
+using StoredJobs = std::unordered_map<std::string, StoredJob>; // by job id
+
 // Statements are prepared on whichever connection txn uses; their texts are
 // built once per process.
 class JobStore {
@@ -45,12 +56,13 @@ public:
     // commits, together with the checkpoint). Per table one prepared
     // multi-row statement: jobs are deduplicated by job_id first, unchanged
     // ones skipped by hash (never sent), and the children of changed jobs
-    // replaced. When PostgreSQL refuses a value (a data error: SQLSTATE class
-    // 22 or 54) the page is written again job by job, each in a savepoint
-    // (SQL savepoints: libpqxx 6.4's subtransaction opens its savepoint only
-    // at the first plain exec(), so exec_prepared failing in it aborts txn), and
-    // a job that still fails goes to quarantine, as do the rejected ones: one
-    // bad job never blocks the page. Jobs stored leave quarantine.
+    // replaced. A page none of whose jobs is stored yet (a first load, a
+    // backfill) goes by COPY instead, and by the upsert after all when
+    // another writer inserted one of them meanwhile. When PostgreSQL refuses a value (a data error:
+    // SQLSTATE class 22 or 54) the page is written again job by job, each in a savepoint (SQL
+    // savepoints: libpqxx 6.4's subtransaction opens its savepoint only at the first plain exec(),
+    // so exec_prepared failing in it aborts txn), and a job that still fails goes to quarantine, as
+    // do the rejected ones: one bad job never blocks the page. Jobs stored leave quarantine.
     PageWriteResult write_page(pqxx::work& txn, const Partition& partition,
                                const std::vector<JobRecord>& jobs,
                                const std::vector<RejectedJob>& rejected);
@@ -62,8 +74,19 @@ private:
     };
 
     // Stores jobs (unique ids) in txn and adds what happened to result.
+    // savepoint was set just before: a COPY that meets a job inserted
+    // meanwhile rolls back to it and upserts instead.
     void write_jobs(pqxx::transaction_base& txn, const std::string& bucket,
-                    const std::vector<const JobRecord*>& jobs, PageWriteResult& result);
+                    const std::vector<const JobRecord*>& jobs, const std::string& savepoint,
+                    PageWriteResult& result);
+    // jobs, none of them stored, by COPY; throws pqxx::unique_violation when
+    // one was inserted since.
+    void copy_new_jobs(pqxx::transaction_base& txn, const std::string& bucket,
+                       const std::vector<const JobRecord*>& jobs, PageWriteResult& result);
+    // jobs by the upsert, skipping those stored unchanged or terminal.
+    void upsert_jobs(pqxx::transaction_base& txn, const std::string& bucket,
+                     const std::vector<const JobRecord*>& jobs, const StoredJobs& stored,
+                     PageWriteResult& result);
     // The fallback: each job in its own savepoint, quarantined if it fails.
     void write_job_by_job(pqxx::work& txn, const Partition& partition,
                           std::vector<const JobRecord*> jobs, PageWriteResult& result);
@@ -82,6 +105,7 @@ private:
     // a few hundred KB, and allocating them afresh each time meant new
     // mappings and page faults.
     SqlParams params_;
+    CopyWriter copy_writer_;
 };
 
 } // namespace jobsync
