@@ -111,6 +111,7 @@ int run_command(const jobsync::CommandLine& cmd)
                    {"refreshed_by_id", std::to_string(t.refreshed_by_id)},
                    {"requests_by_id", std::to_string(t.requests_by_id)},
                    {"vanished", std::to_string(t.vanished)},
+                   {"slices", std::to_string(t.slices)},
                    {"warnings", std::to_string(t.warnings)},
                    {"duration_s", duration},
                    {"worst_lag", format_lag(t.lag_seconds)}});

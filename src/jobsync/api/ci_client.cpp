@@ -55,7 +55,7 @@ template <class Parse> void parse_body(const std::string& what, HttpResponse& re
 QueryParams build_list_jobs_params(const ListJobsQuery& query)
 {
     QueryParams params{{"tag", query.tag},
-                       {"orderByTime", "Asc"},
+                       {"orderByTime", query.newest_first ? "Desc" : "Asc"},
                        {"states", "All"},
                        {"size", std::to_string(query.size)}};
     if (!query.queue_id.empty()) {

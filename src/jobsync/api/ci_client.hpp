@@ -29,11 +29,12 @@ struct ListJobsQuery {
     std::optional<UnixSeconds> start_creation_time;
     std::optional<UnixSeconds> end_creation_time;
     int size = 100;
-    std::string next_token; // "" => not sent
+    std::string next_token;    // "" => not sent
+    bool newest_first = false; // orderByTime=Desc (a slice probe's look at the window's end)
 };
 
 // The query parameters exactly as they go on the wire (raw values; encoded
-// when the URL is built): orderByTime=Asc, states=All, size, tag, ...
+// when the URL is built): orderByTime (Asc unless newest_first), states=All, size, tag, ...
 QueryParams build_list_jobs_params(const ListJobsQuery& query);
 
 struct RetryPolicy {

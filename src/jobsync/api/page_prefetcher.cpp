@@ -7,7 +7,7 @@ bool same_query(const ListJobsQuery& a, const ListJobsQuery& b)
     return a.tag == b.tag && a.queue_id == b.queue_id && a.queue_type == b.queue_type &&
            a.start_creation_time == b.start_creation_time &&
            a.end_creation_time == b.end_creation_time && a.size == b.size &&
-           a.next_token == b.next_token;
+           a.next_token == b.next_token && a.newest_first == b.newest_first;
 }
 
 PagePrefetcher::~PagePrefetcher()

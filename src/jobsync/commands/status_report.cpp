@@ -27,6 +27,8 @@ struct PartitionStatusRow {
     long unfinished = 0;      // inside refresh_horizon, as of the last walk
     std::string last_refresh; // walk, by_id or none
     long vanished = 0;
+    long slices = 0;              // of the split walk in progress; 0 => not split
+    std::vector<int> slices_done; // which of them are done
 };
 
 PartitionStatusRow load_row(pqxx::transaction_base& txn, const Partition& partition,
@@ -69,6 +71,35 @@ PartitionStatusRow load_row(pqxx::transaction_base& txn, const Partition& partit
     row.last_refresh = r[8].as<std::string>();
     row.vanished = r[9].as<long>();
     return row;
+}
+
+// The slice plan of a split walk in progress (a database not yet migrated to
+// 0008 has none).
+void load_slices(pqxx::transaction_base& txn, const Partition& partition, PartitionStatusRow& row)
+{
+    for (const pqxx::row& r :
+         txn.exec_params("SELECT slice, done_at IS NOT NULL FROM sync_slices "
+                         "WHERE bucket = $1 AND tag = $2 AND queue_id = $3 ORDER BY slice",
+                         partition.bucket(), partition.tag, partition.queue_id)) {
+        ++row.slices;
+        if (r[1].as<bool>()) {
+            row.slices_done.push_back(r[0].as<int>());
+        }
+    }
+}
+
+// "2/4 done: 0,3"; "-" when the walk is not split.
+std::string slices_text(const PartitionStatusRow& row)
+{
+    if (row.slices == 0) {
+        return "-";
+    }
+    std::string text =
+        std::to_string(row.slices_done.size()) + "/" + std::to_string(row.slices) + " done";
+    for (std::size_t i = 0; i < row.slices_done.size(); ++i) {
+        text += (i == 0 ? ": " : ",") + std::to_string(row.slices_done[i]);
+    }
+    return text;
 }
 
 // The configured partitions, plus those of discovering sources that earlier
@@ -169,9 +200,14 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
     auto conn = open_connection(config.database);
     pqxx::read_transaction txn(*conn);
     const UnixSeconds now = now_unix_seconds();
+    const bool has_slices =
+        txn.exec1("SELECT to_regclass('sync_slices') IS NOT NULL")[0].as<bool>();
     std::vector<PartitionStatusRow> rows;
     for (const Partition& partition : known_partitions(txn, config)) {
         rows.push_back(load_row(txn, partition, config.sync.refresh_horizon_seconds));
+        if (has_slices) {
+            load_slices(txn, partition, rows.back());
+        }
     }
     const std::vector<DriftRow> drift = load_drift(txn);
     const long quarantined = quarantine_store::count_all(txn);
@@ -222,22 +258,25 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
                  {"quarantined_jobs", row.quarantined},
                  {"unfinished_jobs", row.unfinished},
                  {"last_refresh", row.last_refresh},
-                 {"vanished_jobs", row.vanished}});
+                 {"vanished_jobs", row.vanished},
+                 {"slices", row.slices},
+                 {"slices_done", row.slices_done}});
         }
         out << report.dump(2) << "\n";
         return exit_code;
     }
     std::vector<std::vector<std::string>> table{{"PARTITION", "CURSOR", "LAG", "LAST RUN", "STATUS",
                                                  "UNFINISHED", "REFRESH", "STALE", "VANISHED",
-                                                 "QUARANTINED", "LAST ERROR"}};
+                                                 "QUARANTINED", "SLICES", "LAST ERROR"}};
     for (const PartitionStatusRow& row : rows) {
-        table.push_back(
-            {row.label, row.cursor ? format_iso_utc(*row.cursor) : "-", format_lag(lag_of(row)),
-             row.last_run_at.empty() ? "-" : row.last_run_at,
-             row.last_status.empty() ? "-" : row.last_status, std::to_string(row.unfinished),
-             row.last_refresh.empty() ? "-" : row.last_refresh,
-             std::to_string(row.stale_unfinished), std::to_string(row.vanished),
-             std::to_string(row.quarantined), sanitize_text(row.last_error, TextForm::line, 160)});
+        table.push_back({row.label, row.cursor ? format_iso_utc(*row.cursor) : "-",
+                         format_lag(lag_of(row)), row.last_run_at.empty() ? "-" : row.last_run_at,
+                         row.last_status.empty() ? "-" : row.last_status,
+                         std::to_string(row.unfinished),
+                         row.last_refresh.empty() ? "-" : row.last_refresh,
+                         std::to_string(row.stale_unfinished), std::to_string(row.vanished),
+                         std::to_string(row.quarantined), slices_text(row),
+                         sanitize_text(row.last_error, TextForm::line, 160)});
     }
     write_aligned(out, table);
     if (quarantined > 0) {

@@ -1,6 +1,7 @@
 #include "jobsync/db/checkpoint_store.hpp"
 
 #include "jobsync/core/text_sanitizer.hpp"
+#include "jobsync/db/time_param.hpp"
 
 #include <chrono>
 #include <thread>
@@ -9,24 +10,6 @@ namespace jobsync {
 namespace {
 
 constexpr std::size_t kLastErrorBytes = 4096;
-
-// Nullable timestamptz parameter: ISO text, or a null pointer for NULL.
-struct TimeParam {
-    explicit TimeParam(std::optional<UnixSeconds> t) : text(t ? format_iso_utc(*t) : ""), null(!t)
-    {
-    }
-    const char* get() const { return null ? nullptr : text.c_str(); }
-    std::string text;
-    bool null;
-};
-
-std::optional<UnixSeconds> epoch_or_null(const pqxx::field& field)
-{
-    if (field.is_null()) {
-        return std::nullopt;
-    }
-    return field.as<long long>();
-}
 
 } // namespace
 

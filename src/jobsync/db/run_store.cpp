@@ -34,11 +34,11 @@ void finish_run(pqxx::connection& conn, long long run_id, const RunTotals& t)
                     "jobs = $7, jobs_inserted = $8, jobs_updated = $9, jobs_unchanged = $10, "
                     "refusals = $11, warnings = $12, errors = nullif($13, ''), "
                     "jobs_quarantined = $14, jobs_refreshed_by_id = $15, requests_by_id = $16, "
-                    "jobs_vanished = $17 WHERE run_id = $1",
+                    "jobs_vanished = $17, slices = $18 WHERE run_id = $1",
                     run_id, t.status, t.partitions_failed, t.partitions_skipped, t.pages,
                     t.requests, t.jobs, t.inserted, t.updated, t.unchanged, t.refusals, t.warnings,
                     sanitize_text(t.errors, TextForm::lines, kRunErrorsBytes), t.quarantined,
-                    t.refreshed_by_id, t.requests_by_id, t.vanished);
+                    t.refreshed_by_id, t.requests_by_id, t.vanished, t.slices);
     txn.commit();
 }
 

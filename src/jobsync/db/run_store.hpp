@@ -24,6 +24,7 @@ struct RunTotals {
     long refreshed_by_id = 0;
     long requests_by_id = 0;
     long vanished = 0;
+    long slices = 0;    // time slices walked to their end
     std::string errors; // one line per failed partition; "" => NULL; sanitized here
 };
 

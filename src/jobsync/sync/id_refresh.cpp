@@ -1,9 +1,8 @@
 #include "jobsync/sync/id_refresh.hpp"
 
 #include "jobsync/core/errors.hpp"
-#include "jobsync/db/drift_store.hpp"
 #include "jobsync/db/refresh_store.hpp"
-#include "jobsync/parse/page_warning.hpp"
+#include "jobsync/sync/page_commit.hpp"
 
 #include <algorithm>
 
@@ -26,13 +25,9 @@ IdRefreshResult refresh_by_id(pqxx::connection& conn, CiClient& client, JobStore
         const std::vector<std::string> batch(job_ids.begin() + static_cast<long>(done),
                                              job_ids.begin() + static_cast<long>(done + size));
         JobsById found = client.describe_jobs(batch);
-        for (const JobsPage& page : found.pages) {
-            log_page_warnings(page.warnings, partition.label());
-        }
         pqxx::work txn(conn);
         for (const JobsPage& page : found.pages) {
-            result.written += store.write_page(txn, partition, page.jobs, page.rejected);
-            record_drift(txn, partition.bucket(), page);
+            result.written += write_walked_page(txn, store, partition, page);
         }
         result.vanished += refresh_store::mark_vanished(txn, found.non_existent_ids);
         txn.commit();

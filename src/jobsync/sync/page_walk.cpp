@@ -28,8 +28,13 @@ std::optional<UnixSeconds> PagePosition::restart_start() const
     return newest_committed ? std::optional(*newest_committed - 1) : start;
 }
 
-bool walk_pages(CiClient& client, const Partition& partition, int page_size, PagePosition from,
-                const std::atomic<bool>* stop_flag, PageSink& sink)
+bool token_too_old(const std::string& next_token, std::optional<UnixSeconds> issued_at,
+                   long max_age_seconds)
+{
+    return !next_token.empty() && issued_at && now_unix_seconds() - *issued_at > max_age_seconds;
+}
+
+ListJobsQuery window_query(const Partition& partition, int page_size, const PagePosition& from)
 {
     ListJobsQuery query;
     query.tag = partition.tag;
@@ -39,6 +44,13 @@ bool walk_pages(CiClient& client, const Partition& partition, int page_size, Pag
     query.end_creation_time = from.end;
     query.size = page_size;
     query.next_token = from.next_token;
+    return query;
+}
+
+bool walk_pages(CiClient& client, const Partition& partition, int page_size, PagePosition from,
+                const std::atomic<bool>* stop_flag, PageSink& sink)
+{
+    ListJobsQuery query = window_query(partition, page_size, from);
 
     std::set<std::string> seen_tokens;
     bool restart_allowed = true; // once until the next committed page

@@ -32,6 +32,14 @@ struct PagePosition {
     std::optional<UnixSeconds> restart_start() const;
 };
 
+// True when a stored token is older than max_age_seconds: it is not resumed,
+// the walk restarts from restart_start().
+bool token_too_old(const std::string& next_token, std::optional<UnixSeconds> issued_at,
+                   long max_age_seconds);
+
+// The GET /jobs query of the partition's walk at `from`, oldest first.
+ListJobsQuery window_query(const Partition& partition, int page_size, const PagePosition& from);
+
 // What the caller does with the pages: sync writes them with the checkpoint,
 // verify compares them, backfill writes them.
 class PageSink {

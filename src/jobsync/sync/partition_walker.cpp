@@ -1,16 +1,18 @@
 #include "jobsync/sync/partition_walker.hpp"
 
 #include "jobsync/db/refresh_store.hpp"
+#include "jobsync/db/slice_store.hpp"
 #include "jobsync/sync/id_refresh.hpp"
 
 #include "jobsync/core/errors.hpp"
 #include "jobsync/core/logger.hpp"
 #include "jobsync/db/checkpoint_store.hpp"
 #include "jobsync/db/db_retry.hpp"
-#include "jobsync/db/drift_store.hpp"
-#include "jobsync/parse/page_warning.hpp"
+#include "jobsync/sync/page_commit.hpp"
 #include "jobsync/sync/page_walk.hpp"
 #include "jobsync/sync/progress.hpp"
+#include "jobsync/sync/slice_pool.hpp"
+#include "jobsync/sync/slice_probe.hpp"
 
 #include <algorithm>
 
@@ -47,22 +49,6 @@ private:
     PartitionStats& stats_;
 };
 
-namespace {
-
-// What the job store did, into the partition's figures: one place for pages
-// and by-id batches alike.
-void add_written(PartitionStats& stats, const PageWriteResult& written)
-{
-    stats.inserted += written.inserted;
-    stats.updated += written.updated;
-    stats.unchanged += written.unchanged;
-    stats.refused += written.refused;
-    stats.duplicates += written.duplicates;
-    stats.quarantined += written.quarantined;
-}
-
-} // namespace
-
 PartitionStats& PartitionStats::operator+=(const PartitionStats& other)
 {
     pages += other.pages;
@@ -82,6 +68,7 @@ PartitionStats& PartitionStats::operator+=(const PartitionStats& other)
     warnings += other.warnings;
     stale_unfinished += other.stale_unfinished;
     lag_seconds = std::max(lag_seconds, other.lag_seconds);
+    slices += other.slices;
     return *this;
 }
 
@@ -135,8 +122,9 @@ PartitionOutcome PartitionWalker::sync(const Partition& partition)
         outcome.status = PartitionStatus::failed;
         outcome.error = std::string("database error: ") + e.what();
     }
-    outcome.stats.requests = client_.counters().requests - before.requests;
-    outcome.stats.retries = client_.counters().retries - before.retries;
+    // Added to what the slices' own clients sent.
+    outcome.stats.requests += client_.counters().requests - before.requests;
+    outcome.stats.retries += client_.counters().retries - before.retries;
     record_outcome(partition, outcome);
     return outcome;
 }
@@ -200,6 +188,7 @@ void PartitionWalker::prepare_walk(const Partition& partition, PartitionStats& s
     const UnixSeconds end = std::max(settled, start.value_or(settled));
     pqxx::work txn(conn());
     checkpoint_store::begin_walk(txn, partition, start, end);
+    slice_store::delete_plan(txn, partition); // a new window, never an old window's slices
     refresh_store::record_refresh_mode(txn, partition, mode);
     txn.commit();
     Checkpoint walk;
@@ -271,10 +260,8 @@ void PartitionWalker::start_or_resume(const Partition& partition, PartitionStats
         prepare_walk(partition, stats);
         return;
     }
-    const bool token_too_old =
-        !checkpoint_.next_token.empty() && checkpoint_.token_issued_at &&
-        now_unix_seconds() - *checkpoint_.token_issued_at > sync_.token_max_age_seconds;
-    if (token_too_old) {
+    if (token_too_old(checkpoint_.next_token, checkpoint_.token_issued_at,
+                      sync_.token_max_age_seconds)) {
         log_info("stored continuation token is older than sync.token_max_age; restarting the "
                  "walk from the last committed job",
                  {{"partition", partition.label()}});
@@ -291,6 +278,15 @@ PartitionStatus PartitionWalker::walk(const Partition& partition, PartitionStats
         board->start_walk(partition.label(), checkpoint_.window_start,
                           checkpoint_.window_end.value_or(0));
     }
+    if (options_.slices != nullptr) {
+        if (slice_if_dense(partition, stats)) {
+            return walk_planned_slices(partition, stats);
+        }
+        if (!checkpoint_.walk_in_progress()) { // the probe page was the whole window
+            finish_walk(partition, stats);
+            return PartitionStatus::ok;
+        }
+    }
     PageCommitter committer(*this, partition, stats);
     if (!walk_pages(client_, partition, sync_.page_size, position_of(checkpoint_), stop_flag_,
                     committer)) {
@@ -300,18 +296,83 @@ PartitionStatus PartitionWalker::walk(const Partition& partition, PartitionStats
     return PartitionStatus::ok;
 }
 
+bool PartitionWalker::slice_if_dense(const Partition& partition, PartitionStats& stats)
+{
+    {
+        pqxx::read_transaction txn(conn());
+        if (!slice_store::load_plan(txn, partition).empty()) {
+            return true;
+        }
+    }
+    const bool fresh =
+        checkpoint_.pages == 0 && checkpoint_.next_token.empty() && !checkpoint_.last_creation_time;
+    if (!fresh || sync_.concurrency < 2) {
+        return false;
+    }
+    WindowProbe probe = probe_window(client_, partition, sync_.page_size, sync_.concurrency,
+                                     position_of(checkpoint_));
+    if (probe.slices.empty()) {
+        const JobsPage& page = probe.first_page;
+        commit_page(partition, page, page.next_token.empty() || page.jobs.empty(), stats);
+        client_.recycle(std::move(probe.first_page));
+        return false;
+    }
+    // The probe page is not kept: slice 0 reads it again as its first page.
+    pqxx::work txn(conn());
+    slice_store::create_plan(txn, partition, probe.slices);
+    txn.commit();
+    log_info("window split into time slices",
+             {{"partition", partition.label()}, {"slices", std::to_string(probe.slices.size())}});
+    return true;
+}
+
+PartitionStatus PartitionWalker::walk_planned_slices(const Partition& partition,
+                                                     PartitionStats& stats)
+{
+    std::vector<int> unfinished;
+    {
+        pqxx::read_transaction txn(conn());
+        for (const SliceCheckpoint& slice : slice_store::load_plan(txn, partition)) {
+            if (!slice.done) {
+                unfinished.push_back(slice.slice);
+            }
+        }
+    }
+    if (!unfinished.empty()) {
+        log_info("walking time slices", {{"partition", partition.label()},
+                                         {"unfinished_slices", std::to_string(unfinished.size())}});
+    }
+    const SlicePoolResult walked =
+        walk_slices(*options_.slices, sync_, partition, unfinished, stop_flag_);
+    stats += walked.stats;
+    if (!walked.error.empty()) {
+        throw PartitionError(walked.error);
+    }
+    pqxx::work txn(conn());
+    for (const SliceCheckpoint& slice : slice_store::load_plan(txn, partition)) {
+        if (!slice.done) {
+            return PartitionStatus::interrupted; // stopped before this slice's end
+        }
+    }
+    slice_store::delete_plan(txn, partition);
+    checkpoint_store::complete_walk(txn, partition);
+    txn.commit();
+    checkpoint_.cursor = checkpoint_.window_end;
+    checkpoint_.window_start = checkpoint_.window_end = std::nullopt;
+    finish_walk(partition, stats);
+    return PartitionStatus::ok;
+}
+
 // The page's jobs and the checkpoint in one transaction: a crash at any
 // instant either keeps both or neither.
 void PartitionWalker::commit_page(const Partition& partition, const JobsPage& page, bool last_page,
                                   PartitionStats& stats)
 {
-    log_page_warnings(page.warnings, partition.label());
     const std::optional<UnixSeconds> newest = newest_creation_time(page);
     const std::string next_token = last_page ? "" : page.next_token;
     const long jobs = static_cast<long>(page.jobs.size());
     pqxx::work txn(conn());
-    const PageWriteResult written = store_.write_page(txn, partition, page.jobs, page.rejected);
-    record_drift(txn, partition.bucket(), page);
+    const PageWriteResult written = write_walked_page(txn, store_, partition, page);
     checkpoint_store::record_page(txn, partition, next_token, newest, jobs);
     if (last_page) {
         checkpoint_store::complete_walk(txn, partition);
@@ -335,10 +396,7 @@ void PartitionWalker::commit_page(const Partition& partition, const JobsPage& pa
     if (ProgressBoard* board = ProgressBoard::current()) {
         board->page_committed(partition.label(), jobs, newest);
     }
-    stats.pages += 1;
-    stats.jobs += jobs - written.duplicates;
-    add_written(stats, written);
-    stats.warnings += static_cast<long>(page.warnings.size());
+    count_committed_page(stats, page, written);
     log_debug("page committed", {{"partition", partition.label()}, {"jobs", std::to_string(jobs)}});
 }
 

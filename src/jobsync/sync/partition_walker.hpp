@@ -34,6 +34,7 @@ struct PartitionStats {
     long warnings = 0;
     long stale_unfinished = 0;
     long lag_seconds = -1; // now - cursor after the walk; -1 when unknown
+    long slices = 0;       // time slices walked to their end
 
     PartitionStats& operator+=(const PartitionStats& other);
 };
@@ -47,9 +48,14 @@ struct PartitionOutcome {
     std::string error;
 };
 
+struct SliceWorkers;
+
 struct WalkOptions {
     std::string schema;
     long wait_lock_seconds = -1; // -1 => skip a partition another process holds
+    // Threads for the slices of a dense window; nullptr => windows are never
+    // split (a plan left by another run is dropped when a new walk begins).
+    SliceWorkers* slices = nullptr;
 };
 
 class PartitionWalker {
@@ -70,6 +76,13 @@ private:
     PartitionStatus lock_and_walk(const Partition& partition, PartitionStats& stats);
     PartitionStatus walk(const Partition& partition, PartitionStats& stats);
     void start_or_resume(const Partition& partition, PartitionStats& stats);
+    // True when the walk goes by slices: it has a plan, or its fresh window
+    // is dense enough for one (made here). Otherwise the probe page was
+    // committed as the walk's first.
+    bool slice_if_dense(const Partition& partition, PartitionStats& stats);
+    // Walks the unfinished slices of the plan; when all are done, moves the
+    // cursor and drops the plan in one transaction.
+    PartitionStatus walk_planned_slices(const Partition& partition, PartitionStats& stats);
     void prepare_walk(const Partition& partition, PartitionStats& stats);
     // Refreshes the unfinished jobs older than `start`, by re-walking (returns
     // the earlier start) or by id (returns start); records nothing.

@@ -10,6 +10,7 @@
 #include "jobsync/db/migrations.hpp"
 #include "jobsync/db/run_store.hpp"
 #include "jobsync/listen/inbox_drain.hpp"
+#include "jobsync/sync/slice_pool.hpp"
 
 #include <chrono>
 #include <exception>
@@ -52,6 +53,7 @@ void record_run_end(DbSession& db, long long run_id, const SyncSummary& summary,
     totals.refreshed_by_id = t.refreshed_by_id;
     totals.requests_by_id = t.requests_by_id;
     totals.vanished = t.vanished;
+    totals.slices = t.slices;
     totals.errors = errors;
     perform(db, "recording the end of the run",
             [&] { run_store::finish_run(db.conn(), run_id, totals); });
@@ -72,13 +74,16 @@ void drain_inbox(const Config& config, DbSession& db, ApiClients& clients,
 
 // Shared between the workers of one run.
 struct RunState {
-    RunState(const SyncConfig& sync, const std::atomic<bool>* stop_flag)
-        : limiter(sync.max_requests_per_second), api(sync, limiter, stop_flag)
+    RunState(const Config& config, const std::atomic<bool>* stop_flag)
+        : limiter(config.sync.max_requests_per_second), api(config.sync, limiter, stop_flag),
+          slice_threads(config.sync.concurrency - 1), slices{api, config.database, slice_threads}
     {
     }
     std::vector<Partition> partitions;
     RateLimiter limiter; // one per run: the service throttles per account
     ApiClientFactory api;
+    SliceThreadBudget slice_threads; // besides the partition workers
+    SliceWorkers slices;
     std::atomic<std::size_t> next{0};
     std::mutex mutex;
     SyncSummary summary;
@@ -107,8 +112,9 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
             }
             const Partition& partition = state.partitions[index];
             CiClient& client = clients.for_source(*partition.source);
-            PartitionWalker walker(db, client, config.sync,
-                                   {config.database.schema, options.wait_lock_seconds}, stop_flag);
+            PartitionWalker walker(
+                db, client, config.sync,
+                {config.database.schema, options.wait_lock_seconds, &state.slices}, stop_flag);
             const PartitionOutcome outcome = walker.sync(partition);
             const PartitionStats& s = outcome.stats;
             if (outcome.status == PartitionStatus::ok) {
@@ -162,7 +168,7 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
     DbSession db(config.database);
     apply_migrations(db.conn(), config.database.schema);
 
-    RunState state(config.sync, stop_flag);
+    RunState state(config, stop_flag);
     ApiClients discovery(state.api);
     drain_inbox(config, db, discovery, stop_flag);
     std::vector<std::string> discovery_errors;

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# A first sync under a real service's round trip: the emulator answers every
+# GET /jobs after a fixed latency (--latency-ms), one partition (one tag, all
+# queues) holds all the jobs. Prints the first sync's wall time with the
+# default sync.concurrency (time slices walked in parallel) against the serial
+# floor (pages x latency: what one NextToken chain cannot beat) and against a
+# measured serial sync (concurrency = 1). Its own Release build, PostgreSQL
+# and emulator. Figures, not a test.
+#   scripts/bench_latency.sh [--jobs N] [--latency-ms MS]
+#     --jobs N         jobs in the partition (default 40000)
+#     --latency-ms MS  latency of every /jobs answer (default 100)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib_postgres.sh
+
+jobs=40000
+latency_ms=100
+while [ $# -gt 0 ]; do
+  case $1 in
+    --jobs) jobs=$2; shift 2 ;;
+    --latency-ms) latency_ms=$2; shift 2 ;;
+    *) echo "usage: scripts/bench_latency.sh [--jobs N] [--latency-ms MS]" >&2; exit 2 ;;
+  esac
+done
+
+bin=${BENCH_LATENCY_BUILD_DIR:-build-bench-latency}
+cmake -S . -B "$bin" -DCMAKE_BUILD_TYPE=Release -DJOBSYNC_BUILD_TESTS=OFF >/dev/null
+cmake --build "$bin" -j "$(nproc)" --target ci-jobsync ci-emulator >/dev/null
+worker_bin=$(find "$bin" -name ci-jobsync -type f | head -1)
+emulator_bin=$(find "$bin" -name ci-emulator -type f | head -1)
+
+dir=${BENCH_DIR:-/tmp/ci-jobsync-bench-latency}
+pg_port=${BENCH_PG_PORT:-55497}
+rm -rf "$dir" && mkdir -p "$dir"
+emulator_pid=
+cleanup() {
+  if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true; fi
+  pg_temp_stop "$dir/pg"
+}
+trap cleanup EXIT
+pg_temp_start "$dir/pg" "$pg_port"
+
+export TENCENTCLOUD_SECRET_ID=AKIDbench0123456789abcdef
+export TENCENTCLOUD_SECRET_KEY=bench-secret-key-$RANDOM$RANDOM
+spacing=30
+# The newest job a day old: all of them are inside the first window.
+start=$(date -u -d "@$(($(date +%s) - jobs * spacing - 86400))" +%Y-%m-%dT%H:%M:%S+0000)
+"$emulator_bin" --jobs "$jobs" --seed 11 --start "$start" --spacing-seconds "$spacing" \
+  --tags Transcode --latency-ms "$latency_ms" --threads 16 \
+  --port-file "$dir/api.port" >"$dir/emulator.log" 2>&1 &
+emulator_pid=$!
+for _ in $(seq 600); do [ -s "$dir/api.port" ] && break; sleep 0.1; done
+[ -s "$dir/api.port" ] || { cat "$dir/emulator.log" >&2; exit 1; }
+api="http://127.0.0.1:$(cat "$dir/api.port")"
+
+# first_sync DB [SYNC LINES]: a first sync into a new database; sets wall,
+# pages, requests and slices from its summary line.
+first_sync() {
+  local db=$1 extra=${2:-} line
+  createdb "$db"
+  cat >"$dir/$db.toml" <<TOML
+[database]
+url = "postgresql://postgres@127.0.0.1:$pg_port/$db"
+[[source]]
+bucket = "examplebucket-1250000000"
+region = "ap-guangzhou"
+endpoint = "$api"
+tags = ["Transcode"]
+[sync]
+page_size = 100
+$extra
+TOML
+  "$worker_bin" -q --config "$dir/$db.toml" migrate
+  "$worker_bin" --config "$dir/$db.toml" sync >"$dir/$db.log" 2>&1 ||
+    { echo "sync into $db failed:" >&2; tail -20 "$dir/$db.log" >&2; exit 1; }
+  line=$(grep 'sync finished' "$dir/$db.log" | tail -1)
+  field() { echo "$line" | sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
+  wall=$(field duration_s)
+  pages=$(field pages)
+  requests=$(field requests)
+  slices=$(field slices)
+  stored=$(psql -X -Atq -d "$db" -c 'SELECT count(*) FROM ci.jobs')
+  [ "$stored" = "$jobs" ] || { echo "$db holds $stored jobs, not $jobs" >&2; exit 1; }
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf("%.2f", (b > 0 ? a / b : 0)) }'; }
+
+echo "one partition of $jobs jobs, pages of 100, ${latency_ms} ms per /jobs request;" \
+  "$(nproc) cores, shared: compare ratios, not absolutes"
+echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo '+local changes')"
+
+first_sync sliced
+sliced_wall=$wall sliced_pages=$pages sliced_requests=$requests sliced_slices=$slices
+floor=$(awk -v p="$sliced_pages" -v l="$latency_ms" 'BEGIN { printf("%.1f", p * l / 1000) }')
+echo "first sync, default concurrency: ${sliced_wall} s, $sliced_slices slices," \
+  "$sliced_pages pages, $sliced_requests requests"
+echo "serial floor (pages x latency): ${floor} s"
+
+first_sync serial "concurrency = 1"
+echo "first sync, concurrency = 1 (one chain): ${wall} s, $pages pages, $requests requests"
+echo "RATIO serial floor / sliced first sync: $(ratio "$floor" "$sliced_wall")x (target >= 3x)"
+echo "RATIO serial sync / sliced first sync: $(ratio "$wall" "$sliced_wall")x"

@@ -1,0 +1,272 @@
+// Time slices: a first sync of one big partition is split into creation-time
+// slices walked in parallel, each job received exactly once (at a boundary
+// second too), a SIGKILL at any point resumes the plan, and a small window
+// is walked as one chain.
+#include "emulator/job_generator.hpp"
+#include "support/dataset_assertions.hpp"
+#include "support/process.hpp"
+#include "support/sync_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace testing;
+
+namespace {
+
+// The tests' configs run with sync.concurrency = 2 (sync_fixture).
+constexpr int kSlices = 2;
+
+// Copies of the slice rows as they are planned and as each one finishes
+// (the plan itself is deleted when the window completes).
+void log_slices(const TempDatabase& db)
+{
+    auto conn = db.connect();
+    pqxx::work txn(*conn);
+    txn.exec("CREATE TABLE slice_plans (slice int, window_start timestamptz, "
+             "window_end timestamptz)");
+    txn.exec("CREATE TABLE slices_done (slice int, window_start timestamptz, "
+             "window_end timestamptz, pages int, jobs bigint)");
+    txn.exec("CREATE FUNCTION log_slice() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+             "IF TG_OP = 'INSERT' THEN "
+             "  INSERT INTO slice_plans VALUES (NEW.slice, NEW.window_start, NEW.window_end); "
+             "ELSIF NEW.done_at IS NOT NULL AND OLD.done_at IS NULL THEN "
+             "  INSERT INTO slices_done VALUES (NEW.slice, NEW.window_start, NEW.window_end, "
+             "  NEW.pages, NEW.jobs); "
+             "END IF; RETURN NEW; END $$");
+    txn.exec("CREATE TRIGGER log_slice AFTER INSERT OR UPDATE ON sync_slices FOR EACH ROW "
+             "EXECUTE FUNCTION log_slice()");
+    txn.commit();
+}
+
+void drop_slice_logs(const TempDatabase& db)
+{
+    auto conn = db.connect();
+    pqxx::work txn(*conn);
+    txn.exec("DROP TRIGGER IF EXISTS log_slice ON sync_slices");
+    txn.exec("DROP FUNCTION IF EXISTS log_slice()");
+    txn.exec("DROP TABLE IF EXISTS slice_plans, slices_done");
+    txn.commit();
+}
+
+struct DoneSlice {
+    int slice = 0;
+    std::optional<long long> start; // epoch seconds; nullopt => from the oldest job
+    long long end = 0;
+    long pages = 0, jobs = 0;
+};
+
+std::vector<DoneSlice> done_slices(const TempDatabase& db)
+{
+    auto conn = db.connect();
+    pqxx::work txn(*conn);
+    std::vector<DoneSlice> slices;
+    for (const pqxx::row& row :
+         txn.exec("SELECT slice, extract(epoch FROM window_start)::bigint, "
+                  "extract(epoch FROM window_end)::bigint, pages, jobs FROM slices_done "
+                  "ORDER BY slice")) {
+        DoneSlice slice;
+        slice.slice = row[0].as<int>();
+        if (!row[1].is_null()) {
+            slice.start = row[1].as<long long>();
+        }
+        slice.end = row[2].as<long long>();
+        slice.pages = row[3].as<long>();
+        slice.jobs = row[4].as<long>();
+        slices.push_back(slice);
+    }
+    return slices;
+}
+
+// Jobs stored with a creation time strictly inside the slice's window.
+long long stored_in(const TempDatabase& db, const DoneSlice& slice)
+{
+    std::string sql = "SELECT count(*) FROM jobs WHERE creation_time < to_timestamp(" +
+                      std::to_string(slice.end) + ")";
+    if (slice.start) {
+        sql += " AND creation_time > to_timestamp(" + std::to_string(*slice.start) + ")";
+    }
+    return std::stoll(db.scalar(sql));
+}
+
+ConfigSpec one_partition(const EmulatorFixture& emulator, const std::string& sync_extra)
+{
+    ConfigSpec spec = spec_for(emulator);
+    spec.tags = {"Transcode"};
+    spec.sync_extra = sync_extra;
+    return spec;
+}
+
+std::pair<jobsync::UnixSeconds, jobsync::UnixSeconds>
+creation_range(const jobsync::emulator::Dataset& dataset)
+{
+    jobsync::emulator::JobQuery query;
+    query.tag = "Transcode";
+    query.ascending = true;
+    const auto jobs = dataset.select(query);
+    return {jobs.front().creation_time, jobs.back().creation_time};
+}
+
+} // namespace
+
+TEST_CASE("slices: a first sync of a big partition is split; each job is received once, a "
+          "boundary second's jobs too")
+{
+    TempDatabase& db = shared_database();
+    db.truncate_all();
+    drop_slice_logs(db);
+    log_slices(db);
+    EmulatorFixture emulator(generated_jobs(3000, 61, {"Transcode"}));
+    // The probe prices ~150 pages: as many slices as the tests' concurrency
+    // (2), of equal spans between the
+    // oldest and the newest job. Jobs at each boundary second and the one
+    // before it must land in exactly one slice.
+    const auto [first, last] = creation_range(emulator.dataset);
+    const long long span = last - first + 1;
+    std::vector<long long> boundaries;
+    for (int k = 1; k < kSlices; ++k) {
+        boundaries.push_back(first + span * k / kSlices);
+    }
+    std::uint64_t index = 900000;
+    for (const long long boundary : boundaries) {
+        for (const long long second : {boundary - 1, boundary, boundary}) {
+            emulator.dataset.add(
+                jobsync::emulator::generate_job(emulator.generator, index++, "Transcode", second));
+        }
+    }
+    const long long total = static_cast<long long>(emulator.dataset.size());
+    const jobsync::Config config =
+        load_test_config(db, one_partition(emulator, "page_size = 20\n"));
+    emulator.server->reset_stats();
+
+    const jobsync::SyncSummary summary = sync_once(config);
+    CHECK(summary.failed == 0);
+    CHECK(summary.totals.slices == kSlices);
+    // Received, not only stored: a job read by two slices would count twice.
+    CHECK(summary.totals.jobs == total);
+    CHECK(summary.totals.duplicates == 0);
+    CHECK(summary.totals.inserted == total);
+    // Two probe requests (oldest page, newest page), then the slices' pages.
+    CHECK(summary.totals.requests == summary.totals.pages + 2);
+    CHECK(emulator.server->stats().jobs_requests == summary.totals.requests);
+    CHECK(db.scalar("SELECT slices FROM sync_runs ORDER BY run_id DESC LIMIT 1") ==
+          std::to_string(kSlices));
+
+    const std::vector<DoneSlice> slices = done_slices(db);
+    REQUIRE(slices.size() == static_cast<std::size_t>(kSlices));
+    CHECK(db.count("slice_plans") == kSlices);
+    CHECK_FALSE(slices.front().start); // the first sync starts at the oldest job
+    long long received = 0;
+    for (std::size_t k = 0; k < slices.size(); ++k) {
+        INFO("slice " << k);
+        CHECK(slices[k].slice == static_cast<int>(k));
+        if (k + 1 < slices.size()) {
+            CHECK(slices[k].end == boundaries[k]);
+            // Exclusive bounds: the next slice starts one second before.
+            REQUIRE(slices[k + 1].start);
+            CHECK(*slices[k + 1].start == slices[k].end - 1);
+        }
+        // Each slice received exactly the jobs of its window (its filters).
+        CHECK(slices[k].jobs > 0);
+        CHECK(slices[k].jobs == stored_in(db, slices[k]));
+        received += slices[k].jobs;
+    }
+    CHECK(received == total);
+    CHECK(std::to_string(slices.back().end) ==
+          db.scalar("SELECT extract(epoch FROM cursor)::bigint FROM sync_checkpoints"));
+    CHECK(db.count("sync_slices") == 0);
+    CHECK(db.scalar("SELECT count(*) FROM sync_checkpoints WHERE walk_window_end IS NULL") == "1");
+    require_same_as_dataset(db, emulator);
+
+    // The next window holds nothing new: one request, not split.
+    emulator.server->reset_stats();
+    const jobsync::SyncSummary again = sync_once(config);
+    CHECK(again.totals.slices == 0);
+    CHECK(again.totals.requests == 1);
+    CHECK(db.count("slice_plans") == kSlices);
+    drop_slice_logs(db);
+}
+
+TEST_CASE("slices: a small window is one chain")
+{
+    TempDatabase& db = shared_database();
+    db.truncate_all();
+    drop_slice_logs(db);
+    log_slices(db);
+    EmulatorFixture emulator(generated_jobs(30, 62, {"Transcode"}));
+    const jobsync::Config config =
+        load_test_config(db, one_partition(emulator, "page_size = 20\n"));
+
+    const jobsync::SyncSummary summary = sync_once(config);
+    CHECK(summary.failed == 0);
+    CHECK(summary.totals.slices == 0);
+    CHECK(db.count("slice_plans") == 0);
+    CHECK(summary.totals.pages == 2);
+    // The first page promised years of history up to now; the newest page
+    // showed it ends after 30 jobs: one look more, no split.
+    CHECK(summary.totals.requests == 3);
+    require_same_as_dataset(db, emulator);
+
+    // One page: the probe page is the whole walk.
+    db.truncate_all();
+    EmulatorFixture tiny(generated_jobs(15, 63, {"Transcode"}));
+    const jobsync::SyncSummary single =
+        sync_once(load_test_config(db, one_partition(tiny, "page_size = 20\n")));
+    CHECK(single.totals.requests == 1);
+    CHECK(single.totals.slices == 0);
+    require_same_as_dataset(db, tiny);
+    drop_slice_logs(db);
+}
+
+TEST_CASE("slices: SIGKILL during a sliced walk, at several points, then a rerun converges")
+{
+    TempDatabase& db = shared_database();
+    db.truncate_all();
+    drop_slice_logs(db);
+    log_slices(db);
+    jobsync::emulator::FaultOptions slow;
+    slow.latency_ms = 60;
+    EmulatorFixture emulator(generated_jobs(2400, 64, {"Transcode"}), slow);
+    std::string config_path;
+    load_test_config(db, one_partition(emulator, "page_size = 20\n"), &config_path);
+
+    bool killed_mid_plan = false;
+    for (const int delay_ms : {150, 500, 450, 700}) {
+        ChildProcess worker(JOBSYNC_BINARY, {"--config", config_path, "sync"});
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+        worker.send_signal(SIGKILL);
+        const ProcessResult killed = worker.wait();
+        INFO(killed.output);
+        CHECK(killed.output.find(kTestSecretKey) == std::string::npos);
+        const long long unfinished =
+            std::stoll(db.scalar("SELECT count(*) FROM sync_slices WHERE done_at IS NULL"));
+        const long long pages_done =
+            std::stoll(db.scalar("SELECT coalesce(sum(pages), 0) FROM sync_slices"));
+        if (unfinished > 0 && pages_done > 0) {
+            killed_mid_plan = true;
+        }
+        // Nothing moves the cursor while a slice is unfinished.
+        if (db.count("sync_slices") > 0) {
+            CHECK(db.scalar("SELECT count(*) FROM sync_checkpoints WHERE cursor IS NULL") == "1");
+        }
+    }
+    REQUIRE(killed_mid_plan);
+
+    const ProcessResult run = run_jobsync({"--config", config_path, "sync"});
+    INFO(run.output);
+    CHECK(run.exit_code == 0);
+    CHECK(run.output.find(kTestSecretKey) == std::string::npos);
+    // One plan, made once and reused by every rerun.
+    CHECK(db.count("slice_plans") == kSlices);
+    CHECK(db.count("sync_slices") == 0);
+    CHECK(db.scalar("SELECT count(*) FROM sync_checkpoints WHERE cursor IS NOT NULL") == "1");
+    CHECK(db.count("jobs") == static_cast<long long>(emulator.dataset.size()));
+    require_same_as_dataset(db, emulator);
+    drop_slice_logs(db);
+}
