@@ -96,6 +96,7 @@ int run_command(const jobsync::CommandLine& cmd)
     Logger::write(summary.failed > 0 || summary.interrupted ? LogLevel::error : LogLevel::info,
                   "sync finished",
                   {{"status", status},
+                   {"round", std::to_string(summary.round_id)},
                    {"partitions", std::to_string(summary.partitions)},
                    {"failed", std::to_string(summary.failed)},
                    {"skipped", std::to_string(summary.skipped)},

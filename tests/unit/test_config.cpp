@@ -51,6 +51,7 @@ TEST_CASE("config: the bundled example loads with its documented values")
     CHECK(config.sync.max_response_bytes == defaults.max_response_bytes);
     CHECK(config.sync.token_max_age_seconds == defaults.token_max_age_seconds);
     CHECK(config.sync.ids_per_request == defaults.ids_per_request);
+    CHECK(config.sync.lease_seconds == defaults.lease_seconds);
 }
 
 TEST_CASE("config: everything optional has its default")
@@ -134,6 +135,7 @@ retry_max_time = "1h"
 max_response_bytes = 1024
 token_max_age = "90m"
 ids_per_request = 3
+lease = "15s"
 )");
     CHECK(config.sync.page_size == 25);
     CHECK(config.sync.lookback_seconds == 0);
@@ -146,6 +148,7 @@ ids_per_request = 3
     CHECK(config.sync.max_response_bytes == 1024);
     CHECK(config.sync.token_max_age_seconds == 5400);
     CHECK(config.sync.ids_per_request == 3);
+    CHECK(config.sync.lease_seconds == 15);
 }
 
 TEST_CASE("config: max_requests_per_second takes a non-negative number")

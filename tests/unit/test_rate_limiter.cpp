@@ -69,3 +69,26 @@ TEST_CASE("rate limiter: an abort flag ends a wait")
     stopper.join();
     CHECK(std::chrono::duration<double>(Clock::now() - start).count() < 1.0);
 }
+
+TEST_CASE("rate limiter: a share of a fleet's budget lowers the rate and the burst")
+{
+    RateLimiter limiter(100); // burst 100
+    limiter.set_rate(10);     // one worker of ten: burst 10
+    int taken = 0;
+    while (limiter.try_acquire()) {
+        ++taken;
+    }
+    CHECK(taken == 10);
+    const auto start = Clock::now();
+    for (int i = 0; i < 3; ++i) {
+        REQUIRE(limiter.acquire());
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    CHECK(seconds >= 0.25); // 3 tokens at 10/s, not at 100/s
+
+    RateLimiter unlimited(0);
+    unlimited.set_rate(5); // a run without a budget keeps none
+    for (int i = 0; i < 100; ++i) {
+        REQUIRE(unlimited.try_acquire());
+    }
+}

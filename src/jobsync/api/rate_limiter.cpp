@@ -6,9 +6,21 @@
 namespace jobsync {
 
 RateLimiter::RateLimiter(double per_second, double burst)
-    : per_second_(per_second), burst_(burst > 0 ? burst : std::max(1.0, per_second)),
-      tokens_(burst_), last_(Clock::now())
+    : unlimited_(per_second <= 0), burst_given_(burst), per_second_(per_second),
+      burst_(burst > 0 ? burst : std::max(1.0, per_second)), tokens_(burst_), last_(Clock::now())
 {
+}
+
+void RateLimiter::set_rate(double per_second)
+{
+    if (unlimited_ || per_second <= 0) {
+        return;
+    }
+    const std::lock_guard<std::mutex> lock(mutex_);
+    refill(Clock::now());
+    per_second_ = per_second;
+    burst_ = burst_given_ > 0 ? burst_given_ : std::max(1.0, per_second);
+    tokens_ = std::min(tokens_, burst_);
 }
 
 void RateLimiter::refill(Clock::time_point now)

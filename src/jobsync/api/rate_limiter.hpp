@@ -1,6 +1,7 @@
 // A token bucket shared by every worker thread of a run, for
 // sync.max_requests_per_second: the service throttles per account, not per
-// partition, so one limit covers all concurrent partitions.
+// partition, so one limit covers all concurrent partitions. Several `sync`
+// processes on one database each take their share (set_rate, from the round).
 #pragma once
 
 #include <atomic>
@@ -25,13 +26,20 @@ public:
     // Takes a token if one is available now.
     bool try_acquire();
 
-    bool unlimited() const { return per_second_ <= 0; }
+    // This worker's share of a budget shared with other processes (a round's
+    // workers): the tokens so far are counted at the old rate. A limiter made
+    // unlimited stays unlimited; per_second must be > 0.
+    void set_rate(double per_second);
+
+    bool unlimited() const { return unlimited_; }
 
 private:
     void refill(Clock::time_point now); // requires mutex_
 
-    const double per_second_;
-    const double burst_;
+    const bool unlimited_;
+    const double burst_given_; // 0 => follows the rate
+    double per_second_;        // requires mutex_ once shared
+    double burst_;
     std::mutex mutex_;
     double tokens_; // may go negative: slots reserved by waiters
     Clock::time_point last_;

@@ -4,6 +4,7 @@
 #include "jobsync/db/database.hpp"
 #include "jobsync/db/inbox_store.hpp"
 #include "jobsync/db/quarantine_store.hpp"
+#include "jobsync/db/round_store.hpp"
 #include "jobsync/sync/partition.hpp"
 
 #include <nlohmann/json.hpp>
@@ -27,9 +28,73 @@ struct PartitionStatusRow {
     long unfinished = 0;      // inside refresh_horizon, as of the last walk
     std::string last_refresh; // walk, by_id or none
     long vanished = 0;
-    long slices = 0;              // of the split walk in progress; 0 => not split
-    std::vector<int> slices_done; // which of them are done
+    long slices = 0;                     // of the split walk in progress; 0 => not split
+    std::vector<int> slices_done;        // which of them are done
+    const RoundHolder* holder = nullptr; // who walks it in the open round
 };
+
+const RoundHolder* holder_of(const std::optional<RoundView>& round, const Partition& partition)
+{
+    if (!round) {
+        return nullptr;
+    }
+    const ClaimKey key{partition.bucket(), partition.tag, partition.queue_id};
+    for (const RoundHolder& holder : round->holders) {
+        if (holder.key == key) {
+            return &holder;
+        }
+    }
+    return nullptr;
+}
+
+// "host:42:9f3a (lease 41s)"; an expired lease is about to be taken over.
+std::string describe_holder(const RoundHolder* holder)
+{
+    if (holder == nullptr) {
+        return "-";
+    }
+    return sanitize_text(holder->worker_id) +
+           (holder->lease_seconds_left < 0
+                ? " (lease expired)"
+                : " (lease " + format_lag(holder->lease_seconds_left) + ")");
+}
+
+nlohmann::json round_json(const std::optional<RoundView>& round)
+{
+    if (!round) {
+        return nullptr;
+    }
+    nlohmann::json workers = nlohmann::json::array();
+    for (const auto& [worker_id, lease_left] : round->workers) {
+        workers.push_back(
+            {{"worker_id", sanitize_text(worker_id)}, {"lease_seconds_left", lease_left}});
+    }
+    return {{"round_id", round->round_id},
+            {"opened_at", round->opened_at},
+            {"partitions", round->partitions},
+            {"todo", round->todo},
+            {"walking", round->walking},
+            {"done", round->done},
+            {"failed", round->failed},
+            {"skipped", round->skipped},
+            {"workers", workers}};
+}
+
+void write_round(std::ostream& out, const std::optional<RoundView>& round)
+{
+    if (!round) {
+        out << "\nROUND: none in progress\n";
+        return;
+    }
+    out << "\nROUND " << round->round_id << " (open since " << round->opened_at
+        << "): " << round->partitions << " partitions, " << round->todo << " todo, "
+        << round->walking << " walking, " << round->done << " done, " << round->failed
+        << " failed, " << round->skipped << " skipped\n";
+    for (const auto& [worker_id, lease_left] : round->workers) {
+        out << "  worker " << sanitize_text(worker_id) << "  lease "
+            << (lease_left < 0 ? std::string("expired") : format_lag(lease_left)) << "\n";
+    }
+}
 
 PartitionStatusRow load_row(pqxx::transaction_base& txn, const Partition& partition,
                             long refresh_horizon_seconds)
@@ -202,9 +267,11 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
     const UnixSeconds now = now_unix_seconds();
     const bool has_slices =
         txn.exec1("SELECT to_regclass('sync_slices') IS NOT NULL")[0].as<bool>();
+    const std::optional<RoundView> round = round_store::open_round(txn);
     std::vector<PartitionStatusRow> rows;
     for (const Partition& partition : known_partitions(txn, config)) {
         rows.push_back(load_row(txn, partition, config.sync.refresh_horizon_seconds));
+        rows.back().holder = holder_of(round, partition);
         if (has_slices) {
             load_slices(txn, partition, rows.back());
         }
@@ -228,7 +295,8 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
     if (options.json) {
         nlohmann::json report = {{"partitions", nlohmann::json::array()},
                                  {"schema_drift", nlohmann::json::array()},
-                                 {"quarantined_jobs_total", quarantined}};
+                                 {"quarantined_jobs_total", quarantined},
+                                 {"round", round_json(round)}};
         report["inbox"] = {
             {"depth", inbox.depth},
             {"last_push_age_seconds", inbox.last_push_age_seconds
@@ -260,25 +328,30 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
                  {"last_refresh", row.last_refresh},
                  {"vanished_jobs", row.vanished},
                  {"slices", row.slices},
-                 {"slices_done", row.slices_done}});
+                 {"slices_done", row.slices_done},
+                 {"held_by", row.holder ? nlohmann::json(sanitize_text(row.holder->worker_id))
+                                        : nlohmann::json()},
+                 {"lease_seconds_left",
+                  row.holder ? nlohmann::json(row.holder->lease_seconds_left) : nlohmann::json()}});
         }
         out << report.dump(2) << "\n";
         return exit_code;
     }
     std::vector<std::vector<std::string>> table{{"PARTITION", "CURSOR", "LAG", "LAST RUN", "STATUS",
                                                  "UNFINISHED", "REFRESH", "STALE", "VANISHED",
-                                                 "QUARANTINED", "SLICES", "LAST ERROR"}};
+                                                 "QUARANTINED", "SLICES", "HELD BY", "LAST ERROR"}};
     for (const PartitionStatusRow& row : rows) {
-        table.push_back({row.label, row.cursor ? format_iso_utc(*row.cursor) : "-",
-                         format_lag(lag_of(row)), row.last_run_at.empty() ? "-" : row.last_run_at,
-                         row.last_status.empty() ? "-" : row.last_status,
-                         std::to_string(row.unfinished),
-                         row.last_refresh.empty() ? "-" : row.last_refresh,
-                         std::to_string(row.stale_unfinished), std::to_string(row.vanished),
-                         std::to_string(row.quarantined), slices_text(row),
-                         sanitize_text(row.last_error, TextForm::line, 160)});
+        table.push_back(
+            {row.label, row.cursor ? format_iso_utc(*row.cursor) : "-", format_lag(lag_of(row)),
+             row.last_run_at.empty() ? "-" : row.last_run_at,
+             row.last_status.empty() ? "-" : row.last_status, std::to_string(row.unfinished),
+             row.last_refresh.empty() ? "-" : row.last_refresh,
+             std::to_string(row.stale_unfinished), std::to_string(row.vanished),
+             std::to_string(row.quarantined), slices_text(row), describe_holder(row.holder),
+             sanitize_text(row.last_error, TextForm::line, 160)});
     }
     write_aligned(out, table);
+    write_round(out, round);
     if (quarantined > 0) {
         out << "\nQUARANTINE: " << quarantined
             << " jobs could not be stored (table quarantine); each leaves it when it arrives "

@@ -1,5 +1,6 @@
 // `status`: one line per partition (cursor, lag, last run, outcome, jobs in
-// quarantine, error), all server text sanitized; then the callback inbox.
+// quarantine, the worker walking it in the round in progress, error), all
+// server text sanitized; then the round, and the callback inbox.
 #pragma once
 
 #include "jobsync/config/config.hpp"

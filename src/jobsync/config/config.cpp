@@ -157,7 +157,7 @@ SyncConfig load_sync(const Section& root)
     reject_unknown_keys(s, {"page_size", "lookback", "settle_delay", "refresh_horizon",
                             "connect_timeout", "request_timeout", "max_attempts", "retry_max_time",
                             "max_response_bytes", "token_max_age", "concurrency", "metrics_file",
-                            "max_requests_per_second", "ids_per_request"});
+                            "max_requests_per_second", "ids_per_request", "lease"});
     sync.page_size =
         static_cast<int>(read_integer(s, "page_size", 1, 100).value_or(sync.page_size));
     sync.max_attempts =
@@ -184,6 +184,7 @@ SyncConfig load_sync(const Section& root)
     sync.retry_max_seconds = duration("retry_max_time", Zero::rejected, sync.retry_max_seconds);
     sync.token_max_age_seconds =
         duration("token_max_age", Zero::rejected, sync.token_max_age_seconds);
+    sync.lease_seconds = duration("lease", Zero::rejected, sync.lease_seconds);
     return sync;
 }
 

@@ -51,6 +51,7 @@ struct SyncConfig {
     std::string metrics_file;           // "" => none; --metrics-file overrides
     double max_requests_per_second = 0; // whole run, every partition; 0 => unlimited
     int ids_per_request = 10;           // job ids per GET /jobs/<ids>, 1..100
+    long lease_seconds = 60;            // a round's claim outlives a silent worker this long
 };
 
 // [listen]: where `ci-jobsync listen` takes CI's TaskFinish/WorkflowFinish callbacks.

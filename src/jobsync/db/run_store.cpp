@@ -12,15 +12,17 @@ constexpr std::size_t kRunErrorsBytes = 64 * 1024;
 
 } // namespace
 
-long long start_run(pqxx::connection& conn, int partitions)
+long long start_run(pqxx::connection& conn, int partitions, long long round_id,
+                    const std::string& worker_id)
 {
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
     pqxx::work txn(conn);
     const long long run_id =
-        txn.exec_params1("INSERT INTO sync_runs (host, pid, partitions) VALUES ($1, $2, $3) "
-                         "RETURNING run_id",
-                         std::string(host), static_cast<int>(::getpid()), partitions)[0]
+        txn.exec_params1("INSERT INTO sync_runs (host, pid, partitions, round_id, worker_id) "
+                         "VALUES ($1, $2, $3, $4, $5) RETURNING run_id",
+                         std::string(host), static_cast<int>(::getpid()), partitions, round_id,
+                         worker_id)[0]
             .as<long long>();
     txn.commit();
     return run_id;

@@ -30,9 +30,10 @@ struct RunTotals {
 
 namespace run_store {
 
-// Inserts the run's row (this host and process, status running) and commits;
-// returns its run_id.
-long long start_run(pqxx::connection& conn, int partitions);
+// Inserts the run's row (this host and process, its round and worker id,
+// status running) and commits; returns its run_id.
+long long start_run(pqxx::connection& conn, int partitions, long long round_id,
+                    const std::string& worker_id);
 
 // Records the end of the run and commits.
 void finish_run(pqxx::connection& conn, long long run_id, const RunTotals& totals);

@@ -10,6 +10,8 @@
 #include "jobsync/db/migrations.hpp"
 #include "jobsync/db/run_store.hpp"
 #include "jobsync/listen/inbox_drain.hpp"
+#include "jobsync/sync/round_claims.hpp"
+#include "jobsync/sync/round_membership.hpp"
 #include "jobsync/sync/slice_pool.hpp"
 
 #include <chrono>
@@ -84,7 +86,6 @@ struct RunState {
     ApiClientFactory api;
     SliceThreadBudget slice_threads; // besides the partition workers
     SliceWorkers slices;
-    std::atomic<std::size_t> next{0};
     std::mutex mutex;
     SyncSummary summary;
     std::string errors;
@@ -93,29 +94,32 @@ struct RunState {
     std::exception_ptr fatal;
 };
 
+// Claims decide who walks a partition (once per round, across processes);
+// the walker's advisory lock still keeps two walks of it apart.
 void run_worker(const Config& config, const SyncOptions& options, RunState& state,
-                const std::atomic<bool>* stop_flag)
+                RoundClaims& claims, const std::atomic<bool>* stop_flag)
 {
     try {
         DbSession db(config.database);
         ApiClients clients(state.api);
         for (;;) {
-            const std::size_t index = state.next++;
-            if (index >= state.partitions.size() || (stop_flag != nullptr && stop_flag->load())) {
-                return;
-            }
             {
                 const std::lock_guard<std::mutex> lock(state.mutex);
                 if (state.fatal) {
                     return;
                 }
             }
-            const Partition& partition = state.partitions[index];
+            const Partition* claimed = claims.claim(db);
+            if (claimed == nullptr) {
+                return;
+            }
+            const Partition& partition = *claimed;
             CiClient& client = clients.for_source(*partition.source);
             PartitionWalker walker(
                 db, client, config.sync,
                 {config.database.schema, options.wait_lock_seconds, &state.slices}, stop_flag);
             const PartitionOutcome outcome = walker.sync(partition);
+            claims.finish(db, partition, outcome.status);
             const PartitionStats& s = outcome.stats;
             if (outcome.status == PartitionStatus::ok) {
                 // Quiet when healthy: a partition with nothing new is a debug
@@ -187,20 +191,25 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
         log_error("queue discovery failed", {{"error", error}});
     }
     state.summary.partitions = static_cast<int>(state.partitions.size());
+    RoundMembership round(config, state.partitions, state.limiter, stop_flag);
+    state.summary.round_id = round.round_id();
     const long long run_id = perform(db, "recording the start of the run", [&] {
-        return run_store::start_run(db.conn(), state.summary.partitions);
+        return run_store::start_run(db.conn(), state.summary.partitions, round.round_id(),
+                                    round.worker().worker_id);
     });
 
     const int workers =
         std::max(1, std::min<int>(options.concurrency, static_cast<int>(state.partitions.size())));
+    RoundClaims claims(round, state.partitions, stop_flag);
     std::vector<std::thread> threads;
     for (int i = 0; i < workers; ++i) {
         threads.emplace_back(run_worker, std::cref(config), std::cref(options), std::ref(state),
-                             stop_flag);
+                             std::ref(claims), stop_flag);
     }
     for (std::thread& thread : threads) {
         thread.join();
     }
+    round.leave();
     if (stop_flag != nullptr && stop_flag->load()) {
         state.summary.interrupted = true;
     }

@@ -1,5 +1,6 @@
-// One `sync`: migrations, then every partition on a bounded pool of workers
-// (each with its own connection and curl handle), then the run record.
+// One `sync`: migrations, then the round (shared with the other `sync`s of
+// the database): the partitions it claims on a bounded pool of workers (each
+// with its own connection and curl handle), then the run record.
 #pragma once
 
 #include "jobsync/config/config.hpp"
@@ -23,7 +24,8 @@ struct PartitionReport {
 };
 
 struct SyncSummary {
-    std::vector<PartitionReport> reports; // one per partition walked or skipped
+    long long round_id = 0;               // the round this run joined (sync_rounds)
+    std::vector<PartitionReport> reports; // one per partition this run walked or skipped
     int partitions = 0;
     int failed = 0;
     int skipped = 0;
