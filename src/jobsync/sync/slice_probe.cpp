@@ -28,7 +28,10 @@ WindowProbe probe_window(CiClient& client, const Partition& partition, int page_
     ListJobsQuery query = window_query(partition, page_size, from);
     probe.first_page = client.list_jobs(query);
     const JobsPage& first = probe.first_page;
-    if (concurrency < 2 || first.next_token.empty() || first.jobs.empty() || !from.end) {
+    // A page short of `size` with a NextToken is a listing that thins out
+    // (or a service that pages by its own rule): nothing to split.
+    const bool full = first.jobs.size() >= static_cast<std::size_t>(page_size);
+    if (concurrency < 2 || first.next_token.empty() || !full || !from.end) {
         return probe;
     }
     const PageSpan oldest = span_of(first);

@@ -18,7 +18,7 @@ struct WindowProbe {
 };
 
 // `from` is the frozen window of a walk that has committed nothing yet. A
-// window whose first page has no NextToken, or whose estimated pages
+// window whose first page has no NextToken or is not full, or whose estimated pages
 // (slice_plan.hpp) make fewer than two slices, is not split. Throws
 // PartitionError when the service fails.
 WindowProbe probe_window(CiClient& client, const Partition& partition, int page_size,
