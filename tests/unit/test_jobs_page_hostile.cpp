@@ -134,6 +134,20 @@ TEST_CASE("hostile: an attribute-flooded page is refused before RapidXML allocat
     CHECK(message.find("XML response too large: more than 200000 elements and attributes") == 0);
 }
 
+TEST_CASE("hostile: an element with too many attributes is refused, one under the cap parses")
+{
+    const auto element = [](std::size_t attributes) {
+        std::string text = "<Response><a";
+        for (std::size_t i = 0; i < attributes; ++i) {
+            text += " b" + std::to_string(i) + "=''";
+        }
+        return text + "/></Response>";
+    };
+    CHECK_NOTHROW(xml::check_limits(element(xml::kMaxAttributesPerElement)));
+    CHECK(partition_message(element(xml::kMaxAttributesPerElement + 1)) ==
+          "XML response has an element with more than 1000 attributes (at byte 10)");
+}
+
 TEST_CASE("hostile: a 100-job page of rich jobs fits the node budget ten times over")
 {
     const std::string rich = read_rich_job();

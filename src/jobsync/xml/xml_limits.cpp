@@ -85,6 +85,13 @@ StartTag scan_start_tag(std::string_view text, std::size_t pos)
                         " elements and attributes (at byte " + std::to_string(offset) + ")");
 }
 
+[[noreturn]] void too_many_attributes(std::size_t offset)
+{
+    throw XmlLimitError("XML response has an element with more than " +
+                        std::to_string(kMaxAttributesPerElement) + " attributes (at byte " +
+                        std::to_string(offset) + ")");
+}
+
 } // namespace
 
 void check_limits(std::string_view text)
@@ -113,6 +120,9 @@ void check_limits(std::string_view text)
             nodes += 1 + tag.attributes;
             if (nodes > kMaxNodes) {
                 too_large(pos);
+            }
+            if (tag.attributes > kMaxAttributesPerElement) {
+                too_many_attributes(pos);
             }
             if (!tag.self_closing && ++depth > kMaxDepth) {
                 too_deep(pos);

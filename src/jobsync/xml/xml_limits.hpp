@@ -21,6 +21,11 @@ inline constexpr std::size_t kMaxDepth = 256;
 // nodes, some 60 MiB, whatever the body's shape.
 inline constexpr std::size_t kMaxNodes = 200'000;
 
+// Attributes on one element. CI's responses carry none; PostgreSQL's xml
+// input check is quadratic in them (199,000 on one element took minutes a
+// row), so a job's detail cannot be made to stall the page's statement.
+inline constexpr std::size_t kMaxAttributesPerElement = 1'000;
+
 // A body over a limit: no retry helps, the partition stops with this message.
 class XmlLimitError : public PartitionError {
 public:
@@ -28,7 +33,8 @@ public:
 };
 
 // Throws XmlLimitError when text nests elements deeper than kMaxDepth or
-// holds more than kMaxNodes elements and attributes, naming the limit and the
+// holds more than kMaxNodes elements and attributes (or an element more than
+// kMaxAttributesPerElement attributes), naming the limit and the
 // byte where it was passed. Scans text without recursion and structures it
 // as RapidXML does (comments, CDATA, processing instructions and DOCTYPE
 // hide what looks like tags inside them; quoted attribute values may hold
