@@ -4,13 +4,15 @@
 # corpus in tests/fuzz/corpus/<target>. New inputs go to build-fuzz/corpus/,
 # crashes to build-fuzz/crashes/<target>/. Prints each target's executions,
 # coverage and crashes; exits 1 when any target crashed.
-# Usage: scripts/fuzz.sh [SECONDS]
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (default: every target)
 set -euo pipefail
 
 seconds="${1:-60}"
+shift $(($# > 0 ? 1 : 0))
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build-fuzz"
 targets=(jobs_page error_body config)
+[ $# -eq 0 ] || targets=("$@")
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DJOBSYNC_FUZZ=ON -DJOBSYNC_WERROR=OFF >/dev/null
