@@ -122,3 +122,12 @@ TEST_CASE("callback parser: at most kMaxIdsPerCallback ids")
     body += "]}";
     CHECK_THAT(error_of(body), Catch::Contains("more than 1000 job ids"));
 }
+
+// Found by tests/fuzz/fuzz_callback (corpus/callback/crash-number-overflow.json):
+// nlohmann throws out_of_range, not parse_error, for a number past a double.
+TEST_CASE("callback parser: a JSON number too large for a double is a CallbackError")
+{
+    CHECK_THAT(error_of(R"({"EventNam":44e44444,"x":1})"), Catch::Contains("malformed JSON"));
+    CHECK_THAT(error_of(R"({"EventName":"TaskFinish","JobsDetail":{"JobId":1e999}})"),
+               Catch::Contains("malformed JSON"));
+}

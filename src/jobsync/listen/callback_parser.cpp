@@ -159,7 +159,8 @@ CallbackHint parse_json(const std::string& body)
     nlohmann::json root;
     try {
         root = nlohmann::json::parse(body);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+        // parse_error, and out_of_range for a number too large for a double
         throw CallbackError(std::string("malformed JSON: ") + e.what());
     }
     if (!root.is_object()) {
