@@ -1,8 +1,10 @@
 // ci-emulator: the CI /jobs and /queue API over loopback, for the demo,
 // process-level tests and benchmarks.
+#include "emulator/callback_body.hpp"
 #include "emulator/dataset.hpp"
 #include "emulator/dataset_loader.hpp"
 #include "emulator/emulator_server.hpp"
+#include "emulator/loopback_post.hpp"
 #include "jobsync/core/api_tags.hpp"
 #include "jobsync/core/api_time.hpp"
 #include "jobsync/core/process_hardening.hpp"
@@ -40,6 +42,8 @@ const char* const kUsage =
     "                   [--security-token T] [--strict-signing] [--strict-times]\n"
     "                   [--clock-offset-seconds N] [--nonexist-style joined|repeated]\n"
     "                   [--token-reject-rate X] [--offset-tokens] [--old-unfinished-rate X]\n"
+    "                   [--callback-url http://127.0.0.1:PORT/path?token=T]\n"
+    "                   [--callback-format xml|json] [--callback-concurrency N]\n"
     "                   [--port-file FILE] [--help]\n"
     "Serves GET /jobs, GET /jobs/<ids> and GET /queue like Tencent Cloud Infinite, with\n"
     "signature checks. Secret id/key/token default to $TENCENTCLOUD_SECRET_ID /\n"
@@ -56,6 +60,12 @@ const char* const kUsage =
     "--jobs defaults to 1000, or 0 with --load. --tags all generates all 25 job types.\n"
     "--offset-tokens: a NextToken names only the listing and the position (the same\n"
     "position gets the same token again; never expires).\n"
+    "--callback-url: when a job finishes (POST /_emulator/finish[?ids=a,b], or a dataset\n"
+    "change), POST its TaskFinish body (the JobsDetail GET /jobs serves) to this loopback\n"
+    "URL, as CI does for a queue's NotifyConfig; POST /_emulator/notify?ids=a,b or\n"
+    "?finished_since=TIME (optional &format=xml|json) calls back on demand. One POST per\n"
+    "job, from --callback-concurrency threads (default 1); /_emulator/stats counts\n"
+    "callbacks_sent, callbacks_failed and callbacks_dropped.\n"
     "Runs until SIGTERM or SIGINT.\n";
 
 struct UsageError : std::runtime_error {
@@ -190,7 +200,10 @@ Settings parse_arguments(int argc, char** argv)
                                                   "--admin-token-file",
                                                   "--max-jobs",
                                                   "--threads",
-                                                  "--max-connections"};
+                                                  "--max-connections",
+                                                  "--callback-url",
+                                                  "--callback-format",
+                                                  "--callback-concurrency"};
         // How strictly the emulated API judges requests.
         static const std::set<std::string> kApiFlags{"--security-token", "--clock-offset-seconds",
                                                      "--nonexist-style"};
@@ -260,6 +273,22 @@ Settings parse_arguments(int argc, char** argv)
             g.old_unfinished_rate = parse_rate(flag, value);
         } else if (flag == "--token-reject-rate") {
             f.token_reject_rate = parse_rate(flag, value);
+        } else if (flag == "--callback-url") {
+            try {
+                jobsync::emulator::parse_loopback_url(value);
+            } catch (const std::invalid_argument& error) {
+                throw UsageError(std::string("--callback-url: ") + error.what());
+            }
+            s.server.callback.url = value;
+        } else if (flag == "--callback-format") {
+            try {
+                s.server.callback.format = jobsync::emulator::parse_callback_format(value);
+            } catch (const std::invalid_argument& error) {
+                throw UsageError(std::string("--callback-format: ") + error.what());
+            }
+        } else if (flag == "--callback-concurrency") {
+            s.server.callback.concurrency =
+                static_cast<unsigned>(parse_integer(flag, value, 1, 64));
         } else if (flag == "--port-file") {
             s.port_file = value;
         } else if (flag == "--security-token") {

@@ -72,9 +72,13 @@ HttpResponse RequestHandler::handle_admin(const Exchange& exchange)
                     " jobs_requests=" + std::to_string(s.jobs_requests) +
                     " rejected_signatures=" + std::to_string(s.rejected_signatures) +
                     " faults_injected=" + std::to_string(s.faults_injected) +
-                    " jobs=" + std::to_string(dataset_.size()));
+                    " jobs=" + std::to_string(dataset_.size()) +
+                    " callbacks_sent=" + std::to_string(s.callbacks.sent) +
+                    " callbacks_failed=" + std::to_string(s.callbacks.failed) +
+                    " callbacks_dropped=" + std::to_string(s.callbacks.dropped));
     }
-    if (path != "/_emulator/jobs" && path != "/_emulator/finish" && path != "/_emulator/faults") {
+    if (path != "/_emulator/jobs" && path != "/_emulator/finish" && path != "/_emulator/faults" &&
+        path != "/_emulator/notify") {
         return error(exchange, 404, "NoSuchKey", "no such admin endpoint: " + path);
     }
     if (!post) {
@@ -84,9 +88,70 @@ HttpResponse RequestHandler::handle_admin(const Exchange& exchange)
         return admin_add_jobs(exchange);
     }
     if (path == "/_emulator/finish") {
-        return text(std::to_string(dataset_.finish_unfinished(now_unix_seconds())));
+        return admin_finish(exchange);
+    }
+    if (path == "/_emulator/notify") {
+        return admin_notify(exchange);
     }
     return admin_set_faults(exchange);
+}
+
+// Every unfinished generated job, or those of ids=a,b,...: each finished one
+// is called back when a callback URL is set.
+HttpResponse RequestHandler::admin_finish(const Exchange& exchange)
+{
+    const UnixSeconds now = now_unix_seconds();
+    if (const std::string* ids = find_param(exchange.params, "ids")) {
+        return text(std::to_string(dataset_.finish_jobs(split_list(*ids, ','), now)));
+    }
+    return text(std::to_string(dataset_.finish_unfinished(now)));
+}
+
+// Queues a TaskFinish callback for ids=a,b,... or for every job finished at
+// or after finished_since=TIME, in format=xml|json (default: --callback-format).
+HttpResponse RequestHandler::admin_notify(const Exchange& exchange)
+{
+    if (!callbacks_) {
+        return error(exchange, 400, "InvalidArgument",
+                     "no callback URL: start the emulator with --callback-url");
+    }
+    CallbackFormat format = callbacks_->default_format();
+    if (const std::string* text = find_param(exchange.params, "format")) {
+        try {
+            format = parse_callback_format(*text);
+        } catch (const std::invalid_argument& e) {
+            return error(exchange, 400, "InvalidArgument", e.what());
+        }
+    }
+    const std::string* ids_text = find_param(exchange.params, "ids");
+    const std::string* since_text = find_param(exchange.params, "finished_since");
+    if ((ids_text == nullptr) == (since_text == nullptr)) {
+        return error(exchange, 400, "InvalidArgument",
+                     "give exactly one of ids=a,b,... and finished_since=TIME");
+    }
+    std::vector<std::string> ids;
+    if (ids_text != nullptr) {
+        ids = split_list(*ids_text, ',');
+        for (const std::string& id : ids) {
+            if (!dataset_.detail_xml(id)) {
+                return error(exchange, 400, "InvalidArgument", "no such job: " + id);
+            }
+        }
+    } else {
+        const auto since = parse_api_time(*since_text);
+        if (!since) {
+            return error(exchange, 400, "InvalidArgument",
+                         "invalid finished_since: " + *since_text);
+        }
+        ids = dataset_.finished_since(*since);
+    }
+    const std::size_t queued = callbacks_->enqueue(ids, format);
+    if (queued < ids.size()) {
+        return error(exchange, 503, "SlowDown",
+                     "callback queue full: " + std::to_string(ids.size() - queued) + " of " +
+                         std::to_string(ids.size()) + " dropped");
+    }
+    return text(std::to_string(queued));
 }
 
 HttpResponse RequestHandler::admin_add_jobs(const Exchange& exchange)

@@ -3,6 +3,7 @@
 #include "emulator/media_generator.hpp"
 
 #include <algorithm>
+#include <set>
 
 namespace jobsync::emulator {
 namespace {
@@ -76,15 +77,29 @@ bool unfinished(const std::string& state)
     return state == "Submitted" || state == "Running" || state == "Pause";
 }
 
+bool terminal(const std::string& state)
+{
+    return state == "Success" || state == "Failed" || state == "Cancel";
+}
+
 } // namespace
 
 void Dataset::add(JobSpec job)
 {
     StoredJob stored = stored_from(std::move(job)); // render outside the lock
-    std::lock_guard<std::mutex> lock(mutex_);
     const std::string id = stored.job_id;
-    jobs_.insert_or_assign(id, std::move(stored));
-    mark_changed();
+    bool finished = false;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto existing = jobs_.find(id);
+        finished =
+            existing != jobs_.end() && unfinished(existing->second.state) && terminal(stored.state);
+        jobs_.insert_or_assign(id, std::move(stored));
+        mark_changed();
+    }
+    if (finished) {
+        notify_finished({id});
+    }
 }
 
 void Dataset::add_raw(StoredJob job)
@@ -266,25 +281,70 @@ bool Dataset::remove(const std::string& job_id)
     return true;
 }
 
-std::size_t Dataset::finish_unfinished(UnixSeconds end_time)
+template <typename Chosen>
+std::vector<std::string> Dataset::finish_where(UnixSeconds end_time, Chosen&& chosen)
 {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::size_t finished = 0;
-    for (auto& entry : jobs_) {
-        StoredJob& stored = entry.second;
-        // Loaded jobs have no spec to re-render from; they keep their state.
-        if (!stored.spec || !unfinished(stored.state)) {
-            continue;
+    std::vector<std::string> finished;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (auto& entry : jobs_) {
+            StoredJob& stored = entry.second;
+            // Loaded jobs have no spec to re-render from; they keep their state.
+            if (!stored.spec || !unfinished(stored.state) || !chosen(stored.job_id)) {
+                continue;
+            }
+            JobSpec job = *stored.spec;
+            complete_job(job, end_time);
+            stored = stored_from(std::move(job));
+            finished.push_back(stored.job_id);
         }
-        JobSpec job = *stored.spec;
-        complete_job(job, end_time);
-        stored = stored_from(std::move(job));
-        ++finished;
+        if (!finished.empty()) {
+            mark_changed();
+        }
     }
-    if (finished > 0) {
-        mark_changed();
+    if (!finished.empty()) {
+        notify_finished(finished);
     }
     return finished;
+}
+
+std::size_t Dataset::finish_unfinished(UnixSeconds end_time)
+{
+    return finish_where(end_time, [](const std::string&) { return true; }).size();
+}
+
+std::size_t Dataset::finish_jobs(const std::vector<std::string>& job_ids, UnixSeconds end_time)
+{
+    const std::set<std::string> chosen(job_ids.begin(), job_ids.end());
+    return finish_where(end_time, [&](const std::string& id) { return chosen.count(id) > 0; })
+        .size();
+}
+
+std::vector<std::string> Dataset::finished_since(UnixSeconds since) const
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<std::string> ids;
+    for (const auto& [id, stored] : jobs_) {
+        if (stored.spec && terminal(stored.state) && stored.spec->end_time &&
+            *stored.spec->end_time >= since) {
+            ids.push_back(id);
+        }
+    }
+    return ids;
+}
+
+void Dataset::set_finish_observer(FinishObserver observer)
+{
+    std::lock_guard<std::mutex> lock(observer_mutex_);
+    observer_ = std::move(observer);
+}
+
+void Dataset::notify_finished(const std::vector<std::string>& job_ids) const
+{
+    std::lock_guard<std::mutex> lock(observer_mutex_);
+    if (observer_) {
+        observer_(job_ids);
+    }
 }
 
 std::vector<std::string> Dataset::queue_ids() const

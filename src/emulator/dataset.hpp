@@ -6,6 +6,7 @@
 #include "emulator/job_spec.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -37,9 +38,15 @@ struct JobPage {
     bool more = false;
 };
 
+// Told the ids of jobs that just reached a terminal state (Success, Failed,
+// Cancel), on the thread that changed them, after the dataset's lock is released.
+using FinishObserver = std::function<void(const std::vector<std::string>& job_ids)>;
+
 class Dataset {
 public:
-    void add(JobSpec job);       // replaces a job with the same id
+    // Replaces a job with the same id; an unfinished job replaced by a
+    // terminal one counts as finished (the observer hears of it).
+    void add(JobSpec job);
     void add_raw(StoredJob job); // loaded from XML
     // Jobs matching the query, sorted by (creation_time, job_id) in the
     // query's order: a snapshot copy.
@@ -52,6 +59,13 @@ public:
     // Moves every unfinished job (Submitted/Running/Pause) to Success with
     // outputs, MediaInfo and an end time: a late state change.
     std::size_t finish_unfinished(UnixSeconds end_time);
+    // The same for these ids only (unknown or finished ones are skipped).
+    std::size_t finish_jobs(const std::vector<std::string>& job_ids, UnixSeconds end_time);
+    // Generated jobs in a terminal state whose end time is at or after `since`,
+    // by job id (loaded jobs have no structured end time and are left out).
+    std::vector<std::string> finished_since(UnixSeconds since) const;
+    // One observer at a time ({} => none): the emulator's callback sender.
+    void set_finish_observer(FinishObserver observer);
     // Forgets a job, as the service does with old history: lists no longer
     // return it and GET /jobs/<ids> names it in NonExistJobIds.
     bool remove(const std::string& job_id);
@@ -65,14 +79,19 @@ public:
 private:
     using Sorted = std::vector<const StoredJob*>; // by (creation_time, job_id)
 
-    void mark_changed();                                   // requires mutex_
-    void rebuild_index() const;                            // requires mutex_
-    const Sorted& candidates(const JobQuery& query) const; // requires mutex_
+    void mark_changed(); // requires mutex_
+    template <typename Chosen>
+    std::vector<std::string> finish_where(UnixSeconds end_time, Chosen&& chosen);
+    void notify_finished(const std::vector<std::string>& job_ids) const; // without mutex_
+    void rebuild_index() const;                                          // requires mutex_
+    const Sorted& candidates(const JobQuery& query) const;               // requires mutex_
     template <typename Visit>
     void visit(const JobQuery& query, std::size_t offset, Visit&& visit_job) const;
 
     mutable std::mutex mutex_;
     std::map<std::string, StoredJob> jobs_; // by job id
+    mutable std::mutex observer_mutex_;
+    FinishObserver observer_;
 
     // Sorted views into jobs_, rebuilt on the first read after a change so
     // bulk loads stay O(N log N).

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "emulator/api_rules.hpp"
+#include "emulator/callback_sender.hpp"
 #include "emulator/dataset.hpp"
 
 #include <atomic>
@@ -37,6 +38,7 @@ struct ServerOptions {
     FaultOptions faults;
     bool offset_tokens = false; // tokens depend only on the listing and position (page_token.hpp)
     GeneratorOptions generator; // how POST /_emulator/jobs makes jobs (seed, queues, bucket)
+    CallbackOptions callback;   // url "" => finished jobs are not called back
 };
 
 struct ServerStats {
@@ -44,6 +46,7 @@ struct ServerStats {
     long jobs_requests = 0; // GET /jobs and /jobs/<ids> answered 200
     long rejected_signatures = 0;
     long faults_injected = 0;
+    CallbackStats callbacks; // all 0 without a callback URL
 };
 
 class EmulatorServer {

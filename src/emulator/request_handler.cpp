@@ -12,7 +12,10 @@ RequestHandler::RequestHandler(Dataset& dataset, const ServerOptions& options)
                                                   options.security_token},
       rules_(options.api), admin_token_(options.admin_token), max_jobs_(options.max_jobs),
       faults_(options.faults),
-      token_style_(options.offset_tokens ? TokenStyle::offset : TokenStyle::sealed)
+      token_style_(options.offset_tokens ? TokenStyle::offset : TokenStyle::sealed),
+      callbacks_(options.callback.url.empty()
+                     ? nullptr
+                     : std::make_unique<CallbackSender>(dataset, options.callback))
 {
 }
 
@@ -116,6 +119,9 @@ ServerStats RequestHandler::stats() const
     stats.jobs_requests = jobs_requests_.load();
     stats.rejected_signatures = rejected_signatures_.load();
     stats.faults_injected = faults_injected_.load();
+    if (callbacks_) {
+        stats.callbacks = callbacks_->stats();
+    }
     return stats;
 }
 
@@ -125,6 +131,9 @@ void RequestHandler::reset_stats()
     jobs_requests_ = 0;
     rejected_signatures_ = 0;
     faults_injected_ = 0;
+    if (callbacks_) {
+        callbacks_->reset_stats();
+    }
 }
 
 void RequestHandler::set_faults(const FaultOptions& faults)

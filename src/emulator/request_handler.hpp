@@ -2,6 +2,7 @@
 // (/_emulator/...), and adds the headers every service response carries.
 #pragma once
 
+#include "emulator/callback_sender.hpp"
 #include "emulator/emulator_server.hpp"
 #include "emulator/fault_injector.hpp"
 #include "emulator/page_token.hpp"
@@ -10,6 +11,7 @@
 #include "http_server/http_server.hpp"
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 
 namespace jobsync::emulator {
@@ -43,6 +45,8 @@ private:
     HttpResponse handle_admin(const Exchange& exchange);
     HttpResponse admin_add_jobs(const Exchange& exchange);
     HttpResponse admin_set_faults(const Exchange& exchange);
+    HttpResponse admin_finish(const Exchange& exchange);
+    HttpResponse admin_notify(const Exchange& exchange);
 
     // nullopt when signed correctly; else the 403 to send (counted).
     std::optional<HttpResponse> verify(const Exchange& exchange);
@@ -64,6 +68,7 @@ private:
     TokenStyle token_style_;
     RequestIds ids_;
     std::atomic<std::uint64_t> next_added_index_{1ULL << 40}; // beyond any generated index
+    std::unique_ptr<CallbackSender> callbacks_;               // null without a callback URL
 
     std::atomic<long> requests_{0};
     std::atomic<long> jobs_requests_{0};

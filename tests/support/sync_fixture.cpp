@@ -17,7 +17,8 @@ std::string toml_list(const std::vector<std::string>& items)
 } // namespace
 
 EmulatorFixture::EmulatorFixture(const jobsync::emulator::GeneratorOptions& options,
-                                 jobsync::emulator::FaultOptions faults)
+                                 jobsync::emulator::FaultOptions faults,
+                                 jobsync::emulator::CallbackOptions callback)
     : generator(options)
 {
     for (auto& job : jobsync::emulator::generate_jobs(options)) {
@@ -27,6 +28,7 @@ EmulatorFixture::EmulatorFixture(const jobsync::emulator::GeneratorOptions& opti
     server_options.secret_id = kTestSecretId;
     server_options.secret_key = kTestSecretKey;
     server_options.faults = faults;
+    server_options.callback = std::move(callback);
     server = std::make_unique<jobsync::emulator::EmulatorServer>(dataset, server_options);
     server->start();
 }

@@ -19,8 +19,10 @@ inline const std::string kTestSecretKey = "test-secret-key-never-logged-5f2c9a";
 
 class EmulatorFixture {
 public:
+    // With a callback URL, jobs that finish are called back there (callback_sender.hpp).
     explicit EmulatorFixture(const jobsync::emulator::GeneratorOptions& generator,
-                             jobsync::emulator::FaultOptions faults = {});
+                             jobsync::emulator::FaultOptions faults = {},
+                             jobsync::emulator::CallbackOptions callback = {});
 
     jobsync::emulator::Dataset dataset;
     jobsync::emulator::GeneratorOptions generator;

@@ -122,3 +122,23 @@ TEST_CASE("callback parser: at most kMaxIdsPerCallback ids")
     body += "]}";
     CHECK_THAT(error_of(body), Catch::Contains("more than 1000 job ids"));
 }
+
+// Found by tests/fuzz/fuzz_callback (corpus/callback/crash-number-overflow.json):
+// nlohmann throws out_of_range, not parse_error, for a number past a double.
+TEST_CASE("callback parser: a JSON number too large for a double is a CallbackError")
+{
+    CHECK_THAT(error_of(R"({"EventNam":44e44444,"x":1})"), Catch::Contains("malformed JSON"));
+    CHECK_THAT(error_of(R"({"EventName":"TaskFinish","JobsDetail":{"JobId":1e999}})"),
+               Catch::Contains("malformed JSON"));
+}
+
+// Found by tests/fuzz/fuzz_callback (corpus/callback/crash-nesting-depth.xml):
+// the XML limits' error escaped as a PartitionError, not a 400.
+TEST_CASE("callback parser: XML nested deeper than the limits is a CallbackError")
+{
+    std::string deep = "<Response><EventName>TaskFinish</EventName>";
+    for (int i = 0; i < 300; ++i) {
+        deep += "<a>";
+    }
+    CHECK_THAT(error_of(deep), Catch::Contains("XML response too deep"));
+}

@@ -1,6 +1,7 @@
 #include "jobsync/listen/callback_parser.hpp"
 
 #include "jobsync/xml/node_pool.hpp"
+#include "jobsync/xml/xml_limits.hpp"
 #include "jobsync/xml/xml_tree.hpp"
 
 #include <nlohmann/json.hpp>
@@ -71,6 +72,9 @@ CallbackHint parse_xml(const std::string& body)
         xml::parse(*doc, body);
     } catch (const rapidxml::parse_error& e) {
         throw CallbackError(std::string("malformed XML: ") + e.what());
+    } catch (const xml::XmlLimitError& e) {
+        // Too deep or too large for any notification: the sender's fault, a 400.
+        throw CallbackError(e.what());
     }
     const xml::Node* response = xml::child(doc.get(), "Response");
     if (response == nullptr) {
@@ -159,7 +163,8 @@ CallbackHint parse_json(const std::string& body)
     nlohmann::json root;
     try {
         root = nlohmann::json::parse(body);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+        // parse_error, and out_of_range for a number too large for a double
         throw CallbackError(std::string("malformed JSON: ") + e.what());
     }
     if (!root.is_object()) {
