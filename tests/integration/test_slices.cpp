@@ -236,10 +236,26 @@ TEST_CASE("slices: SIGKILL during a sliced walk, at several points, then a rerun
     std::string config_path;
     load_test_config(db, one_partition(emulator, "page_size = 20\n"), &config_path);
 
+    const auto pages_committed = [&] {
+        return std::stoll(db.scalar("SELECT coalesce(sum(pages), 0) FROM sync_slices"));
+    };
     bool killed_mid_plan = false;
-    for (const int delay_ms : {150, 500, 450, 700}) {
+    // The first kill comes early (before or while the plan is made); the
+    // others once the slices have committed a few more pages: points set by
+    // progress, not by a delay a slow (sanitized, loaded) machine may miss.
+    long long kill_at_pages = 0;
+    for (int kill = 0; kill < 4; ++kill) {
         ChildProcess worker(JOBSYNC_BINARY, {"--config", config_path, "sync"});
-        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+        if (kill == 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(150));
+        } else {
+            kill_at_pages = pages_committed() + 3;
+            const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+            while (worker.running() && pages_committed() < kill_at_pages &&
+                   std::chrono::steady_clock::now() < deadline) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+        }
         worker.send_signal(SIGKILL);
         const ProcessResult killed = worker.wait();
         INFO(killed.output);
