@@ -119,12 +119,19 @@ TEST_CASE("config: a non-ASCII character where TOML allows none is refused befor
     // U+00A7 first on the line after a line-ending backslash (tomlplusplus #190).
     expect_error(kMinimal + "[sync]\nlookback = \"\"\"\\\n\xC2\xA7\"\"\"\n", "10:1",
                  {"a non-ASCII character (U+00A7) right after a line-ending backslash"});
+    // A quote after a bare value does not open a string: toml++ reads on
+    // through the token (corpus/config/crash_toml_unreachable_after_number.toml).
+    expect_error(kMinimal + "[sync]\nlookback = 999\"\xC3\xB3\"\n", "9:16",
+                 {"a non-ASCII character (U+00F3) outside a string or comment"});
+    expect_error(kMinimal + "[sync]\nlookback = \"1d\"\"\xC3\xB3\"\n", "9:17",
+                 {"a non-ASCII character (U+00F3) outside a string or comment"});
     // An invalid byte is named as a byte.
     expect_error("x\xBB = 1\n" + kMinimal, "1:2", {"a non-ASCII character (byte 0xBB)"});
 
     // In strings and comments non-ASCII text is fine, and reaches the key checks.
     expect_error("# caf\xC3\xA9 \xEF\xB3\xBF\n" + kMinimal +
                      "[sync]\nzzz = \"\xEF\xB3\xBF\"\n"
+                     "www = [\"\xC3\xB3\", {v = '\xC3\xB3'}]\n"
                      "yyy = '\xC2\xA7'\nxxx = \"\"\"\xC2\xA7\\\"\"\"\"\n",
                  "10:1", {"unknown key 'zzz'"});
 }

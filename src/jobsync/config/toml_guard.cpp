@@ -37,26 +37,34 @@ public:
     {
         while (pos_ < text_.size()) {
             const char c = text_[pos_];
+            const bool quote_opens = opens_string();
             if (c == '#') {
                 skip_until_newline();
-            } else if (starts("\"\"\"")) {
+            } else if (quote_opens && starts("\"\"\"")) {
                 advance(3);
                 if (auto hazard = multi_line_basic()) {
                     return hazard;
                 }
-            } else if (starts("'''")) {
+                last_ = '"';
+            } else if (quote_opens && starts("'''")) {
                 advance(3);
                 skip_past("'''");
-            } else if (c == '"') {
+                last_ = '\'';
+            } else if (quote_opens && c == '"') {
                 advance(1);
                 basic();
-            } else if (c == '\'') {
+                last_ = '"';
+            } else if (quote_opens && c == '\'') {
                 advance(1);
                 skip_past("'");
+                last_ = '\'';
             } else if (!is_ascii(c)) {
                 return hazard("outside a string or comment (TOML allows it only in quoted "
                               "strings and comments)");
             } else {
+                if (c != ' ' && c != '\t' && c != '\r') {
+                    last_ = c;
+                }
                 advance(1);
             }
         }
@@ -64,6 +72,13 @@ public:
     }
 
 private:
+    // A quote opens a string only where a key or a value may begin. Elsewhere
+    // (as in `a = 999"x"`) toml++ reads it as part of a bare token and checks
+    // each following character for whitespace: the crash this guard prevents.
+    bool opens_string() const
+    {
+        return std::string_view("\n=[,{.").find(last_) != std::string_view::npos;
+    }
     bool starts(std::string_view s) const { return text_.compare(pos_, s.size(), s) == 0; }
 
     void advance(std::size_t bytes)
@@ -142,6 +157,7 @@ private:
     std::size_t pos_ = 0;
     std::size_t line_ = 1;
     std::size_t column_ = 1;
+    char last_ = '\n'; // the last character outside strings, comments and blanks
 };
 
 } // namespace
