@@ -13,6 +13,7 @@
 #include "jobsync/sync/progress.hpp"
 #include "jobsync/sync/slice_pool.hpp"
 #include "jobsync/sync/slice_probe.hpp"
+#include "jobsync/sync/walk_attempt.hpp"
 
 #include <algorithm>
 
@@ -97,31 +98,13 @@ PartitionOutcome PartitionWalker::sync(const Partition& partition)
 {
     const RequestCounters before = client_.counters();
     PartitionOutcome outcome;
-    DbRetryOptions retry;
-    retry.stop_flag = stop_flag_;
-    retry.progress = [&outcome] { return outcome.stats.pages; };
-    try {
-        // A redo starts from the stored checkpoint: at most the page in
-        // flight is repeated.
-        outcome.status = perform(
-            db_, "syncing partition " + partition.label(),
-            [&] { return lock_and_walk(partition, outcome.stats); }, retry);
-        if (outcome.status == PartitionStatus::interrupted) {
-            outcome.error = "interrupted";
-        }
-    } catch (const PartitionError& e) {
-        outcome.status = PartitionStatus::failed;
-        outcome.error = e.what();
-    } catch (const RunError& e) {
-        if (!stopping()) {
-            throw;
-        }
-        outcome.status = PartitionStatus::interrupted;
-        outcome.error = "interrupted";
-    } catch (const pqxx::failure& e) {
-        outcome.status = PartitionStatus::failed;
-        outcome.error = std::string("database error: ") + e.what();
-    }
+    // A redo starts from the stored checkpoint: at most the page in flight
+    // is repeated.
+    const WalkEnd end =
+        attempt_walk(db_, {"syncing partition " + partition.label(), "", stop_flag_}, outcome.stats,
+                     [&] { return lock_and_walk(partition, outcome.stats); });
+    outcome.status = end.status;
+    outcome.error = end.error;
     // Added to what the slices' own clients sent.
     outcome.stats.requests += client_.counters().requests - before.requests;
     outcome.stats.retries += client_.counters().retries - before.retries;

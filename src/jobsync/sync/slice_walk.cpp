@@ -1,11 +1,10 @@
 #include "jobsync/sync/slice_walk.hpp"
 
-#include "jobsync/core/errors.hpp"
 #include "jobsync/core/logger.hpp"
-#include "jobsync/db/db_retry.hpp"
 #include "jobsync/sync/page_commit.hpp"
 #include "jobsync/sync/page_walk.hpp"
 #include "jobsync/sync/progress.hpp"
+#include "jobsync/sync/walk_attempt.hpp"
 
 namespace jobsync {
 
@@ -63,30 +62,14 @@ SliceOutcome SliceWalker::walk(const Partition& partition, int slice)
     const std::string what =
         "slice " + std::to_string(slice) + " of partition " + partition.label();
     SliceOutcome outcome;
-    DbRetryOptions retry;
-    retry.stop_flag = stop_flag_;
-    retry.progress = [&outcome] { return outcome.stats.pages; };
-    try {
-        const bool finished = perform(
-            db_, "walking " + what,
-            [&] { return walk_from_checkpoint(partition, slice, outcome.stats); }, retry);
-        if (!finished) {
-            outcome.status = PartitionStatus::interrupted;
-            outcome.error = "interrupted";
-        }
-    } catch (const PartitionError& e) {
-        outcome.status = PartitionStatus::failed;
-        outcome.error = what + ": " + e.what();
-    } catch (const RunError&) {
-        if (!stopping()) {
-            throw;
-        }
-        outcome.status = PartitionStatus::interrupted;
-        outcome.error = "interrupted";
-    } catch (const pqxx::failure& e) {
-        outcome.status = PartitionStatus::failed;
-        outcome.error = what + ": database error: " + e.what();
-    }
+    const WalkEnd end =
+        attempt_walk(db_, {"walking " + what, what + ": ", stop_flag_}, outcome.stats, [&] {
+            return walk_from_checkpoint(partition, slice, outcome.stats)
+                       ? PartitionStatus::ok
+                       : PartitionStatus::interrupted;
+        });
+    outcome.status = end.status;
+    outcome.error = end.error;
     outcome.stats.requests = client_.counters().requests - before.requests;
     outcome.stats.retries = client_.counters().retries - before.retries;
     return outcome;

@@ -39,7 +39,6 @@ private:
 
     // One attempt from the stored checkpoint; false when stopped.
     bool walk_from_checkpoint(const Partition& partition, int slice, PartitionStats& stats);
-    bool stopping() const { return stop_flag_ != nullptr && stop_flag_->load(); }
 
     DbSession& db_;
     CiClient& client_;
