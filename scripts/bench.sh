@@ -22,6 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib_packages.sh
 source scripts/lib_postgres.sh
+source scripts/lib_bench.sh
 
 jobs=200000
 million=true
@@ -74,8 +75,6 @@ echo "PostgreSQL $(q 'SHOW server_version') on 127.0.0.1:$pg_port: durable defau
 echo "machine: $(nproc) cores; other processes on it add noise (compare ratios, not absolutes)"
 echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo '+local changes')"
 
-export TENCENTCLOUD_SECRET_ID=AKIDbench0123456789abcdef
-export TENCENTCLOUD_SECRET_KEY=bench-secret-key-$RANDOM$RANDOM
 tags=Transcode,Animation,Snapshot,Concat,VideoEnhance
 queues=p2242ab62c7c94486915508540933a2c6,p8f1c1c1f6a2e4b6c9d0e1f2a3b4c5d6e
 queues=$queues,p0a1b2c3d4e5f60718293a4b5c6d7e8f9,p9f8e7d6c5b4a39281706f5e4d3c2b1a0
@@ -84,10 +83,7 @@ paused_share=0.01 # older jobs in Pause, as the issue measured real queues
 # The config of every run; the refresh figures count with the same values.
 page_size=100 ids_per_request=10 lookback_minutes=15 horizon_days=7
 clk_tck=$(getconf CLK_TCK)
-# The emulator's admin endpoints need a token; files keep it off command lines.
-(umask 077 && od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$dir/admin_token" &&
-  printf 'Authorization: Bearer %s\n' "$(cat "$dir/admin_token")" >"$dir/admin_header")
-admin_curl() { curl -sf -H "@$dir/admin_header" "$@"; }
+bench_admin_token
 
 # start_emulator N [SPACING PAUSED AGE]: N jobs, SPACING s apart (default
 # $spacing), the newest AGE s old (default a day). Without PAUSED all are
@@ -103,9 +99,7 @@ start_emulator() {
     ${paused:+--old-unfinished-rate "$paused"} \
     --port-file "$dir/api.port" >"$dir/emulator.log" 2>&1 &
   emulator_pid=$!
-  for _ in $(seq 1200); do [ -s "$dir/api.port" ] && break; sleep 0.1; done
-  [ -s "$dir/api.port" ] || { cat "$dir/emulator.log" >&2; exit 1; }
-  api="http://127.0.0.1:$(cat "$dir/api.port")"
+  bench_wait_emulator
   [ -n "$paused" ] || admin_curl -X POST "$api/_emulator/finish" >/dev/null
 }
 

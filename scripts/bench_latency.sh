@@ -12,6 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib_postgres.sh
+source scripts/lib_bench.sh
 
 jobs=40000
 latency_ms=100
@@ -40,8 +41,6 @@ cleanup() {
 trap cleanup EXIT
 pg_temp_start "$dir/pg" "$pg_port"
 
-export TENCENTCLOUD_SECRET_ID=AKIDbench0123456789abcdef
-export TENCENTCLOUD_SECRET_KEY=bench-secret-key-$RANDOM$RANDOM
 spacing=30
 # The newest job a day old: all of them are inside the first window.
 start=$(date -u -d "@$(($(date +%s) - jobs * spacing - 86400))" +%Y-%m-%dT%H:%M:%S+0000)
@@ -49,9 +48,7 @@ start=$(date -u -d "@$(($(date +%s) - jobs * spacing - 86400))" +%Y-%m-%dT%H:%M:
   --tags Transcode --latency-ms "$latency_ms" --threads 16 \
   --port-file "$dir/api.port" >"$dir/emulator.log" 2>&1 &
 emulator_pid=$!
-for _ in $(seq 600); do [ -s "$dir/api.port" ] && break; sleep 0.1; done
-[ -s "$dir/api.port" ] || { cat "$dir/emulator.log" >&2; exit 1; }
-api="http://127.0.0.1:$(cat "$dir/api.port")"
+bench_wait_emulator
 
 # first_sync DB [SYNC LINES]: a first sync into a new database; sets wall,
 # pages, requests and slices from its summary line.

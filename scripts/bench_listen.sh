@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib_packages.sh
 source scripts/lib_postgres.sh
+source scripts/lib_bench.sh
 
 jobs=6000
 rates="50 200 0"
@@ -42,13 +43,9 @@ pg_temp_start "$dir/pg" "$pg_port"
 q() { psql -X -Atq -d bench -c "$1"; }
 createdb bench
 
-export TENCENTCLOUD_SECRET_ID=AKIDbench0123456789abcdef
-export TENCENTCLOUD_SECRET_KEY=bench-secret-key-$RANDOM$RANDOM
-(umask 077 && od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$dir/admin_token" &&
-  printf 'Authorization: Bearer %s\n' "$(cat "$dir/admin_token")" >"$dir/admin_header" &&
-  od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$dir/listen_token")
+bench_admin_token
+(umask 077 && od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$dir/listen_token")
 export CI_JOBSYNC_LISTEN_TOKEN=$(cat "$dir/listen_token")
-admin_curl() { curl -sf -H "@$dir/admin_header" "$@"; }
 listen_port=$((20000 + RANDOM % 20000))
 
 # Half the jobs paused, so the sync stores them unfinished and each later
@@ -59,9 +56,7 @@ start=$(date -u -d "@$(($(date +%s) - jobs * 10 - 3600))" +%Y-%m-%dT%H:%M:%S+000
   --callback-url "http://127.0.0.1:$listen_port/ci/notify?token=$CI_JOBSYNC_LISTEN_TOKEN" \
   --callback-concurrency 4 --port-file "$dir/api.port" >"$dir/emulator.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 600); do [ -s "$dir/api.port" ] && break; sleep 0.1; done
-[ -s "$dir/api.port" ] || { cat "$dir/emulator.log" >&2; exit 1; }
-api="http://127.0.0.1:$(cat "$dir/api.port")"
+bench_wait_emulator
 
 cat >"$dir/config.toml" <<TOML
 [database]

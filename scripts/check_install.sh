@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib_packages.sh
+source scripts/lib_container.sh
 
 keep=false
 [ "${1:-}" = --keep ] && keep=true
@@ -24,42 +25,13 @@ for port in 5432 18080; do
   fi
 done
 
-cache=/var/cache/ci-jobsync-check/bookworm.tar
 root=/var/lib/machines/ci-jobsync-check
-if [ ! -s "$cache" ]; then
-  echo "debootstrapping Debian 12 into $cache (once)"
-  rm -rf "$root.new" && mkdir -p "$root.new" "$(dirname "$cache")"
-  debootstrap --include=systemd,systemd-sysv,dbus,ca-certificates,git bookworm "$root.new" \
-    http://deb.debian.org/debian >/dev/null
-  tar -C "$root.new" -cf "$cache" . && rm -rf "$root.new"
-fi
-
 pkill -f "systemd-nspawn -D $root " 2>/dev/null && sleep 3
-rm -rf "$root" && mkdir -p "$root" && tar -C "$root" -xf "$cache"
-echo ci-jobsync-check >"$root/etc/hostname"
-# No machined or system bus on a host whose PID 1 is not systemd: hence
-# --register=no --keep-unit. The network is the host's.
-systemd-nspawn -D "$root" -M ci-jobsync-check --boot --register=no --keep-unit \
-  --console=passive --bind-ro="$PWD:/src" >/dev/null 2>&1 &
-nspawn_pid=$!
-cleanup() { [ "$keep" = true ] || { kill "$nspawn_pid" 2>/dev/null; wait "$nspawn_pid" 2>/dev/null || true; }; }
+container_create "$root"
+cleanup() { [ "$keep" = true ] || container_stop; }
 trap cleanup EXIT
-# The container's PID 1 (systemd) is a child of nspawn, once a set-up child
-# has come and gone.
-leader=
-for _ in $(seq 300); do
-  for pid in $(pgrep -P "$nspawn_pid"); do
-    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = systemd ] && leader=$pid
-  done
-  [ -n "$leader" ] && break
-  sleep 0.1
-done
-[ -n "$leader" ] || { echo "the container did not boot" >&2; exit 1; }
-inside() { nsenter -t "$leader" -a -- /bin/bash -lc "$1"; }
-for _ in $(seq 60); do # until its D-Bus is up
-  inside 'systemctl is-system-running --wait' >/dev/null 2>&1 && break
-  sleep 1
-done
+container_boot "$root" ci-jobsync-check --bind-ro="$PWD:/src"
+inside() { container_sh "$1"; }
 
 echo "== the README's commands, in the container"
 inside 'cd /root && git clone -q /src ci-jobsync && cd ci-jobsync &&

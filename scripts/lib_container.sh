@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # A fresh Debian 12 in a systemd-nspawn container, for the checks that play a
-# new machine (check_newcomer.sh). As root. The container shares the host's
+# new machine (check_newcomer.sh, check_install.sh). As root. The container shares the host's
 # network, so its services need their ports free on the host.
 #
 #   container_create ROOT             a fresh bookworm in ROOT, from a tarball cache
