@@ -29,6 +29,16 @@ std::string describe(std::string_view text, std::size_t pos)
     return name;
 }
 
+std::string non_ascii(std::string_view text, std::size_t pos)
+{
+    return "a non-ASCII character (" + describe(text, pos) + ")";
+}
+
+bool is_continuation(char c)
+{
+    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
 class Scanner {
 public:
     explicit Scanner(std::string_view text) : text_(text) {}
@@ -37,34 +47,23 @@ public:
     {
         while (pos_ < text_.size()) {
             const char c = text_[pos_];
-            const bool quote_opens = opens_string();
             if (c == '#') {
                 skip_until_newline();
-            } else if (quote_opens && starts("\"\"\"")) {
+            } else if (starts("\"\"\"")) {
                 advance(3);
                 if (auto hazard = multi_line_basic()) {
                     return hazard;
                 }
-                last_ = '"';
-            } else if (quote_opens && starts("'''")) {
+            } else if (starts("'''")) {
                 advance(3);
                 skip_past("'''");
-                last_ = '\'';
-            } else if (quote_opens && c == '"') {
+            } else if (c == '"') {
                 advance(1);
                 basic();
-                last_ = '"';
-            } else if (quote_opens && c == '\'') {
+            } else if (c == '\'') {
                 advance(1);
                 skip_past("'");
-                last_ = '\'';
-            } else if (!is_ascii(c)) {
-                return hazard("outside a string or comment (TOML allows it only in quoted "
-                              "strings and comments)");
             } else {
-                if (c != ' ' && c != '\t' && c != '\r') {
-                    last_ = c;
-                }
                 advance(1);
             }
         }
@@ -72,13 +71,6 @@ public:
     }
 
 private:
-    // A quote opens a string only where a key or a value may begin. Elsewhere
-    // (as in `a = 999"x"`) toml++ reads it as part of a bare token and checks
-    // each following character for whitespace: the crash this guard prevents.
-    bool opens_string() const
-    {
-        return std::string_view("\n=[,{.").find(last_) != std::string_view::npos;
-    }
     bool starts(std::string_view s) const { return text_.compare(pos_, s.size(), s) == 0; }
 
     void advance(std::size_t bytes)
@@ -87,7 +79,7 @@ private:
             if (text_[pos_] == '\n') {
                 ++line_;
                 column_ = 1;
-            } else if ((static_cast<unsigned char>(text_[pos_]) & 0xC0) != 0x80) {
+            } else if (!is_continuation(text_[pos_])) {
                 ++column_; // continuation bytes are part of the character before
             }
         }
@@ -150,17 +142,48 @@ private:
 
     TomlHazard hazard(const std::string& where) const
     {
-        return {line_, column_, "a non-ASCII character (" + describe(text_, pos_) + ") " + where};
+        return {line_, column_, non_ascii(text_, pos_) + " " + where};
     }
 
     std::string_view text_;
     std::size_t pos_ = 0;
     std::size_t line_ = 1;
     std::size_t column_ = 1;
-    char last_ = '\n'; // the last character outside strings, comments and blanks
 };
 
 } // namespace
+
+MaskedToml mask_non_ascii(std::string_view text)
+{
+    MaskedToml result;
+    result.text.reserve(text.size());
+    std::size_t line = 1;
+    std::size_t column = 1;
+    for (std::size_t pos = 0; pos < text.size();) {
+        const char c = text[pos];
+        if (is_ascii(c)) {
+            result.text += c;
+            ++pos;
+            if (c == '\n') {
+                ++line;
+                column = 1;
+            } else {
+                ++column;
+            }
+            continue;
+        }
+        // One '@' per character: a lead byte and its continuation bytes, or
+        // a stray byte alone, so columns stay those of the original.
+        result.masked.push_back({line, column, non_ascii(text, pos)});
+        result.text += '@';
+        ++column;
+        ++pos;
+        while (pos < text.size() && is_continuation(text[pos])) {
+            ++pos;
+        }
+    }
+    return result;
+}
 
 std::optional<TomlHazard> find_toml_hazard(std::string_view text)
 {

@@ -109,22 +109,55 @@ std::string label(const Section& section, std::string_view key)
     return section.name.empty() ? std::string(key) : section.name + " " + std::string(key);
 }
 
+namespace {
+
+[[noreturn]] void syntax_error(const std::string& text, const toml::parse_error& error,
+                               const Diagnostics& diag)
+{
+    const std::string detail =
+        error_near_secret(text, error.source().begin.line)
+            ? "TOML syntax error (details withheld: this part of the file sets a secret)"
+            : "TOML syntax error: " + std::string(error.description());
+    diag.fail(error.source(), detail);
+}
+
+void fail_at(const TomlHazard& hazard, const std::string& what, const Diagnostics& diag)
+{
+    toml::source_region where;
+    where.begin = {static_cast<toml::source_index>(hazard.line),
+                   static_cast<toml::source_index>(hazard.column)};
+    diag.fail(where, what);
+}
+
+} // namespace
+
 toml::table parse_toml(const std::string& text, const Diagnostics& diag)
 {
+    // The structure first, on a copy toml++ reads safely (toml_guard.hpp).
+    const MaskedToml masked = mask_non_ascii(text);
+    if (!masked.masked.empty()) {
+        try {
+            (void)toml::parse(masked.text);
+        } catch (const toml::parse_error& error) {
+            const toml::source_position& at = error.source().begin;
+            for (const TomlHazard& character : masked.masked) {
+                if (character.line == at.line && character.column == at.column) {
+                    fail_at(character,
+                            character.what + " outside a string or comment (TOML allows it only "
+                                             "in quoted strings and comments)",
+                            diag);
+                }
+            }
+            syntax_error(text, error, diag);
+        }
+    }
     if (const std::optional<TomlHazard> hazard = find_toml_hazard(text)) {
-        toml::source_region where;
-        where.begin = {static_cast<toml::source_index>(hazard->line),
-                       static_cast<toml::source_index>(hazard->column)};
-        diag.fail(where, hazard->what);
+        fail_at(*hazard, hazard->what, diag);
     }
     try {
         return toml::parse(text);
     } catch (const toml::parse_error& error) {
-        const std::string detail =
-            error_near_secret(text, error.source().begin.line)
-                ? "TOML syntax error (details withheld: this part of the file sets a secret)"
-                : "TOML syntax error: " + std::string(error.description());
-        diag.fail(error.source(), detail);
+        syntax_error(text, error, diag);
     }
 }
 
