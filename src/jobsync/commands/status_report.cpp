@@ -28,26 +28,30 @@ struct PartitionStatusRow {
     long unfinished = 0;      // inside refresh_horizon, as of the last walk
     std::string last_refresh; // walk, by_id or none
     long vanished = 0;
-    long slices = 0;                     // of the split walk in progress; 0 => not split
-    std::vector<int> slices_done;        // which of them are done
-    const RoundHolder* holder = nullptr; // who walks it in the open round
+    long slices = 0;                               // of the split walk in progress; 0 => not split
+    std::vector<int> slices_done;                  // which of them are done
+    const RoundHolder* holder = nullptr;           // who walks it in the open round
+    std::vector<const RoundHolder*> slice_holders; // who walks which of its time slices
 };
 
-const RoundHolder* holder_of(const std::optional<RoundView>& round, const Partition& partition)
+// The partition's claim rows walking in the open round: slice 0 (its walk)
+// first, then its time slices.
+std::vector<const RoundHolder*> holders_of(const std::optional<RoundView>& round,
+                                           const Partition& partition)
 {
+    std::vector<const RoundHolder*> holders;
     if (!round) {
-        return nullptr;
+        return holders;
     }
     const ClaimKey key{partition.bucket(), partition.tag, partition.queue_id};
     for (const RoundHolder& holder : round->holders) {
         if (holder.key == key) {
-            return &holder;
+            holders.push_back(&holder);
         }
     }
-    return nullptr;
+    return holders;
 }
 
-// "host:42:9f3a (lease 41s)"; an expired lease is about to be taken over.
 std::string describe_holder(const RoundHolder* holder)
 {
     if (holder == nullptr) {
@@ -57,6 +61,27 @@ std::string describe_holder(const RoundHolder* holder)
            (holder->lease_seconds_left < 0
                 ? " (lease expired)"
                 : " (lease " + format_lag(holder->lease_seconds_left) + ")");
+}
+
+// The walk's holder, then each walking slice's: "h:1:ab (lease 41s); slice 2: h:2:cd (lease 50s)".
+std::string describe_holders(const PartitionStatusRow& row)
+{
+    std::string text = describe_holder(row.holder);
+    for (const RoundHolder* holder : row.slice_holders) {
+        text += "; slice " + std::to_string(holder->slice - 1) + ": " + describe_holder(holder);
+    }
+    return text;
+}
+
+nlohmann::json slice_holders_json(const PartitionStatusRow& row)
+{
+    nlohmann::json holders = nlohmann::json::array();
+    for (const RoundHolder* holder : row.slice_holders) {
+        holders.push_back({{"slice", holder->slice - 1},
+                           {"held_by", sanitize_text(holder->worker_id)},
+                           {"lease_seconds_left", holder->lease_seconds_left}});
+    }
+    return holders;
 }
 
 nlohmann::json round_json(const std::optional<RoundView>& round)
@@ -271,7 +296,13 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
     std::vector<PartitionStatusRow> rows;
     for (const Partition& partition : known_partitions(txn, config)) {
         rows.push_back(load_row(txn, partition, config.sync.refresh_horizon_seconds));
-        rows.back().holder = holder_of(round, partition);
+        for (const RoundHolder* holder : holders_of(round, partition)) {
+            if (holder->slice == 0) {
+                rows.back().holder = holder;
+            } else {
+                rows.back().slice_holders.push_back(holder);
+            }
+        }
         if (has_slices) {
             load_slices(txn, partition, rows.back());
         }
@@ -332,7 +363,8 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
                  {"held_by", row.holder ? nlohmann::json(sanitize_text(row.holder->worker_id))
                                         : nlohmann::json()},
                  {"lease_seconds_left",
-                  row.holder ? nlohmann::json(row.holder->lease_seconds_left) : nlohmann::json()}});
+                  row.holder ? nlohmann::json(row.holder->lease_seconds_left) : nlohmann::json()},
+                 {"slices_held_by", slice_holders_json(row)}});
         }
         out << report.dump(2) << "\n";
         return exit_code;
@@ -341,14 +373,14 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
                                                  "UNFINISHED", "REFRESH", "STALE", "VANISHED",
                                                  "QUARANTINED", "SLICES", "HELD BY", "LAST ERROR"}};
     for (const PartitionStatusRow& row : rows) {
-        table.push_back(
-            {row.label, row.cursor ? format_iso_utc(*row.cursor) : "-", format_lag(lag_of(row)),
-             row.last_run_at.empty() ? "-" : row.last_run_at,
-             row.last_status.empty() ? "-" : row.last_status, std::to_string(row.unfinished),
-             row.last_refresh.empty() ? "-" : row.last_refresh,
-             std::to_string(row.stale_unfinished), std::to_string(row.vanished),
-             std::to_string(row.quarantined), slices_text(row), describe_holder(row.holder),
-             sanitize_text(row.last_error, TextForm::line, 160)});
+        table.push_back({row.label, row.cursor ? format_iso_utc(*row.cursor) : "-",
+                         format_lag(lag_of(row)), row.last_run_at.empty() ? "-" : row.last_run_at,
+                         row.last_status.empty() ? "-" : row.last_status,
+                         std::to_string(row.unfinished),
+                         row.last_refresh.empty() ? "-" : row.last_refresh,
+                         std::to_string(row.stale_unfinished), std::to_string(row.vanished),
+                         std::to_string(row.quarantined), slices_text(row), describe_holders(row),
+                         sanitize_text(row.last_error, TextForm::line, 160)});
     }
     write_aligned(out, table);
     write_round(out, round);

@@ -103,7 +103,8 @@ long long join(pqxx::connection& conn, const RoundWorker& worker, const std::str
                     "ON CONFLICT DO NOTHING",
                     round_id, keys.bucket, keys.tag, keys.queue_id);
     txn.exec_params("UPDATE sync_rounds SET partitions = "
-                    "(SELECT count(*) FROM sync_claims WHERE round_id = $1) WHERE round_id = $1",
+                    "(SELECT count(*) FROM sync_claims WHERE round_id = $1 AND slice = 0) "
+                    "WHERE round_id = $1",
                     round_id);
     txn.exec_params("INSERT INTO sync_workers (worker_id, round_id, host, pid, lease_until) "
                     "VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) "
@@ -115,10 +116,16 @@ long long join(pqxx::connection& conn, const RoundWorker& worker, const std::str
     return round_id;
 }
 
-std::optional<Claim> claim_next(pqxx::connection& conn, long long round_id,
-                                const RoundWorker& worker)
+namespace {
+
+// Claims one row of ours (only_slices_of: among that partition's time-slice
+// rows) that is todo, or walking by a worker that is gone.
+std::optional<Claim> claim_one(pqxx::connection& conn, long long round_id,
+                               const RoundWorker& worker, const ClaimKey* only_slices_of)
 {
     const KeyArrays keys(worker.partitions);
+    const ClaimKey any;
+    const ClaimKey& only = only_slices_of != nullptr ? *only_slices_of : any;
     pqxx::work txn(conn);
     // Walks whose worker is gone first: they have waited longest.
     const pqxx::result claimed = txn.exec_params(
@@ -126,7 +133,9 @@ std::optional<Claim> claim_next(pqxx::connection& conn, long long round_id,
         " SELECT c.bucket, c.tag, c.queue_id, c.slice, c.claimed_by AS was_claimed_by "
         " FROM sync_claims c JOIN unnest($3::text[], $4::text[], $5::text[]) "
         "  AS mine (bucket, tag, queue_id) USING (bucket, tag, queue_id) "
-        " WHERE c.round_id = $1 AND (c.state = 'todo' OR (c.state = 'walking' "
+        " WHERE c.round_id = $1 AND (NOT $8::bool OR (c.bucket = $9 AND c.tag = $10 "
+        "  AND c.queue_id = $11 AND c.slice > 0)) "
+        " AND (c.state = 'todo' OR (c.state = 'walking' "
         "  AND c.claimed_by <> $2 AND NOT " +
             alive("c.lease_until", "c.claimed_by", "$6") +
             ")) "
@@ -137,9 +146,10 @@ std::optional<Claim> claim_next(pqxx::connection& conn, long long round_id,
             "finished_at = NULL, takeovers = c.takeovers + (n.was_claimed_by IS NOT NULL)::int "
             "FROM next n WHERE c.round_id = $1 AND c.bucket = n.bucket AND c.tag = n.tag "
             "AND c.queue_id = n.queue_id AND c.slice = n.slice "
-            "RETURNING c.bucket, c.tag, c.queue_id, n.was_claimed_by IS NOT NULL",
+            "RETURNING c.bucket, c.tag, c.queue_id, c.slice, n.was_claimed_by IS NOT NULL",
         round_id, worker.worker_id, keys.bucket, keys.tag, keys.queue_id, presence_prefix(worker),
-        static_cast<double>(worker.lease_seconds));
+        static_cast<double>(worker.lease_seconds), only_slices_of != nullptr, only.bucket, only.tag,
+        only.queue_id);
     if (claimed.empty()) {
         txn.commit();
         return std::nullopt;
@@ -147,23 +157,94 @@ std::optional<Claim> claim_next(pqxx::connection& conn, long long round_id,
     Claim claim;
     claim.key = {claimed[0][0].as<std::string>(), claimed[0][1].as<std::string>(),
                  claimed[0][2].as<std::string>()};
-    claim.taken_over = claimed[0][3].as<bool>();
+    claim.slice = claimed[0][3].as<int>();
+    claim.taken_over = claimed[0][4].as<bool>();
     claim.live_walkers = live_walkers(txn, round_id);
     txn.commit();
     return claim;
 }
 
+} // namespace
+
+std::optional<Claim> claim_next(pqxx::connection& conn, long long round_id,
+                                const RoundWorker& worker)
+{
+    return claim_one(conn, round_id, worker, nullptr);
+}
+
+std::optional<Claim> claim_slice_of(pqxx::connection& conn, long long round_id,
+                                    const RoundWorker& worker, const ClaimKey& key)
+{
+    return claim_one(conn, round_id, worker, &key);
+}
+
+void add_slice_claims(pqxx::connection& conn, long long round_id, const ClaimKey& key,
+                      const std::vector<int>& slices)
+{
+    std::vector<std::string> rows;
+    for (const int slice : slices) {
+        rows.push_back(std::to_string(slice + 1));
+    }
+    pqxx::work txn(conn);
+    txn.exec_params("INSERT INTO sync_claims (round_id, bucket, tag, queue_id, slice) "
+                    "SELECT $1, $2, $3, $4, s FROM unnest($5::int[]) AS s "
+                    "ON CONFLICT DO NOTHING",
+                    round_id, key.bucket, key.tag, key.queue_id, to_text_array_literal(rows));
+    txn.commit();
+}
+
+long slice_claims_pending(pqxx::connection& conn, long long round_id, const ClaimKey& key)
+{
+    pqxx::work txn(conn);
+    const long pending =
+        txn.exec_params1("SELECT count(*) FROM sync_claims WHERE round_id = $1 AND bucket = $2 "
+                         "AND tag = $3 AND queue_id = $4 AND slice > 0 "
+                         "AND state IN ('todo', 'walking')",
+                         round_id, key.bucket, key.tag, key.queue_id)[0]
+            .as<long>();
+    txn.commit();
+    return pending;
+}
+
+std::vector<int> failed_slices(pqxx::connection& conn, long long round_id, const ClaimKey& key)
+{
+    pqxx::work txn(conn);
+    std::vector<int> failed;
+    for (const pqxx::row& row :
+         txn.exec_params("SELECT slice - 1 FROM sync_claims WHERE round_id = $1 AND bucket = $2 "
+                         "AND tag = $3 AND queue_id = $4 AND slice > 0 AND state = 'failed' "
+                         "ORDER BY slice",
+                         round_id, key.bucket, key.tag, key.queue_id)) {
+        failed.push_back(row[0].as<int>());
+    }
+    txn.commit();
+    return failed;
+}
+
+long live_workers(pqxx::connection& conn, long long round_id, const RoundWorker& worker)
+{
+    pqxx::work txn(conn);
+    const long workers =
+        txn.exec_params1("SELECT count(*) FROM sync_workers w WHERE w.round_id = $1 AND "
+                         "(w.worker_id = $2 OR " +
+                             alive("w.lease_until", "w.worker_id", "$3") + ")",
+                         round_id, worker.worker_id, presence_prefix(worker))[0]
+            .as<long>();
+    txn.commit();
+    return std::max(1L, workers);
+}
+
 void finish_claim(pqxx::connection& conn, long long round_id, const RoundWorker& worker,
-                  const ClaimKey& key, const std::string& state)
+                  const ClaimKey& key, int slice, const std::string& state)
 {
     pqxx::work txn(conn);
     txn.exec_params(
         "UPDATE sync_claims SET state = $6, lease_until = NULL, "
         "finished_at = CASE WHEN $6 = 'todo' THEN NULL ELSE now() END, "
         "claimed_by = CASE WHEN $6 = 'todo' THEN NULL ELSE claimed_by END "
-        "WHERE round_id = $1 AND bucket = $3 AND tag = $4 AND queue_id = $5 AND slice = 0 "
+        "WHERE round_id = $1 AND bucket = $3 AND tag = $4 AND queue_id = $5 AND slice = $7 "
         "AND claimed_by = $2 AND state = 'walking'",
-        round_id, worker.worker_id, key.bucket, key.tag, key.queue_id, state);
+        round_id, worker.worker_id, key.bucket, key.tag, key.queue_id, state, slice);
     txn.commit();
 }
 
@@ -245,15 +326,16 @@ std::optional<RoundView> open_round(pqxx::transaction_base& txn)
     view.failed = r[6].as<long>();
     view.skipped = r[7].as<long>();
     const char* seconds_left = "floor(extract(epoch FROM lease_until - now()))::bigint";
-    for (const auto& row :
-         txn.exec_params(std::string("SELECT bucket, tag, queue_id, claimed_by, ") + seconds_left +
-                             " FROM sync_claims WHERE round_id = $1 AND state = 'walking' "
-                             "ORDER BY bucket, tag, queue_id, slice",
-                         view.round_id)) {
+    for (const auto& row : txn.exec_params(
+             std::string("SELECT bucket, tag, queue_id, slice, claimed_by, ") + seconds_left +
+                 " FROM sync_claims WHERE round_id = $1 AND state = 'walking' "
+                 "ORDER BY bucket, tag, queue_id, slice",
+             view.round_id)) {
         view.holders.push_back(
             {{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()},
-             row[3].as<std::string>(),
-             row[4].as<long>()});
+             row[3].as<int>(),
+             row[4].as<std::string>(),
+             row[5].as<long>()});
     }
     for (const auto& row :
          txn.exec_params(std::string("SELECT worker_id, ") + seconds_left +

@@ -12,7 +12,9 @@
 
 namespace jobsync {
 
-// A partition as the claim table names it (slice 0: the whole partition).
+// A partition as the claim table names it. Its claim rows: slice 0 is the
+// whole partition (its walk, and the planning of its slices), slice k + 1 is
+// time slice k of its sync_slices plan.
 struct ClaimKey {
     std::string bucket, tag, queue_id;
     bool operator==(const ClaimKey& other) const
@@ -31,6 +33,7 @@ struct RoundWorker {
 
 struct Claim {
     ClaimKey key;
+    int slice = 0;           // the claim row: 0 the partition, k + 1 its time slice k
     bool taken_over = false; // from a worker that was gone
     long live_walkers = 1;   // workers walking in the round, this one included
 };
@@ -45,6 +48,7 @@ enum class RoundLeft {
 // The round in progress, for `status`.
 struct RoundHolder {
     ClaimKey key;
+    int slice = 0; // the claim row: 0 the partition, k + 1 its time slice k
     std::string worker_id;
     long lease_seconds_left = 0; // negative: expired, about to be taken over
 };
@@ -72,15 +76,34 @@ void hold_presence(pqxx::connection& conn, const RoundWorker& worker);
 // lock, so N workers starting at once join one round. Returns its id.
 long long join(pqxx::connection& conn, const RoundWorker& worker, const std::string& host, int pid);
 
-// Claims the next partition of ours that is todo, or walking by a worker
-// that is gone (lease expired or session closed): FOR UPDATE SKIP LOCKED.
+// Claims the next claim row (a partition or a time slice) of ours that is
+// todo, or walking by a worker that is gone (lease expired or session
+// closed): FOR UPDATE SKIP LOCKED.
 std::optional<Claim> claim_next(pqxx::connection& conn, long long round_id,
                                 const RoundWorker& worker);
+
+// The same, among the time-slice rows (slice > 0) of one partition only.
+std::optional<Claim> claim_slice_of(pqxx::connection& conn, long long round_id,
+                                    const RoundWorker& worker, const ClaimKey& key);
+
+// Adds a todo claim row for each time slice of the partition's plan (plan
+// index k: row k + 1); rows the round has already are kept as they are.
+void add_slice_claims(pqxx::connection& conn, long long round_id, const ClaimKey& key,
+                      const std::vector<int>& slices);
+
+// The partition's time-slice rows still todo or walking, by any worker.
+long slice_claims_pending(pqxx::connection& conn, long long round_id, const ClaimKey& key);
+
+// The partition's time-slice rows that failed in the round (plan indexes).
+std::vector<int> failed_slices(pqxx::connection& conn, long long round_id, const ClaimKey& key);
+
+// Workers in the round that are alive, this one included (at least 1).
+long live_workers(pqxx::connection& conn, long long round_id, const RoundWorker& worker);
 
 // state: done, failed or skipped; todo releases the claim for another worker.
 // Does nothing if the claim was taken over meanwhile.
 void finish_claim(pqxx::connection& conn, long long round_id, const RoundWorker& worker,
-                  const ClaimKey& key, const std::string& state);
+                  const ClaimKey& key, int slice, const std::string& state);
 
 // After claim_next found nothing: closes the round when it is finished.
 RoundLeft what_is_left(pqxx::connection& conn, long long round_id, const RoundWorker& worker);

@@ -292,8 +292,11 @@ bool PartitionWalker::slice_if_dense(const Partition& partition, PartitionStats&
     if (!fresh || sync_.concurrency < 2) {
         return false;
     }
-    WindowProbe probe = probe_window(client_, partition, sync_.page_size, sync_.concurrency,
-                                     position_of(checkpoint_));
+    // Slices enough for every live worker's threads: the others claim theirs.
+    const long workers = options_.slices->claims->live_workers(conn());
+    WindowProbe probe =
+        probe_window(client_, partition, sync_.page_size,
+                     static_cast<int>(sync_.concurrency * workers), position_of(checkpoint_));
     if (probe.slices.empty()) {
         const JobsPage& page = probe.first_page;
         commit_page(partition, page, page.next_token.empty() || page.jobs.empty(), stats);
@@ -325,11 +328,22 @@ PartitionStatus PartitionWalker::walk_planned_slices(const Partition& partition,
         log_info("walking time slices", {{"partition", partition.label()},
                                          {"unfinished_slices", std::to_string(unfinished.size())}});
     }
-    const SlicePoolResult walked =
-        walk_slices(*options_.slices, sync_, partition, unfinished, stop_flag_);
+    // Each slice is claimed in the round: other workers walk some of them.
+    options_.slices->claims->offer_slices(conn(), partition, unfinished);
+    const SlicePoolResult walked = walk_slices(*options_.slices, sync_, partition,
+                                               static_cast<int>(unfinished.size()), stop_flag_);
     stats += walked.stats;
     if (!walked.error.empty()) {
         throw PartitionError(walked.error);
+    }
+    const std::vector<int> failed = options_.slices->claims->failed_slices(conn(), partition);
+    if (!failed.empty()) {
+        std::string which;
+        for (const int slice : failed) {
+            which += (which.empty() ? "" : ", ") + std::to_string(slice);
+        }
+        throw PartitionError("time slices " + which +
+                             " failed in another worker's walk (see its run's errors)");
     }
     pqxx::work txn(conn());
     for (const SliceCheckpoint& slice : slice_store::load_plan(txn, partition)) {

@@ -30,6 +30,19 @@ ClaimKey key_of(const Partition& partition)
     return {partition.bucket(), partition.tag, partition.queue_id};
 }
 
+void log_takeover(const Partition& partition, std::optional<int> slice)
+{
+    if (slice) {
+        log_info("taking over a time slice whose worker is gone; its walk resumes from the "
+                 "slice's checkpoint",
+                 {{"partition", partition.label()}, {"slice", std::to_string(*slice)}});
+    } else {
+        log_info("taking over a partition whose worker is gone; its walk resumes from the "
+                 "checkpoint",
+                 {{"partition", partition.label()}});
+    }
+}
+
 } // namespace
 
 RoundClaims::RoundClaims(RoundMembership& round, const std::vector<Partition>& partitions,
@@ -50,7 +63,18 @@ bool RoundClaims::pause()
     return !stopping();
 }
 
-const Partition* RoundClaims::claim(DbSession& db)
+const Partition& RoundClaims::known(const ClaimKey& key) const
+{
+    const auto found = std::find_if(partitions_.begin(), partitions_.end(),
+                                    [&](const Partition& p) { return key_of(p) == key; });
+    if (found == partitions_.end()) { // the claims offer only the ones listed
+        throw RunError("claimed a partition this worker does not know: " + key.bucket + "/" +
+                       key.tag);
+    }
+    return *found;
+}
+
+ClaimedWork RoundClaims::claim(DbSession& db)
 {
     DbRetryOptions retry;
     retry.stop_flag = stop_flag_;
@@ -62,25 +86,20 @@ const Partition* RoundClaims::claim(DbSession& db)
             [&] { return round_store::claim_next(db.conn(), round_.round_id(), worker); }, retry);
         if (claim) {
             round_.take_share(claim->live_walkers);
-            const auto found =
-                std::find_if(partitions_.begin(), partitions_.end(),
-                             [&](const Partition& p) { return key_of(p) == claim->key; });
-            if (found == partitions_.end()) { // claim_next offers only the ones listed
-                throw RunError("claimed a partition this worker does not know: " +
-                               claim->key.bucket + "/" + claim->key.tag);
+            ClaimedWork work{&known(claim->key), std::nullopt};
+            if (claim->slice > 0) {
+                work.slice = claim->slice - 1;
             }
             if (claim->taken_over) {
-                log_info("taking over a partition whose worker is gone; its walk resumes from "
-                         "the checkpoint",
-                         {{"partition", found->label()}});
+                log_takeover(*work.partition, work.slice);
             }
-            return &*found;
+            return work;
         }
         const RoundLeft left = perform(
             db, "looking at the round",
             [&] { return round_store::what_is_left(db.conn(), round_.round_id(), worker); }, retry);
         if (left != RoundLeft::wait) {
-            return nullptr;
+            return {};
         }
         if (!said_waiting) {
             log_debug("waiting for partitions another worker walks",
@@ -91,20 +110,67 @@ const Partition* RoundClaims::claim(DbSession& db)
             break;
         }
     }
-    return nullptr;
+    return {};
 }
 
-void RoundClaims::finish(DbSession& db, const Partition& partition, PartitionStatus status)
+void RoundClaims::finish(DbSession& db, const Partition& partition, std::optional<int> slice,
+                         PartitionStatus status)
 {
     DbRetryOptions retry;
     retry.stop_flag = stop_flag_;
     perform(
-        db, "recording the partition's claim",
+        db, "recording the claim's end",
         [&] {
             round_store::finish_claim(db.conn(), round_.round_id(), round_.worker(),
-                                      key_of(partition), claim_state(status));
+                                      key_of(partition), slice ? *slice + 1 : 0,
+                                      claim_state(status));
         },
         retry);
+}
+
+long RoundClaims::live_workers(pqxx::connection& conn)
+{
+    return round_store::live_workers(conn, round_.round_id(), round_.worker());
+}
+
+void RoundClaims::offer_slices(pqxx::connection& conn, const Partition& partition,
+                               const std::vector<int>& slices)
+{
+    round_store::add_slice_claims(conn, round_.round_id(), key_of(partition), slices);
+}
+
+std::vector<int> RoundClaims::failed_slices(pqxx::connection& conn, const Partition& partition)
+{
+    return round_store::failed_slices(conn, round_.round_id(), key_of(partition));
+}
+
+std::optional<int> RoundClaims::claim_slice(DbSession& db, const Partition& partition)
+{
+    DbRetryOptions retry;
+    retry.stop_flag = stop_flag_;
+    const std::optional<Claim> claim = perform(
+        db, "claiming a time slice",
+        [&] {
+            return round_store::claim_slice_of(db.conn(), round_.round_id(), round_.worker(),
+                                               key_of(partition));
+        },
+        retry);
+    if (!claim) {
+        return std::nullopt;
+    }
+    round_.take_share(claim->live_walkers);
+    if (claim->taken_over) {
+        log_takeover(partition, claim->slice - 1);
+    }
+    return claim->slice - 1;
+}
+
+bool RoundClaims::slices_pending(DbSession& db, const Partition& partition)
+{
+    return perform(db, "looking at the time slices' claims", [&] {
+        return round_store::slice_claims_pending(db.conn(), round_.round_id(), key_of(partition)) >
+               0;
+    });
 }
 
 } // namespace jobsync

@@ -12,27 +12,36 @@ namespace jobsync {
 namespace {
 
 struct PoolState {
-    explicit PoolState(const std::vector<int>& slices_to_walk) : slices(slices_to_walk) {}
-    const std::vector<int>& slices;
-    std::atomic<std::size_t> next{0};
     std::mutex mutex;
     SlicePoolResult result;
     std::exception_ptr fatal;
 };
 
+bool stopping(const std::atomic<bool>* stop_flag)
+{
+    return stop_flag != nullptr && stop_flag->load();
+}
+
+// Claims and walks slices until none is claimable; `wait_for_others`: then
+// waits for the slices other workers walk, taking over any whose worker dies.
 void slice_worker(SliceWorkers& workers, const SyncConfig& sync, const Partition& partition,
-                  PoolState& state, const std::atomic<bool>* stop_flag)
+                  PoolState& state, bool wait_for_others, const std::atomic<bool>* stop_flag)
 {
     try {
         DbSession db(workers.database);
         const std::unique_ptr<CiClient> client = workers.api.make(*partition.source);
         SliceWalker walker(db, *client, sync, stop_flag);
-        for (;;) {
-            const std::size_t index = state.next++;
-            if (index >= state.slices.size() || (stop_flag != nullptr && stop_flag->load())) {
-                return;
+        RoundClaims& claims = *workers.claims;
+        while (!stopping(stop_flag)) {
+            const std::optional<int> slice = claims.claim_slice(db, partition);
+            if (!slice) {
+                if (!wait_for_others || !claims.slices_pending(db, partition) || !claims.pause()) {
+                    return;
+                }
+                continue;
             }
-            const SliceOutcome outcome = walker.walk(partition, state.slices[index]);
+            const SliceOutcome outcome = walker.walk(partition, *slice);
+            claims.finish(db, partition, slice, outcome.status);
             const std::lock_guard<std::mutex> lock(state.mutex);
             state.result.stats += outcome.stats;
             if (outcome.status == PartitionStatus::interrupted) {
@@ -66,21 +75,18 @@ int SliceThreadBudget::take(int wanted)
 }
 
 SlicePoolResult walk_slices(SliceWorkers& workers, const SyncConfig& sync,
-                            const Partition& partition, const std::vector<int>& slices,
+                            const Partition& partition, int unfinished,
                             const std::atomic<bool>* stop_flag)
 {
-    if (slices.empty()) {
-        return {};
-    }
-    PoolState state(slices);
-    const int wanted = std::min<int>(sync.concurrency, static_cast<int>(slices.size()));
+    PoolState state;
+    const int wanted = std::min<int>(sync.concurrency, unfinished);
     const int extra = workers.budget.take(wanted - 1);
     std::vector<std::thread> threads;
     for (int i = 0; i < extra; ++i) {
         threads.emplace_back(slice_worker, std::ref(workers), std::cref(sync), std::cref(partition),
-                             std::ref(state), stop_flag);
+                             std::ref(state), false, stop_flag);
     }
-    slice_worker(workers, sync, partition, state, stop_flag);
+    slice_worker(workers, sync, partition, state, true, stop_flag);
     for (std::thread& thread : threads) {
         thread.join();
     }

@@ -6,6 +6,8 @@
 #include "jobsync/sync/progress.hpp"
 #include "jobsync/sync/walk_attempt.hpp"
 
+#include <stdexcept>
+
 namespace jobsync {
 
 // Each page of the slice committed with the slice's row: a kill at any
@@ -78,9 +80,14 @@ SliceOutcome SliceWalker::walk(const Partition& partition, int slice)
 bool SliceWalker::walk_from_checkpoint(const Partition& partition, int slice, PartitionStats& stats)
 {
     SliceCheckpoint checkpoint;
-    {
+    try {
         pqxx::read_transaction txn(db_.conn());
         checkpoint = slice_store::load_slice(txn, partition, slice);
+    } catch (const std::out_of_range&) {
+        // A plan is deleted only once every slice is done: a slice claimed
+        // after that (its walker died between its last page and its claim's
+        // end) is done.
+        return true;
     }
     if (checkpoint.done) {
         return true;

@@ -13,6 +13,7 @@
 #include "jobsync/sync/round_claims.hpp"
 #include "jobsync/sync/round_membership.hpp"
 #include "jobsync/sync/slice_pool.hpp"
+#include "jobsync/sync/slice_walk.hpp"
 
 #include <chrono>
 #include <exception>
@@ -94,6 +95,26 @@ struct RunState {
     std::exception_ptr fatal;
 };
 
+// A time slice of a partition another walker planned (maybe in another
+// process): walked here, on this thread's session and client. The planner
+// moves the partition's cursor once every slice is done.
+void walk_claimed_slice(const Config& config, RunState& state, RoundClaims& claims, DbSession& db,
+                        CiClient& client, const Partition& partition, int slice,
+                        const std::atomic<bool>* stop_flag)
+{
+    SliceWalker walker(db, client, config.sync, stop_flag);
+    const SliceOutcome outcome = walker.walk(partition, slice);
+    claims.finish(db, partition, slice, outcome.status);
+    const std::lock_guard<std::mutex> lock(state.mutex);
+    state.summary.totals += outcome.stats;
+    if (outcome.status == PartitionStatus::failed) {
+        ++state.summary.failed;
+        state.errors += (state.errors.empty() ? "" : "\n") + outcome.error;
+    } else if (outcome.status == PartitionStatus::interrupted) {
+        state.summary.interrupted = true;
+    }
+}
+
 // Claims decide who walks a partition (once per round, across processes);
 // the walker's advisory lock still keeps two walks of it apart.
 void run_worker(const Config& config, const SyncOptions& options, RunState& state,
@@ -109,17 +130,22 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
                     return;
                 }
             }
-            const Partition* claimed = claims.claim(db);
-            if (claimed == nullptr) {
+            const ClaimedWork work = claims.claim(db);
+            if (work.partition == nullptr) {
                 return;
             }
-            const Partition& partition = *claimed;
+            const Partition& partition = *work.partition;
             CiClient& client = clients.for_source(*partition.source);
+            if (work.slice) {
+                walk_claimed_slice(config, state, claims, db, client, partition, *work.slice,
+                                   stop_flag);
+                continue;
+            }
             PartitionWalker walker(
                 db, client, config.sync,
                 {config.database.schema, options.wait_lock_seconds, &state.slices}, stop_flag);
             const PartitionOutcome outcome = walker.sync(partition);
-            claims.finish(db, partition, outcome.status);
+            claims.finish(db, partition, std::nullopt, outcome.status);
             const PartitionStats& s = outcome.stats;
             if (outcome.status == PartitionStatus::ok) {
                 // Quiet when healthy: a partition with nothing new is a debug
@@ -201,6 +227,7 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
     const int workers =
         std::max(1, std::min<int>(options.concurrency, static_cast<int>(state.partitions.size())));
     RoundClaims claims(round, state.partitions, stop_flag);
+    state.slices.claims = &claims;
     std::vector<std::thread> threads;
     for (int i = 0; i < workers; ++i) {
         threads.emplace_back(run_worker, std::cref(config), std::cref(options), std::ref(state),
