@@ -1,5 +1,7 @@
 #include "jobsync/config/toml_guard.hpp"
 
+#include "jobsync/core/utf8.hpp"
+
 #include <cstdio>
 
 namespace jobsync {
@@ -13,19 +15,10 @@ bool is_ascii(char c)
 // "U+00E9" for the UTF-8 character at pos, "byte 0xBB" when it is not one.
 std::string describe(std::string_view text, std::size_t pos)
 {
-    const auto byte = [&](std::size_t i) {
-        return i < text.size() ? static_cast<unsigned char>(text[i]) : 0u;
-    };
-    const unsigned lead = byte(pos);
-    const std::size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-    unsigned code = length == 1 ? 0 : lead & (0x7F >> length);
-    bool valid = length > 1;
-    for (std::size_t i = 1; i < length; ++i) {
-        valid = valid && (byte(pos + i) & 0xC0) == 0x80;
-        code = (code << 6) | (byte(pos + i) & 0x3F);
-    }
+    const Utf8Step step = next_utf8_step(text, pos);
     char name[16];
-    std::snprintf(name, sizeof name, valid ? "U+%04X" : "byte 0x%02X", valid ? code : lead);
+    std::snprintf(name, sizeof name, step.valid ? "U+%04X" : "byte 0x%02X",
+                  step.valid ? step.code_point : static_cast<unsigned char>(text[pos]));
     return name;
 }
 
