@@ -7,6 +7,8 @@
 #include "support/process.hpp"
 #include "support/sync_fixture.hpp"
 
+#include "jobsync/db/round_store.hpp"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -276,4 +278,40 @@ TEST_CASE("rounds: max_requests_per_second holds across the workers of one datab
     INFO("requests " << requests << " in " << seconds << " s");
     REQUIRE(requests > 100);
     CHECK(seconds >= (static_cast<double>(requests) - 60) / kRate);
+}
+
+// The race that let a second worker leave a round it should have shared: its
+// claim skipped the row another worker's claim had locked, then it saw that
+// row still todo (the other claim not yet committed) and found nothing of its
+// own to wait for.
+TEST_CASE("rounds: a worker whose claim skipped a row being claimed elsewhere stays")
+{
+    namespace rs = jobsync::round_store;
+    TempDatabase& db = shared_database();
+    db.truncate_all();
+    const jobsync::ClaimKey partition{"examplebucket-1250000000", "Transcode", ""};
+    jobsync::RoundWorker first{db.schema(), "host:1:a", 60, {partition}};
+    jobsync::RoundWorker second{db.schema(), "host:2:b", 60, {partition}};
+    auto first_conn = db.connect();
+    auto second_conn = db.connect();
+    rs::hold_presence(*first_conn, first);
+    rs::hold_presence(*second_conn, second);
+    const long long round_id = rs::join(*first_conn, first, "host", 1);
+    REQUIRE(rs::join(*second_conn, second, "host", 2) == round_id);
+
+    auto in_flight = db.connect();
+    pqxx::work claiming(*in_flight);
+    claiming.exec("SELECT 1 FROM sync_claims WHERE slice = 0 FOR UPDATE");
+    CHECK_FALSE(rs::claim_next(*second_conn, round_id, second));
+    CHECK(rs::what_is_left(*second_conn, round_id, second) == jobsync::RoundLeft::wait);
+    claiming.abort();
+
+    // Claimed by the first worker: the second waits, since that worker may die.
+    REQUIRE(rs::claim_next(*first_conn, round_id, first));
+    CHECK_FALSE(rs::claim_next(*second_conn, round_id, second));
+    CHECK(rs::what_is_left(*second_conn, round_id, second) == jobsync::RoundLeft::wait);
+    // Walked to its end: the round is finished for both.
+    rs::finish_claim(*first_conn, round_id, first, partition, 0, "done");
+    CHECK(rs::what_is_left(*second_conn, round_id, second) == jobsync::RoundLeft::finished);
+    CHECK(db.scalar("SELECT status FROM sync_rounds") == "done");
 }

@@ -254,8 +254,8 @@ RoundLeft what_is_left(pqxx::connection& conn, long long round_id, const RoundWo
     pqxx::work txn(conn);
     const pqxx::row left =
         txn.exec_params1("SELECT count(*) FILTER (WHERE c.state IN ('todo', 'walking')), "
-                         "count(*) FILTER (WHERE c.state = 'walking' AND c.claimed_by <> $2 "
-                         " AND mine.bucket IS NOT NULL) "
+                         "count(*) FILTER (WHERE mine.bucket IS NOT NULL AND (c.state = 'todo' "
+                         " OR (c.state = 'walking' AND c.claimed_by <> $2))) "
                          "FROM sync_claims c LEFT JOIN unnest($3::text[], $4::text[], $5::text[]) "
                          " AS mine (bucket, tag, queue_id) USING (bucket, tag, queue_id) "
                          "WHERE c.round_id = $1",

@@ -41,7 +41,8 @@ struct Claim {
 // What is left of the round for a worker that found nothing to claim.
 enum class RoundLeft {
     finished,   // every claim is done, failed or skipped: the round is closed
-    wait,       // another worker walks one of our partitions: it may die, so wait
+    wait,       // another worker walks one of our partitions (it may die), or one is todo
+                // (a claim in flight skipped it): look again
     none_for_us // the rest is walked by this process or is not ours to walk
 };
 

@@ -330,8 +330,11 @@ PartitionStatus PartitionWalker::walk_planned_slices(const Partition& partition,
     }
     // Each slice is claimed in the round: other workers walk some of them.
     options_.slices->claims->offer_slices(conn(), partition, unfinished);
-    const SlicePoolResult walked = walk_slices(*options_.slices, sync_, partition,
-                                               static_cast<int>(unfinished.size()), stop_flag_);
+    SliceTurn planner;
+    planner.unfinished = static_cast<int>(unfinished.size());
+    planner.wait_for_others = true; // the cursor moves here, once every slice is done
+    const SlicePoolResult walked =
+        walk_slices(*options_.slices, sync_, partition, planner, stop_flag_);
     stats += walked.stats;
     if (!walked.error.empty()) {
         throw PartitionError(walked.error);

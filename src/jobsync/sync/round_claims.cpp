@@ -51,10 +51,12 @@ RoundClaims::RoundClaims(RoundMembership& round, const std::vector<Partition>& p
 {
 }
 
-bool RoundClaims::pause()
+bool RoundClaims::poll()
 {
-    constexpr auto kSlice = std::chrono::milliseconds(100);
-    for (auto waited = std::chrono::milliseconds(0); waited < round_.beat(); waited += kSlice) {
+    constexpr auto kSlice = std::chrono::milliseconds(50);
+    const auto interval =
+        std::min<std::chrono::milliseconds>(round_.beat(), std::chrono::milliseconds(500));
+    for (auto waited = std::chrono::milliseconds(0); waited < interval; waited += kSlice) {
         if (stopping()) {
             return false;
         }
@@ -106,7 +108,7 @@ ClaimedWork RoundClaims::claim(DbSession& db)
                       {{"round", std::to_string(round_.round_id())}});
             said_waiting = true;
         }
-        if (!pause()) {
+        if (!poll()) {
             break;
         }
     }

@@ -47,7 +47,10 @@ public:
     std::optional<int> claim_slice(DbSession& db, const Partition& partition);
     bool slices_pending(DbSession& db, const Partition& partition);
 
-    bool pause(); // one beat, false when stopping
+    // Waits a moment before looking at the claims again: half a second, or
+    // the heartbeat's beat when shorter, so a slice offered or freed is
+    // walked soon. False when stopping.
+    bool poll();
 
 private:
     bool stopping() const { return stop_flag_ != nullptr && stop_flag_->load(); }

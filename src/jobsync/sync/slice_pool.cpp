@@ -15,6 +15,12 @@ struct PoolState {
     std::mutex mutex;
     SlicePoolResult result;
     std::exception_ptr fatal;
+
+    bool failed_fatally()
+    {
+        const std::lock_guard<std::mutex> lock(mutex);
+        return static_cast<bool>(fatal);
+    }
 };
 
 bool stopping(const std::atomic<bool>* stop_flag)
@@ -22,37 +28,79 @@ bool stopping(const std::atomic<bool>* stop_flag)
     return stop_flag != nullptr && stop_flag->load();
 }
 
-// Claims and walks slices until none is claimable; `wait_for_others`: then
-// waits for the slices other workers walk, taking over any whose worker dies.
-void slice_worker(SliceWorkers& workers, const SyncConfig& sync, const Partition& partition,
-                  PoolState& state, bool wait_for_others, const std::atomic<bool>* stop_flag)
-{
-    try {
-        DbSession db(workers.database);
-        const std::unique_ptr<CiClient> client = workers.api.make(*partition.source);
-        SliceWalker walker(db, *client, sync, stop_flag);
-        RoundClaims& claims = *workers.claims;
-        while (!stopping(stop_flag)) {
-            const std::optional<int> slice = claims.claim_slice(db, partition);
-            if (!slice) {
-                if (!wait_for_others || !claims.slices_pending(db, partition) || !claims.pause()) {
-                    return;
-                }
-                continue;
-            }
-            const SliceOutcome outcome = walker.walk(partition, *slice);
-            claims.finish(db, partition, slice, outcome.status);
-            const std::lock_guard<std::mutex> lock(state.mutex);
-            state.result.stats += outcome.stats;
-            if (outcome.status == PartitionStatus::interrupted) {
-                state.result.interrupted = true;
-            } else if (outcome.status == PartitionStatus::failed) {
-                state.result.error += (state.result.error.empty() ? "" : "\n") + outcome.error;
-            }
-            if (state.fatal) {
+// One thread's share: a session, a client and a walker, used for every
+// slice the thread claims.
+class SliceThread {
+public:
+    SliceThread(SliceWorkers& workers, const SyncConfig& sync, const Partition& partition,
+                PoolState& state, const std::atomic<bool>* stop_flag)
+        : db_(workers.database), client_(workers.api.make(*partition.source)),
+          walker_(db_, *client_, sync, stop_flag), claims_(*workers.claims), partition_(partition),
+          state_(state), stop_flag_(stop_flag)
+    {
+    }
+
+    // Walks `first`, then every slice it can claim, until none is left.
+    void walk_claimable(std::optional<int> first)
+    {
+        std::optional<int> slice = first;
+        if (!slice) {
+            slice = claims_.claim_slice(db_, partition_);
+        }
+        while (slice && !stopping(stop_flag_) && !state_.failed_fatally()) {
+            walk(*slice);
+            slice = claims_.claim_slice(db_, partition_);
+        }
+        if (slice) { // claimed while stopping: another worker walks it
+            claims_.finish(db_, partition_, slice, PartitionStatus::interrupted);
+        }
+    }
+
+    // Until no slice is todo or walking: the other workers' slices end, or
+    // their workers die and the slices become claimable here.
+    void wait_for_others()
+    {
+        while (!stopping(stop_flag_) && !state_.failed_fatally() &&
+               claims_.slices_pending(db_, partition_)) {
+            if (const std::optional<int> slice = claims_.claim_slice(db_, partition_)) {
+                walk(*slice);
+            } else if (!claims_.poll()) {
                 return;
             }
         }
+    }
+
+private:
+    void walk(int slice)
+    {
+        const SliceOutcome outcome = walker_.walk(partition_, slice);
+        claims_.finish(db_, partition_, slice, outcome.status);
+        const std::lock_guard<std::mutex> lock(state_.mutex);
+        state_.result.stats += outcome.stats;
+        if (outcome.status == PartitionStatus::interrupted) {
+            state_.result.interrupted = true;
+        } else if (outcome.status == PartitionStatus::failed) {
+            ++state_.result.failed;
+            state_.result.error += (state_.result.error.empty() ? "" : "\n") + outcome.error;
+        }
+    }
+
+    DbSession db_;
+    std::unique_ptr<CiClient> client_;
+    SliceWalker walker_;
+    RoundClaims& claims_;
+    const Partition& partition_;
+    PoolState& state_;
+    const std::atomic<bool>* stop_flag_;
+};
+
+void run_slice_thread(SliceWorkers& workers, const SyncConfig& sync, const Partition& partition,
+                      PoolState& state, const SliceTurn& turn, bool caller,
+                      const std::atomic<bool>* stop_flag)
+{
+    try {
+        SliceThread thread(workers, sync, partition, state, stop_flag);
+        thread.walk_claimable(caller ? turn.claimed : std::nullopt);
     } catch (...) {
         const std::lock_guard<std::mutex> lock(state.mutex);
         if (!state.fatal) {
@@ -75,22 +123,33 @@ int SliceThreadBudget::take(int wanted)
 }
 
 SlicePoolResult walk_slices(SliceWorkers& workers, const SyncConfig& sync,
-                            const Partition& partition, int unfinished,
+                            const Partition& partition, const SliceTurn& turn,
                             const std::atomic<bool>* stop_flag)
 {
     PoolState state;
-    const int wanted = std::min<int>(sync.concurrency, unfinished);
+    const int wanted = std::min<int>(sync.concurrency, turn.unfinished);
     const int extra = workers.budget.take(wanted - 1);
     std::vector<std::thread> threads;
     for (int i = 0; i < extra; ++i) {
-        threads.emplace_back(slice_worker, std::ref(workers), std::cref(sync), std::cref(partition),
-                             std::ref(state), false, stop_flag);
+        threads.emplace_back(run_slice_thread, std::ref(workers), std::cref(sync),
+                             std::cref(partition), std::ref(state), std::cref(turn), false,
+                             stop_flag);
     }
-    slice_worker(workers, sync, partition, state, true, stop_flag);
+    run_slice_thread(workers, sync, partition, state, turn, true, stop_flag);
+    // The threads end when nothing is left to claim; only then does the
+    // caller wait on the other workers' slices, looking often (not every
+    // heartbeat beat), so the partition's cursor moves soon after the last.
     for (std::thread& thread : threads) {
         thread.join();
     }
     workers.budget.give_back(extra);
+    if (turn.wait_for_others && !state.fatal) {
+        try {
+            SliceThread(workers, sync, partition, state, stop_flag).wait_for_others();
+        } catch (...) {
+            state.fatal = std::current_exception();
+        }
+    }
     if (state.fatal) {
         std::rethrow_exception(state.fatal);
     }

@@ -10,6 +10,7 @@
 #include "jobsync/sync/round_claims.hpp"
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,18 +40,26 @@ struct SliceWorkers {
 struct SlicePoolResult {
     PartitionStats stats; // every slice's, requests included
     bool interrupted = false;
+    int failed = 0;    // slices whose walk failed here
     std::string error; // the failed slices, one line each; "" => none failed
 };
 
-// Walks the slices of the partition's plan that it can claim, `unfinished`
-// of them at most, on the calling thread and up to sync.concurrency - 1
-// threads more (as the budget allows), each with its own session and client.
-// Then the calling thread waits, taking over a slice whose worker is gone,
-// until no slice claim of the partition is todo or walking. A failed slice
-// does not stop the others. Throws the first RunError a thread met, once
-// every thread has ended.
+// How the calling thread takes part.
+struct SliceTurn {
+    int unfinished = 1;           // slices left to claim: no more threads than that
+    std::optional<int> claimed;   // a slice this thread claimed already, walked first
+    bool wait_for_others = false; // the planner: returns once no slice is todo or walking
+};
+
+// Walks the partition's slices that it can claim, on the calling thread and
+// up to sync.concurrency - 1 threads more (as the budget allows), each with
+// its own session and client, until none is left to claim. Then, for the
+// planner, the calling thread waits for the slices other workers walk
+// (looking every RoundClaims::poll), taking over one whose worker is gone.
+// A failed slice does not stop the others. Throws the first RunError a
+// thread met, once every thread has ended.
 SlicePoolResult walk_slices(SliceWorkers& workers, const SyncConfig& sync,
-                            const Partition& partition, int unfinished,
+                            const Partition& partition, const SliceTurn& turn,
                             const std::atomic<bool>* stop_flag);
 
 } // namespace jobsync

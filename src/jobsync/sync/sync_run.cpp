@@ -13,7 +13,6 @@
 #include "jobsync/sync/round_claims.hpp"
 #include "jobsync/sync/round_membership.hpp"
 #include "jobsync/sync/slice_pool.hpp"
-#include "jobsync/sync/slice_walk.hpp"
 
 #include <chrono>
 #include <exception>
@@ -96,23 +95,24 @@ struct RunState {
 };
 
 // A time slice of a partition another walker planned (maybe in another
-// process): walked here, on this thread's session and client. The planner
-// moves the partition's cursor once every slice is done.
-void walk_claimed_slice(const Config& config, RunState& state, RoundClaims& claims, DbSession& db,
-                        CiClient& client, const Partition& partition, int slice,
-                        const std::atomic<bool>* stop_flag)
+// process): walked here, with as many of the run's spare threads as the
+// budget allows claiming the plan's other slices. The planner moves the
+// partition's cursor once every slice is done.
+void walk_claimed_slice(const Config& config, RunState& state, const Partition& partition,
+                        int slice, const std::atomic<bool>* stop_flag)
 {
-    SliceWalker walker(db, client, config.sync, stop_flag);
-    const SliceOutcome outcome = walker.walk(partition, slice);
-    claims.finish(db, partition, slice, outcome.status);
+    SliceTurn turn;
+    turn.unfinished = config.sync.concurrency; // the threads end when none is left to claim
+    turn.claimed = slice;
+    const SlicePoolResult walked =
+        walk_slices(state.slices, config.sync, partition, turn, stop_flag);
     const std::lock_guard<std::mutex> lock(state.mutex);
-    state.summary.totals += outcome.stats;
-    if (outcome.status == PartitionStatus::failed) {
-        ++state.summary.failed;
-        state.errors += (state.errors.empty() ? "" : "\n") + outcome.error;
-    } else if (outcome.status == PartitionStatus::interrupted) {
-        state.summary.interrupted = true;
+    state.summary.totals += walked.stats;
+    state.summary.failed += walked.failed;
+    if (!walked.error.empty()) {
+        state.errors += (state.errors.empty() ? "" : "\n") + walked.error;
     }
+    state.summary.interrupted = state.summary.interrupted || walked.interrupted;
 }
 
 // Claims decide who walks a partition (once per round, across processes);
@@ -135,12 +135,11 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
                 return;
             }
             const Partition& partition = *work.partition;
-            CiClient& client = clients.for_source(*partition.source);
             if (work.slice) {
-                walk_claimed_slice(config, state, claims, db, client, partition, *work.slice,
-                                   stop_flag);
+                walk_claimed_slice(config, state, partition, *work.slice, stop_flag);
                 continue;
             }
+            CiClient& client = clients.for_source(*partition.source);
             PartitionWalker walker(
                 db, client, config.sync,
                 {config.database.schema, options.wait_lock_seconds, &state.slices}, stop_flag);
