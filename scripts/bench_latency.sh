@@ -4,8 +4,9 @@
 # queues) holds all the jobs. Prints the first sync's wall time with the
 # default sync.concurrency (time slices walked in parallel) against the serial
 # floor (pages x latency: what one NextToken chain cannot beat) and against a
-# measured serial sync (concurrency = 1). Its own Release build, PostgreSQL
-# and emulator. Figures, not a test.
+# measured serial sync (concurrency = 1); then two and three workers started
+# together on one database (one round: the slices shared out) against one.
+# Its own Release build, PostgreSQL and emulator. Figures, not a test.
 #   scripts/bench_latency.sh [--jobs N] [--latency-ms MS]
 #     --jobs N         jobs in the partition (default 40000)
 #     --latency-ms MS  latency of every /jobs answer (default 100)
@@ -50,10 +51,9 @@ start=$(date -u -d "@$(($(date +%s) - jobs * spacing - 86400))" +%Y-%m-%dT%H:%M:
 emulator_pid=$!
 bench_wait_emulator
 
-# first_sync DB [SYNC LINES]: a first sync into a new database; sets wall,
-# pages, requests and slices from its summary line.
-first_sync() {
-  local db=$1 extra=${2:-} line
+# new_database DB [SYNC LINES]: a new, migrated database and its config.
+new_database() {
+  local db=$1 extra=${2:-}
   createdb "$db"
   cat >"$dir/$db.toml" <<TOML
 [database]
@@ -68,6 +68,13 @@ page_size = 100
 $extra
 TOML
   "$worker_bin" -q --config "$dir/$db.toml" migrate
+}
+
+# first_sync DB [SYNC LINES]: a first sync into a new database; sets wall,
+# pages, requests and slices from its summary line.
+first_sync() {
+  local db=$1 line
+  new_database "$@"
   "$worker_bin" --config "$dir/$db.toml" sync >"$dir/$db.log" 2>&1 ||
     { echo "sync into $db failed:" >&2; tail -20 "$dir/$db.log" >&2; exit 1; }
   line=$(grep 'sync finished' "$dir/$db.log" | tail -1)
@@ -76,8 +83,35 @@ TOML
   pages=$(field pages)
   requests=$(field requests)
   slices=$(field slices)
-  stored=$(psql -X -Atq -d "$db" -c 'SELECT count(*) FROM ci.jobs')
-  [ "$stored" = "$jobs" ] || { echo "$db holds $stored jobs, not $jobs" >&2; exit 1; }
+  require_stored_once "$db"
+}
+
+require_stored_once() {
+  local stored
+  stored=$(psql -X -Atq -d "$1" -c 'SELECT count(*) FROM ci.jobs')
+  [ "$stored" = "$jobs" ] || { echo "$1 holds $stored jobs, not $jobs" >&2; exit 1; }
+}
+
+# fleet_sync DB N: N syncs started together on one new database; sets wall
+# (until the last exits), requests (all runs'), slices and rounds.
+fleet_sync() {
+  local db=$1 n=$2 i pids=() started
+  new_database "$db"
+  started=$(date +%s.%N)
+  for ((i = 1; i <= n; i++)); do
+    "$worker_bin" --config "$dir/$db.toml" sync >"$dir/$db.$i.log" 2>&1 &
+    pids+=($!)
+  done
+  for ((i = 0; i < n; i++)); do
+    wait "${pids[$i]}" || { echo "worker $((i + 1)) of $n failed:" >&2; tail -20 "$dir/$db.$((i + 1)).log" >&2; exit 1; }
+  done
+  wall=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf("%.3f", b - a) }')
+  read -r requests slices rounds walkers < <(psql -X -Atq -F ' ' -d "$db" -c \
+    "SELECT sum(requests), sum(slices), count(DISTINCT round_id),
+            (SELECT count(DISTINCT claimed_by) FROM ci.sync_claims WHERE slice > 0)
+     FROM ci.sync_runs")
+  require_stored_once "$db"
+  [ "$rounds" = 1 ] || { echo "$n workers ran $rounds rounds, not one" >&2; exit 1; }
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf("%.2f", (b > 0 ? a / b : 0)) }'; }
 
@@ -96,3 +130,16 @@ first_sync serial "concurrency = 1"
 echo "first sync, concurrency = 1 (one chain): ${wall} s, $pages pages, $requests requests"
 echo "RATIO serial floor / sliced first sync: $(ratio "$floor" "$sliced_wall")x (target >= 3x)"
 echo "RATIO serial sync / sliced first sync: $(ratio "$wall" "$sliced_wall")x"
+
+# The one-worker figure again, measured the same way as the fleets' (process
+# start to exit, requests from sync_runs).
+fleet_sync fleet1 1
+one_wall=$wall one_requests=$requests
+echo "one worker (process start to exit): ${one_wall} s, $one_requests requests"
+for n in 2 3; do
+  fleet_sync "fleet$n" "$n"
+  echo "$n workers started together: ${wall} s, $requests requests, $slices slices" \
+    "walked by $walkers workers, one round"
+  echo "RATIO $n workers / one, wall: $(ratio "$wall" "$one_wall")x;" \
+    "requests: $(ratio "$requests" "$one_requests")x (target <= 1.10x)"
+done

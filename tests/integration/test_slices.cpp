@@ -286,3 +286,30 @@ TEST_CASE("slices: SIGKILL during a sliced walk, at several points, then a rerun
     require_same_as_dataset(db, emulator);
     drop_slice_logs(db);
 }
+
+TEST_CASE("slices: while whole partitions are left for every thread none is sliced; the "
+          "round's last ones are")
+{
+    TempDatabase& db = shared_database();
+    db.truncate_all();
+    const std::vector<std::string> tags{"Transcode", "Snapshot", "Animation", "MediaInfo"};
+    constexpr long kJobs = 2000; // ~25 pages of 20 per partition: dense enough to split
+    EmulatorFixture emulator(generated_jobs(kJobs, 62, tags));
+    ConfigSpec spec = spec_for(emulator);
+    spec.tags = tags;
+    spec.sync_extra = "page_size = 20\n";
+    const jobsync::Config config = load_test_config(db, spec);
+    emulator.server->reset_stats();
+
+    const jobsync::SyncSummary summary = sync_once(config);
+    CHECK(summary.failed == 0);
+    CHECK(summary.totals.inserted == kJobs);
+    CHECK(summary.totals.duplicates == 0);
+    // Two threads: the first two partitions claimed leave two whole ones for
+    // them, so they are walked as one chain each; the last two are sliced.
+    CHECK(db.scalar("SELECT count(DISTINCT tag) FROM sync_claims WHERE slice > 0") == "2");
+    CHECK(summary.totals.slices == 2 * kSlices);
+    // Probe requests (oldest page, newest page) for the sliced ones only.
+    CHECK(summary.totals.requests == summary.totals.pages + 2 * 2);
+    CHECK(emulator.server->stats().jobs_requests == summary.totals.requests);
+}

@@ -234,6 +234,17 @@ long live_workers(pqxx::connection& conn, long long round_id, const RoundWorker&
     return std::max(1L, workers);
 }
 
+long partitions_todo(pqxx::connection& conn, long long round_id)
+{
+    pqxx::work txn(conn);
+    const long todo = txn.exec_params1("SELECT count(*) FROM sync_claims WHERE round_id = $1 "
+                                       "AND slice = 0 AND state = 'todo'",
+                                       round_id)[0]
+                          .as<long>();
+    txn.commit();
+    return todo;
+}
+
 void finish_claim(pqxx::connection& conn, long long round_id, const RoundWorker& worker,
                   const ClaimKey& key, int slice, const std::string& state)
 {

@@ -101,6 +101,9 @@ std::vector<int> failed_slices(pqxx::connection& conn, long long round_id, const
 // Workers in the round that are alive, this one included (at least 1).
 long live_workers(pqxx::connection& conn, long long round_id, const RoundWorker& worker);
 
+// Partitions of the round no worker has claimed yet (time slices not counted).
+long partitions_todo(pqxx::connection& conn, long long round_id);
+
 // state: done, failed or skipped; todo releases the claim for another worker.
 // Does nothing if the claim was taken over meanwhile.
 void finish_claim(pqxx::connection& conn, long long round_id, const RoundWorker& worker,

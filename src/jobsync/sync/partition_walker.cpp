@@ -293,7 +293,14 @@ bool PartitionWalker::slice_if_dense(const Partition& partition, PartitionStats&
         return false;
     }
     // Slices enough for every live worker's threads: the others claim theirs.
-    const long workers = options_.slices->claims->live_workers(conn());
+    RoundClaims& claims = *options_.slices->claims;
+    const long workers = claims.live_workers(conn());
+    // While whole partitions are left for every thread of the fleet, slicing
+    // this one would only add probes and claims: the threads are busy anyway.
+    // The last partitions of a round are sliced, so its tail is shared out.
+    if (claims.partitions_todo(conn()) >= workers * sync_.concurrency) {
+        return false;
+    }
     WindowProbe probe =
         probe_window(client_, partition, sync_.page_size,
                      static_cast<int>(sync_.concurrency * workers), position_of(checkpoint_));

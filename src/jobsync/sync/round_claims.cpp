@@ -135,6 +135,11 @@ long RoundClaims::live_workers(pqxx::connection& conn)
     return round_store::live_workers(conn, round_.round_id(), round_.worker());
 }
 
+long RoundClaims::partitions_todo(pqxx::connection& conn)
+{
+    return round_store::partitions_todo(conn, round_.round_id());
+}
+
 void RoundClaims::offer_slices(pqxx::connection& conn, const Partition& partition,
                                const std::vector<int>& slices)
 {

@@ -39,6 +39,7 @@ public:
     // For the walker that plans a partition's slices, on its own connection
     // inside its walk (whose retry redoes the walk from its checkpoint).
     long live_workers(pqxx::connection& conn);
+    long partitions_todo(pqxx::connection& conn);
     void offer_slices(pqxx::connection& conn, const Partition& partition,
                       const std::vector<int>& slices);
     std::vector<int> failed_slices(pqxx::connection& conn, const Partition& partition);

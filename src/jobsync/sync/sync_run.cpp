@@ -78,13 +78,13 @@ void drain_inbox(const Config& config, DbSession& db, ApiClients& clients,
 struct RunState {
     RunState(const Config& config, const std::atomic<bool>* stop_flag)
         : limiter(config.sync.max_requests_per_second), api(config.sync, limiter, stop_flag),
-          slice_threads(config.sync.concurrency - 1), slices{api, config.database, slice_threads}
+          slice_threads(0), slices{api, config.database, slice_threads}
     {
     }
     std::vector<Partition> partitions;
     RateLimiter limiter; // one per run: the service throttles per account
     ApiClientFactory api;
-    SliceThreadBudget slice_threads; // besides the partition workers
+    SliceThreadBudget slice_threads; // what the partition workers leave of sync.concurrency
     SliceWorkers slices;
     std::mutex mutex;
     SyncSummary summary;
@@ -225,6 +225,9 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
 
     const int workers =
         std::max(1, std::min<int>(options.concurrency, static_cast<int>(state.partitions.size())));
+    // Never more than sync.concurrency threads walking: with fewer partitions
+    // than that, the rest walk time slices of the dense ones.
+    state.slice_threads.give_back(config.sync.concurrency - workers);
     RoundClaims claims(round, state.partitions, stop_flag);
     state.slices.claims = &claims;
     std::vector<std::thread> threads;
