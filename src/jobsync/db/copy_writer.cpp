@@ -2,33 +2,74 @@
 
 #include <pqxx/tablewriter>
 
+#include <cstdint>
+#include <cstring>
+
 namespace jobsync {
 namespace {
 
+// COPY's text format escapes only these; everything else goes as it is.
+const char* copy_escape(char c)
+{
+    switch (c) {
+    case '\\':
+        return "\\\\";
+    case '\t':
+        return "\\t";
+    case '\n':
+        return "\\n";
+    case '\r':
+        return "\\r";
+    default:
+        return nullptr;
+    }
+}
+
+// The bytes of `word` that may need an escape (below '\r' + 1, or a
+// backslash), as their high bits: the bit tricks of "determine if a word has
+// a byte less than n". Exact up to the first such byte, which is all we use.
+std::uint64_t escape_candidates(std::uint64_t word)
+{
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+    const std::uint64_t control = (word - kOnes * ('\r' + 1)) & ~word & kHighs;
+    const std::uint64_t backslashes = word ^ (kOnes * '\\');
+    const std::uint64_t backslash = (backslashes - kOnes) & ~backslashes & kHighs;
+    return control | backslash;
+}
+
+// Appends the value in runs between the characters to escape, finding them
+// 8 bytes at a time: a per-byte append was a fifth of the worker's CPU in a
+// first sync (the detail XML is most of the bytes).
 void append_copy_value(std::string& data, const SqlValue& value)
 {
     if (!value) {
         data += "\\N";
         return;
     }
-    for (const char c : *value) {
-        switch (c) {
-        case '\\':
-            data += "\\\\";
-            break;
-        case '\t':
-            data += "\\t";
-            break;
-        case '\n':
-            data += "\\n";
-            break;
-        case '\r':
-            data += "\\r";
-            break;
-        default:
-            data += c;
+    constexpr bool kWordScan = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+    const std::string_view text = *value;
+    std::size_t run_start = 0;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        if (kWordScan && i + 8 <= text.size()) {
+            std::uint64_t word = 0;
+            std::memcpy(&word, text.data() + i, sizeof word);
+            const std::uint64_t candidates = escape_candidates(word);
+            if (candidates == 0) {
+                i += 8;
+                continue;
+            }
+            i += static_cast<std::size_t>(__builtin_ctzll(candidates)) / 8; // the first one
         }
+        if (const char* escaped = copy_escape(text[i])) {
+            data.append(text.data() + run_start, i - run_start);
+            data += escaped;
+            run_start = i + 1;
+        }
+        ++i;
     }
+    data.append(text.data() + run_start, text.size() - run_start);
 }
 
 } // namespace

@@ -80,7 +80,7 @@ bool needs_repair(std::string_view source)
 {
     for (std::size_t pos = 0; pos < source.size();) {
         const unsigned char c = static_cast<unsigned char>(source[pos]);
-        if (c >= 0x20 && c < 0x80 && c != '&') {
+        if ((c >= 0x20 && c < 0x80 && c != '&') || c == '\n' || c == '\t' || c == '\r') {
             ++pos;
             continue;
         }
