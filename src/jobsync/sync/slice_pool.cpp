@@ -29,13 +29,24 @@ bool stopping(const std::atomic<bool>* stop_flag)
 }
 
 // One thread's share: a session, a client and a walker, used for every
-// slice the thread claims.
+// slice the thread claims; the calling thread lends its own.
 class SliceThread {
 public:
     SliceThread(SliceWorkers& workers, const SyncConfig& sync, const Partition& partition,
                 PoolState& state, const std::atomic<bool>* stop_flag)
-        : db_(workers.database), client_(workers.api.make(*partition.source)),
-          walker_(db_, *client_, sync, stop_flag), claims_(*workers.claims), partition_(partition),
+        : own_db_(std::make_unique<DbSession>(workers.database)),
+          own_client_(workers.api.make(*partition.source)), db_(*own_db_), client_(*own_client_),
+          walker_(db_, client_, sync, stop_flag), claims_(*workers.claims), partition_(partition),
+          state_(state), stop_flag_(stop_flag)
+    {
+    }
+    SliceThread(SliceWorkers& workers, const SyncConfig& sync, const Partition& partition,
+                PoolState& state, const SliceTurn& turn, const std::atomic<bool>* stop_flag)
+        : own_db_(turn.db != nullptr ? nullptr : std::make_unique<DbSession>(workers.database)),
+          own_client_(turn.client != nullptr ? nullptr : workers.api.make(*partition.source)),
+          db_(turn.db != nullptr ? *turn.db : *own_db_),
+          client_(turn.client != nullptr ? *turn.client : *own_client_),
+          walker_(db_, client_, sync, stop_flag), claims_(*workers.claims), partition_(partition),
           state_(state), stop_flag_(stop_flag)
     {
     }
@@ -85,8 +96,10 @@ private:
         }
     }
 
-    DbSession db_;
-    std::unique_ptr<CiClient> client_;
+    std::unique_ptr<DbSession> own_db_;
+    std::unique_ptr<CiClient> own_client_;
+    DbSession& db_;
+    CiClient& client_;
     SliceWalker walker_;
     RoundClaims& claims_;
     const Partition& partition_;
@@ -99,8 +112,12 @@ void run_slice_thread(SliceWorkers& workers, const SyncConfig& sync, const Parti
                       const std::atomic<bool>* stop_flag)
 {
     try {
-        SliceThread thread(workers, sync, partition, state, stop_flag);
-        thread.walk_claimable(caller ? turn.claimed : std::nullopt);
+        if (caller) {
+            SliceThread(workers, sync, partition, state, turn, stop_flag)
+                .walk_claimable(turn.claimed);
+        } else {
+            SliceThread(workers, sync, partition, state, stop_flag).walk_claimable(std::nullopt);
+        }
     } catch (...) {
         const std::lock_guard<std::mutex> lock(state.mutex);
         if (!state.fatal) {
@@ -145,7 +162,7 @@ SlicePoolResult walk_slices(SliceWorkers& workers, const SyncConfig& sync,
     workers.budget.give_back(extra);
     if (turn.wait_for_others && !state.fatal) {
         try {
-            SliceThread(workers, sync, partition, state, stop_flag).wait_for_others();
+            SliceThread(workers, sync, partition, state, turn, stop_flag).wait_for_others();
         } catch (...) {
             state.fatal = std::current_exception();
         }

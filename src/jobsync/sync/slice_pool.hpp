@@ -6,6 +6,7 @@
 
 #include "jobsync/api/api_clients.hpp"
 #include "jobsync/config/config.hpp"
+#include "jobsync/db/db_session.hpp"
 #include "jobsync/sync/partition_walker.hpp"
 #include "jobsync/sync/round_claims.hpp"
 
@@ -46,6 +47,12 @@ struct SlicePoolResult {
 
 // How the calling thread takes part.
 struct SliceTurn {
+    // The calling thread's session and client, lent for its slices, or
+    // nullptr to make its own. The planner lends neither: its session holds
+    // the partition's advisory lock, which a slice walk's reconnect would
+    // silently drop, and its walk counts its own client's requests.
+    DbSession* db = nullptr;
+    CiClient* client = nullptr;
     int unfinished = 1;           // slices left to claim: no more threads than that
     std::optional<int> claimed;   // a slice this thread claimed already, walked first
     bool wait_for_others = false; // the planner: returns once no slice is todo or walking

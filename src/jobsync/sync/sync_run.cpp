@@ -98,10 +98,12 @@ struct RunState {
 // process): walked here, with as many of the run's spare threads as the
 // budget allows claiming the plan's other slices. The planner moves the
 // partition's cursor once every slice is done.
-void walk_claimed_slice(const Config& config, RunState& state, const Partition& partition,
-                        int slice, const std::atomic<bool>* stop_flag)
+void walk_claimed_slice(const Config& config, RunState& state, DbSession& db, CiClient& client,
+                        const Partition& partition, int slice, const std::atomic<bool>* stop_flag)
 {
-    SliceTurn turn;
+    SliceTurn turn; // this thread's session holds no partition's lock
+    turn.db = &db;
+    turn.client = &client;
     turn.unfinished = config.sync.concurrency; // the threads end when none is left to claim
     turn.claimed = slice;
     const SlicePoolResult walked =
@@ -135,11 +137,11 @@ void run_worker(const Config& config, const SyncOptions& options, RunState& stat
                 return;
             }
             const Partition& partition = *work.partition;
+            CiClient& client = clients.for_source(*partition.source);
             if (work.slice) {
-                walk_claimed_slice(config, state, partition, *work.slice, stop_flag);
+                walk_claimed_slice(config, state, db, client, partition, *work.slice, stop_flag);
                 continue;
             }
-            CiClient& client = clients.for_source(*partition.source);
             PartitionWalker walker(
                 db, client, config.sync,
                 {config.database.schema, options.wait_lock_seconds, &state.slices}, stop_flag);
