@@ -23,9 +23,11 @@ using namespace testing;
 namespace {
 
 // One partition of 3000 jobs, 150 pages of 20: dense enough to be split into
-// sync.concurrency (2, the tests' configs) slices per worker in the round.
+// two slices per thread (kSlicesPerThread) of each worker in the round, at
+// sync.concurrency = 2 (the tests' configs).
 constexpr long kJobs = 3000;
 constexpr int kConcurrency = 2;
+constexpr int kSlicesPerWorker = 2 * kConcurrency; // kSlicesPerThread per thread
 
 jobsync::emulator::FaultOptions latency(long ms)
 {
@@ -130,7 +132,7 @@ TEST_CASE("round slices: two and three syncs started together share one big part
     auto alone_worker = start_in_one_round(db, config_path, 1);
     require_exit_0(alone_worker);
     const long alone = jobs_requests(emulator);
-    require_walked_once(db, emulator, kConcurrency);
+    require_walked_once(db, emulator, kSlicesPerWorker);
 
     for (const int workers : {2, 3}) {
         INFO(workers << " workers");
@@ -138,8 +140,8 @@ TEST_CASE("round slices: two and three syncs started together share one big part
         emulator.server->reset_stats();
         auto together_workers = start_in_one_round(db, config_path, workers);
         require_exit_0(together_workers);
-        // Planned for every worker in the round: sync.concurrency slices each.
-        require_walked_once(db, emulator, kConcurrency * workers);
+        // Planned for every worker in the round: two slices per thread each.
+        require_walked_once(db, emulator, kSlicesPerWorker * workers);
         CHECK(db.scalar("SELECT sum(takeovers) FROM sync_claims") == "0");
         // The split is real: slices were walked by more than one worker.
         CHECK(std::stoi(db.scalar(
@@ -179,7 +181,7 @@ TEST_CASE("round slices: a worker SIGKILLed while walking a slice loses it to an
     bool doomed_shown = false;
     for (const auto& holder : report["partitions"][0]["slices_held_by"]) {
         CHECK(holder["slice"].get<int>() >= 0);
-        CHECK(holder["slice"].get<int>() < 2 * kConcurrency);
+        CHECK(holder["slice"].get<int>() < 2 * kSlicesPerWorker);
         doomed_shown = doomed_shown || holder["held_by"].get<std::string>().find(doomed_id_part) !=
                                            std::string::npos;
     }
@@ -200,7 +202,7 @@ TEST_CASE("round slices: a worker SIGKILLed while walking a slice loses it to an
     CHECK(db.scalar("SELECT status FROM sync_rounds") == "done");
     CHECK(db.scalar("SELECT count(*) FROM sync_claims WHERE state <> 'done'") == "0");
     CHECK(db.scalar("SELECT count(*) FROM sync_claims WHERE slice > 0") ==
-          std::to_string(2 * kConcurrency));
+          std::to_string(2 * kSlicesPerWorker));
     CHECK(std::stoi(db.scalar("SELECT sum(takeovers) FROM sync_claims WHERE slice > 0")) >= 1);
     CHECK(db.scalar("SELECT count(*) FROM sync_slices") == "0");
     CHECK(db.scalar("SELECT count(*) FROM sync_checkpoints WHERE last_status = 'ok' "

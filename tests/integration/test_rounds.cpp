@@ -168,10 +168,17 @@ TEST_CASE("rounds: a worker SIGKILLed while walking loses its partition to anoth
         "JOIN sync_checkpoints k USING (bucket, tag, queue_id) WHERE c.state = 'walking' "
         "AND k.walk_pages > 0 AND w.pid = " +
         std::to_string(doomed.pid());
-    for (int i = 0; i < 600 && db.scalar(holds_a_walk) == "0"; ++i) {
+    // ... and once both are in the round: a survivor slow to start (a loaded
+    // machine) would otherwise find the round abandoned and open another.
+    const std::string both_joined = "SELECT count(*) FROM sync_workers WHERE pid IN (" +
+                                    std::to_string(doomed.pid()) + ", " +
+                                    std::to_string(survivor.pid()) + ")";
+    for (int i = 0; i < 600 && (db.scalar(holds_a_walk) == "0" || db.scalar(both_joined) != "2");
+         ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     REQUIRE(db.scalar(holds_a_walk) != "0");
+    REQUIRE(db.scalar(both_joined) == "2");
     doomed.send_signal(SIGKILL);
     CHECK(doomed.wait().exit_code == 128 + SIGKILL);
     const ProcessResult result = survivor.wait();

@@ -11,6 +11,7 @@
 #include "jobsync/sync/page_commit.hpp"
 #include "jobsync/sync/page_walk.hpp"
 #include "jobsync/sync/progress.hpp"
+#include "jobsync/sync/slice_plan.hpp"
 #include "jobsync/sync/slice_pool.hpp"
 #include "jobsync/sync/slice_probe.hpp"
 #include "jobsync/sync/walk_attempt.hpp"
@@ -301,9 +302,9 @@ bool PartitionWalker::slice_if_dense(const Partition& partition, PartitionStats&
     if (claims.partitions_todo(conn()) >= workers * sync_.concurrency) {
         return false;
     }
-    WindowProbe probe =
-        probe_window(client_, partition, sync_.page_size,
-                     static_cast<int>(sync_.concurrency * workers), position_of(checkpoint_));
+    WindowProbe probe = probe_window(
+        client_, partition, sync_.page_size,
+        static_cast<int>(sync_.concurrency * workers) * kSlicesPerThread, position_of(checkpoint_));
     if (probe.slices.empty()) {
         const JobsPage& page = probe.first_page;
         commit_page(partition, page, page.next_token.empty() || page.jobs.empty(), stats);

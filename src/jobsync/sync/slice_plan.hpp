@@ -20,6 +20,12 @@ struct PageSpan {
 // slice's first request and the probes cost more than the parallelism saves.
 inline constexpr long kMinPagesPerSlice = 8;
 
+// Slices planned per thread of the fleet: with two each, a thread that ends
+// early takes another, and a worker that joins the round just after the plan
+// (started in the same instant as the planner, a few ms late) still finds
+// slices nobody has started.
+inline constexpr int kSlicesPerThread = 2;
+
 // Pages the window is estimated to hold from its oldest job to `last_job`:
 // the probe pages' density (jobs per second, both pages when there are two)
 // across that span. With only the oldest page, last_job is the window's end.

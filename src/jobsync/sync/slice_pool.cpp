@@ -33,14 +33,6 @@ bool stopping(const std::atomic<bool>* stop_flag)
 class SliceThread {
 public:
     SliceThread(SliceWorkers& workers, const SyncConfig& sync, const Partition& partition,
-                PoolState& state, const std::atomic<bool>* stop_flag)
-        : own_db_(std::make_unique<DbSession>(workers.database)),
-          own_client_(workers.api.make(*partition.source)), db_(*own_db_), client_(*own_client_),
-          walker_(db_, client_, sync, stop_flag), claims_(*workers.claims), partition_(partition),
-          state_(state), stop_flag_(stop_flag)
-    {
-    }
-    SliceThread(SliceWorkers& workers, const SyncConfig& sync, const Partition& partition,
                 PoolState& state, const SliceTurn& turn, const std::atomic<bool>* stop_flag)
         : own_db_(turn.db != nullptr ? nullptr : std::make_unique<DbSession>(workers.database)),
           own_client_(turn.client != nullptr ? nullptr : workers.api.make(*partition.source)),
@@ -112,12 +104,9 @@ void run_slice_thread(SliceWorkers& workers, const SyncConfig& sync, const Parti
                       const std::atomic<bool>* stop_flag)
 {
     try {
-        if (caller) {
-            SliceThread(workers, sync, partition, state, turn, stop_flag)
-                .walk_claimable(turn.claimed);
-        } else {
-            SliceThread(workers, sync, partition, state, stop_flag).walk_claimable(std::nullopt);
-        }
+        const SliceTurn own; // a thread of the pool's: its own session and client
+        SliceThread(workers, sync, partition, state, caller ? turn : own, stop_flag)
+            .walk_claimable(caller ? turn.claimed : std::nullopt);
     } catch (...) {
         const std::lock_guard<std::mutex> lock(state.mutex);
         if (!state.fatal) {
