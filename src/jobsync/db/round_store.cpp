@@ -206,6 +206,18 @@ long slice_claims_pending(pqxx::connection& conn, long long round_id, const Clai
     return pending;
 }
 
+long slice_claims_todo(pqxx::connection& conn, long long round_id, const ClaimKey& key)
+{
+    pqxx::work txn(conn);
+    const long todo =
+        txn.exec_params1("SELECT count(*) FROM sync_claims WHERE round_id = $1 AND bucket = $2 "
+                         "AND tag = $3 AND queue_id = $4 AND slice > 0 AND state = 'todo'",
+                         round_id, key.bucket, key.tag, key.queue_id)[0]
+            .as<long>();
+    txn.commit();
+    return todo;
+}
+
 std::vector<int> failed_slices(pqxx::connection& conn, long long round_id, const ClaimKey& key)
 {
     pqxx::work txn(conn);

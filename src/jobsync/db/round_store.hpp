@@ -94,6 +94,8 @@ void add_slice_claims(pqxx::connection& conn, long long round_id, const ClaimKey
 
 // The partition's time-slice rows still todo or walking, by any worker.
 long slice_claims_pending(pqxx::connection& conn, long long round_id, const ClaimKey& key);
+// Of those, the ones todo (no worker has claimed them).
+long slice_claims_todo(pqxx::connection& conn, long long round_id, const ClaimKey& key);
 
 // The partition's time-slice rows that failed in the round (plan indexes).
 std::vector<int> failed_slices(pqxx::connection& conn, long long round_id, const ClaimKey& key);

@@ -172,6 +172,27 @@ std::optional<int> RoundClaims::claim_slice(DbSession& db, const Partition& part
     return claim->slice - 1;
 }
 
+std::optional<int> RoundClaims::claim_slice_while_todo(DbSession& db, const Partition& partition)
+{
+    // Threads that end their slices at the same instant claim at once, and a
+    // claim can come back empty while rows are still todo (it skipped rows
+    // the others had locked, and those claims took other rows in the end):
+    // ending the thread then left the rest of the plan to fewer threads.
+    for (int attempt = 0; attempt < 20 && !stopping(); ++attempt) {
+        if (std::optional<int> slice = claim_slice(db, partition)) {
+            return slice;
+        }
+        const long todo = perform(db, "looking at the time slices' claims", [&] {
+            return round_store::slice_claims_todo(db.conn(), round_.round_id(), key_of(partition));
+        });
+        if (todo == 0) {
+            return std::nullopt;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return std::nullopt;
+}
+
 bool RoundClaims::slices_pending(DbSession& db, const Partition& partition)
 {
     return perform(db, "looking at the time slices' claims", [&] {

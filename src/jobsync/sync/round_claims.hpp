@@ -46,6 +46,8 @@ public:
 
     // For the threads that walk its slices, each on its own session.
     std::optional<int> claim_slice(DbSession& db, const Partition& partition);
+    // claim_slice, tried again while a slice row is still todo.
+    std::optional<int> claim_slice_while_todo(DbSession& db, const Partition& partition);
     bool slices_pending(DbSession& db, const Partition& partition);
 
     // Waits a moment before looking at the claims again: half a second, or
