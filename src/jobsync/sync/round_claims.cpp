@@ -155,36 +155,32 @@ std::optional<int> RoundClaims::claim_slice(DbSession& db, const Partition& part
 {
     DbRetryOptions retry;
     retry.stop_flag = stop_flag_;
-    const std::optional<Claim> claim = perform(
-        db, "claiming a time slice",
-        [&] {
-            return round_store::claim_slice_of(db.conn(), round_.round_id(), round_.worker(),
-                                               key_of(partition));
-        },
-        retry);
-    if (!claim) {
-        return std::nullopt;
-    }
-    round_.take_share(claim->live_walkers);
-    if (claim->taken_over) {
-        log_takeover(partition, claim->slice - 1);
-    }
-    return claim->slice - 1;
-}
-
-std::optional<int> RoundClaims::claim_slice_while_todo(DbSession& db, const Partition& partition)
-{
     // Threads that end their slices at the same instant claim at once, and a
-    // claim can come back empty while rows are still todo (it skipped rows
-    // the others had locked, and those claims took other rows in the end):
-    // ending the thread then left the rest of the plan to fewer threads.
+    // claim can come back empty while rows are still todo: ending the thread
+    // then left the rest of the plan to fewer threads. So an empty claim is
+    // believed only once no slice row is todo (as claim() waits on todo rows).
     for (int attempt = 0; attempt < 20 && !stopping(); ++attempt) {
-        if (std::optional<int> slice = claim_slice(db, partition)) {
-            return slice;
+        const std::optional<Claim> claim = perform(
+            db, "claiming a time slice",
+            [&] {
+                return round_store::claim_slice_of(db.conn(), round_.round_id(), round_.worker(),
+                                                   key_of(partition));
+            },
+            retry);
+        if (claim) {
+            round_.take_share(claim->live_walkers);
+            if (claim->taken_over) {
+                log_takeover(partition, claim->slice - 1);
+            }
+            return claim->slice - 1;
         }
-        const long todo = perform(db, "looking at the time slices' claims", [&] {
-            return round_store::slice_claims_todo(db.conn(), round_.round_id(), key_of(partition));
-        });
+        const long todo = perform(
+            db, "looking at the time slices' claims",
+            [&] {
+                return round_store::slice_claims_todo(db.conn(), round_.round_id(),
+                                                      key_of(partition));
+            },
+            retry);
         if (todo == 0) {
             return std::nullopt;
         }

@@ -44,10 +44,9 @@ public:
                       const std::vector<int>& slices);
     std::vector<int> failed_slices(pqxx::connection& conn, const Partition& partition);
 
-    // For the threads that walk its slices, each on its own session.
+    // For the threads that walk its slices, each on its own session. An
+    // empty claim is tried again, briefly, while a slice row is still todo.
     std::optional<int> claim_slice(DbSession& db, const Partition& partition);
-    // claim_slice, tried again while a slice row is still todo.
-    std::optional<int> claim_slice_while_todo(DbSession& db, const Partition& partition);
     bool slices_pending(DbSession& db, const Partition& partition);
 
     // Waits a moment before looking at the claims again: half a second, or

@@ -48,11 +48,11 @@ public:
     {
         std::optional<int> slice = first;
         if (!slice) {
-            slice = claims_.claim_slice_while_todo(db_, partition_);
+            slice = claims_.claim_slice(db_, partition_);
         }
         while (slice && !stopping(stop_flag_) && !state_.failed_fatally()) {
             walk(*slice);
-            slice = claims_.claim_slice_while_todo(db_, partition_);
+            slice = claims_.claim_slice(db_, partition_);
         }
         if (slice) { // claimed while stopping: another worker walks it
             claims_.finish(db_, partition_, slice, PartitionStatus::interrupted);
