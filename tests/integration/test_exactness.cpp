@@ -8,6 +8,7 @@
 #include "support/fault_trigger.hpp"
 #include "support/process.hpp"
 #include "support/sync_fixture.hpp"
+#include "support/wait_until.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -64,6 +65,12 @@ FaultedRun sync_with_checkpoint_fault(const TempDatabase& db, const jobsync::Con
     run.faults_fired = trigger.fired();
     return run;
 }
+
+// Walks in progress with a stored continuation token: a partition's chain
+// or, when its first window was split, its slices'.
+const char* const kStoredTokens =
+    "SELECT (SELECT count(*) FROM sync_checkpoints WHERE walk_next_token IS NOT NULL) + "
+    "(SELECT count(*) FROM sync_slices WHERE next_token IS NOT NULL)";
 
 } // namespace
 
@@ -250,14 +257,13 @@ TEST_CASE("exactness: an expired token restarts the walk from the last committed
     // Killed mid-walk; by the next run the stored tokens have expired.
     {
         ChildProcess worker(JOBSYNC_BINARY, {"--config", config_path, "sync"});
-        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        // Killed once a page's token is committed, however slow the machine.
+        wait_until([&] { return db.scalar(kStoredTokens) != "0"; }, std::chrono::seconds(60),
+                   "a walk has committed a page with its continuation token");
         worker.send_signal(SIGKILL);
         worker.wait();
     }
-    // A partition's chain or, when its first window was split, its slices'.
-    REQUIRE(db.scalar("SELECT (SELECT count(*) FROM sync_checkpoints WHERE walk_next_token IS "
-                      "NOT NULL) + (SELECT count(*) FROM sync_slices WHERE next_token IS NOT "
-                      "NULL)") != "0");
+    REQUIRE(db.scalar(kStoredTokens) != "0");
     std::this_thread::sleep_for(std::chrono::milliseconds(2100));
     faults.latency_ms = 0;
     emulator.server->set_faults(faults);
@@ -281,14 +287,13 @@ TEST_CASE("exactness: a token older than sync.token_max_age is not resumed")
                      &config_path);
     {
         ChildProcess worker(JOBSYNC_BINARY, {"--config", config_path, "sync"});
-        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        // Killed once a page's token is committed, however slow the machine.
+        wait_until([&] { return db.scalar(kStoredTokens) != "0"; }, std::chrono::seconds(60),
+                   "a walk has committed a page with its continuation token");
         worker.send_signal(SIGKILL);
         worker.wait();
     }
-    // A partition's chain or, when its first window was split, its slices'.
-    REQUIRE(db.scalar("SELECT (SELECT count(*) FROM sync_checkpoints WHERE walk_next_token IS "
-                      "NOT NULL) + (SELECT count(*) FROM sync_slices WHERE next_token IS NOT "
-                      "NULL)") != "0");
+    REQUIRE(db.scalar(kStoredTokens) != "0");
     std::this_thread::sleep_for(std::chrono::milliseconds(3500));
     emulator.server->set_faults({});
     const ProcessResult run = run_checked({"--config", config_path, "sync"});
