@@ -1,8 +1,11 @@
 // libmicrohttpd behind HttpServer: the listening socket is bound here (so a
 // failure names its cause), the raw request URI is kept from the URI log
-// callback (MHD decodes the one it hands the access handler), and bodies are
-// collected up to the limit.
+// callback (MHD decodes the one it hands the access handler), the handler sees
+// the head before any body byte is read, bodies are collected up to the limit,
+// and connections are tracked for the per-request deadline.
 #include "http_server/http_server.hpp"
+
+#include "http_server/connection_deadlines.hpp"
 
 #include "jobsync/core/url_encode.hpp"
 
@@ -17,6 +20,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -99,7 +103,7 @@ int open_listener(const std::string& host, int port, int& bound_port)
 // What MHD keeps for one request between its callbacks.
 struct PendingRequest {
     std::string raw_uri;
-    std::string body;
+    HttpRequest request; // the head once the headers are complete; the body grows in it
     bool headers_seen = false;
 };
 
@@ -159,15 +163,18 @@ struct HttpServer::Impl {
     static void* on_uri(void* cls, const char* uri, MHD_Connection* connection);
     static void on_completed(void* cls, MHD_Connection* connection, void** context,
                              MHD_RequestTerminationCode code);
+    static void on_connection(void* cls, MHD_Connection* connection, void** socket_context,
+                              MHD_ConnectionNotificationCode code);
     static MHD_Result on_access(void* cls, MHD_Connection* connection, const char* url,
                                 const char* method, const char* version, const char* upload,
                                 size_t* upload_size, void** context);
-    MHD_Result answer(MHD_Connection* connection, const char* method, const char* version,
-                      PendingRequest& pending);
+    void read_head(MHD_Connection* connection, const char* method, const char* version,
+                   PendingRequest& pending) const;
 
     HttpServerOptions options;
     HttpHandler& handler;
-    std::mutex mutex; // guards start/stop
+    std::unique_ptr<ConnectionDeadlines> deadlines; // null without a request deadline
+    std::mutex mutex;                               // guards start/stop
     MHD_Daemon* daemon = nullptr;
     int bound_port = 0;
 };
@@ -179,11 +186,29 @@ void* HttpServer::Impl::on_uri(void*, const char* uri, MHD_Connection*)
     return pending;
 }
 
-void HttpServer::Impl::on_completed(void*, MHD_Connection*, void** context,
+void HttpServer::Impl::on_completed(void* cls, MHD_Connection* connection, void** context,
                                     MHD_RequestTerminationCode)
 {
     delete static_cast<PendingRequest*>(*context);
     *context = nullptr;
+    if (auto& deadlines = static_cast<Impl*>(cls)->deadlines) {
+        deadlines->request_ended(connection);
+    }
+}
+
+void HttpServer::Impl::on_connection(void* cls, MHD_Connection* connection, void**,
+                                     MHD_ConnectionNotificationCode code)
+{
+    ConnectionDeadlines& deadlines = *static_cast<Impl*>(cls)->deadlines;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const MHD_ConnectionInfo* info =
+            MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (info != nullptr) {
+            deadlines.opened(connection, info->connect_fd);
+        }
+    } else {
+        deadlines.closed(connection); // MHD closes the socket after this returns
+    }
 }
 
 MHD_Result HttpServer::Impl::on_access(void* cls, MHD_Connection* connection, const char*,
@@ -197,31 +222,38 @@ MHD_Result HttpServer::Impl::on_access(void* cls, MHD_Connection* connection, co
     }
     const std::size_t limit = self.options.max_body_bytes;
     if (!pending->headers_seen) {
+        // The headers are complete and no body byte has been read: what can be
+        // refused from the head is refused now, and MHD closes the connection
+        // after the answer instead of reading the body.
         pending->headers_seen = true;
         const auto length = declared_length(connection);
         if (length && *length > limit) {
-            // Answered before the body is read; MHD closes the connection after.
             return queue(connection,
                          self.handler.refuse(413, "the request body is larger than " +
                                                       std::to_string(limit) + " bytes"));
         }
+        self.read_head(connection, method, version, *pending);
+        if (std::optional<HttpResponse> early = self.handler.check_head(pending->request)) {
+            return queue(connection, std::move(*early));
+        }
         return MHD_YES;
     }
+    std::string& body = pending->request.body;
     if (*upload_size != 0) {
-        if (pending->body.size() + *upload_size > limit) {
+        if (body.size() + *upload_size > limit) {
             return MHD_NO; // a chunked body past the limit: the connection is cut
         }
-        pending->body.append(upload, *upload_size);
+        body.append(upload, *upload_size);
         *upload_size = 0;
         return MHD_YES;
     }
-    return self.answer(connection, method, version, *pending);
+    return queue(connection, self.handler.handle(pending->request));
 }
 
-MHD_Result HttpServer::Impl::answer(MHD_Connection* connection, const char* method,
-                                    const char* version, PendingRequest& pending)
+void HttpServer::Impl::read_head(MHD_Connection* connection, const char* method,
+                                 const char* version, PendingRequest& pending) const
 {
-    HttpRequest request;
+    HttpRequest& request = pending.request;
     request.method = method;
     request.version = version;
     const std::string_view uri = pending.raw_uri;
@@ -229,14 +261,12 @@ MHD_Result HttpServer::Impl::answer(MHD_Connection* connection, const char* meth
     request.path = url_decode(uri.substr(0, question));
     request.query = question == std::string_view::npos ? "" : uri.substr(question + 1);
     MHD_get_connection_values(connection, MHD_HEADER_KIND, &collect_header, &request.headers);
-    request.body = std::move(pending.body);
     const MHD_ConnectionInfo* info =
         MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     const sockaddr* peer = info != nullptr ? info->client_addr : nullptr;
     request.peer = address_text(peer);
     request.from_loopback = is_loopback(peer);
     request.local_port = bound_port;
-    return queue(connection, handler.handle(request));
 }
 
 HttpServer::HttpServer(HttpServerOptions options, HttpHandler& handler)
@@ -257,6 +287,13 @@ void HttpServer::start()
     }
     const HttpServerOptions& o = impl_->options;
     const int fd = open_listener(o.host, o.port, impl_->bound_port);
+    if (o.request_deadline_seconds > 0) {
+        impl_->deadlines =
+            std::make_unique<ConnectionDeadlines>(std::chrono::seconds(o.request_deadline_seconds));
+        impl_->deadlines->start();
+    }
+    // Without a deadline no connection is tracked (MHD calls no null callback).
+    const MHD_NotifyConnectionCallback notify = impl_->deadlines ? &Impl::on_connection : nullptr;
     impl_->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, nullptr, nullptr, &Impl::on_access,
         impl_.get(), MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
@@ -265,9 +302,11 @@ void HttpServer::start()
         static_cast<unsigned>(o.max_connections_per_ip), MHD_OPTION_CONNECTION_TIMEOUT,
         static_cast<unsigned>(o.idle_timeout_seconds), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         kConnectionMemory, MHD_OPTION_URI_LOG_CALLBACK, &Impl::on_uri, impl_.get(),
-        MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, impl_.get(), MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, impl_.get(), MHD_OPTION_NOTIFY_CONNECTION,
+        notify, impl_.get(), MHD_OPTION_END);
     if (impl_->daemon == nullptr) {
         close(fd);
+        impl_->deadlines.reset();
         throw std::runtime_error("http server: libmicrohttpd cannot serve on " + o.host + ":" +
                                  std::to_string(impl_->bound_port));
     }
@@ -280,6 +319,7 @@ void HttpServer::stop()
         MHD_stop_daemon(impl_->daemon); // also closes the listening socket
         impl_->daemon = nullptr;
     }
+    impl_->deadlines.reset(); // after MHD: its connection callbacks use it until then
 }
 
 int HttpServer::port() const

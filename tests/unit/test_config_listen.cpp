@@ -76,3 +76,21 @@ TEST_CASE("config: the listen token from the environment and a credential file")
     CHECK_THROWS_WITH(load(text),
                       Catch::Contains("CI_JOBSYNC_LISTEN_TOKEN") && !Catch::Contains("bad\ttoken"));
 }
+
+TEST_CASE("config: [listen] request_timeout and max_attempts, bounded")
+{
+    const CleanEnv env;
+    Config config = load(kMinimal);
+    CHECK(config.listen.request_timeout_seconds == 30);
+    CHECK(config.listen.max_attempts == 10);
+    config = load(kMinimal + "[listen]\nrequest_timeout = \"2m\"\nmax_attempts = 3\n");
+    CHECK(config.listen.request_timeout_seconds == 120);
+    CHECK(config.listen.max_attempts == 3);
+    CHECK(load(kMinimal + "[listen]\nrequest_timeout = \"1h\"\nmax_attempts = 100\n")
+              .listen.request_timeout_seconds == 3600);
+    expect_error(kMinimal + "[listen]\nrequest_timeout = \"61m\"\n", "9:19",
+                 {"[listen] request_timeout", "at most 1h"});
+    expect_error(kMinimal + "[listen]\nrequest_timeout = \"0s\"\n", "9:19", {"request_timeout"});
+    expect_error(kMinimal + "[listen]\nmax_attempts = 0\n", "9:16", {"max_attempts"});
+    expect_error(kMinimal + "[listen]\nmax_attempts = 101\n", "9:16", {"max_attempts"});
+}

@@ -6,8 +6,12 @@
 #include <catch2/catch.hpp>
 
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -208,4 +212,100 @@ TEST_CASE("http server: stop closes open connections; a taken port is a clear er
     CHECK(closed_by_peer(idle));
     close(idle);
     server.stop(); // twice is harmless
+}
+
+namespace {
+
+// Refuses /refuse from the head alone.
+class HeadCheckingHandler : public EchoHandler {
+public:
+    std::optional<HttpResponse> check_head(const HttpRequest& head) override
+    {
+        heads_seen.fetch_add(1);
+        if (head.path != "/refuse") {
+            return std::nullopt;
+        }
+        CHECK(head.body.empty());
+        CHECK(head.query == "token=x+y");
+        HttpResponse response;
+        response.status = 403;
+        response.content_type = "text/plain";
+        response.body = "refused at the head";
+        return response;
+    }
+    std::atomic<int> heads_seen{0};
+};
+
+// Sends one byte every 50 ms until the server closes the connection or
+// `seconds` pass; true when it was closed.
+bool trickle_until_closed(int fd, int seconds)
+{
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (send(fd, "x", 1, MSG_NOSIGNAL) < 0) {
+            return true; // EPIPE/ECONNRESET: the server closed it
+        }
+        pollfd readable{fd, POLLIN, 0};
+        if (poll(&readable, 1, 50) > 0) {
+            char byte;
+            const ssize_t n = recv(fd, &byte, 1, MSG_DONTWAIT);
+            if (n == 0 || (n < 0 && errno != EAGAIN)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+} // namespace
+
+TEST_CASE("http server: check_head answers from the head before any of the body is read")
+{
+    HeadCheckingHandler handler;
+    HttpServerOptions options;
+    options.max_body_bytes = 1024 * 1024;
+    HttpServer server(options, handler);
+    server.start();
+
+    // Only the head of a large body is sent: the answer comes anyway, and the
+    // connection is closed after it rather than the body read.
+    const int fd = connect_to(server.port());
+    send_text(fd, "POST /refuse?token=x+y HTTP/1.1\r\nHost: h\r\nContent-Length: 1000000\r\n\r\n");
+    std::string pending;
+    const Reply refused = read_reply(fd, pending);
+    CHECK(refused.status == 403);
+    CHECK(refused.body == "refused at the head");
+    CHECK(closed_by_peer(fd));
+    close(fd);
+    CHECK(handler.seen.empty());
+
+    const Reply passed =
+        round_trip(server.port(), "POST /fine HTTP/1.1\r\nHost: h\r\n"
+                                  "Content-Length: 3\r\nConnection: close\r\n\r\nabc");
+    CHECK(passed.status == 200);
+    CHECK(passed.body == "POST /fine ? 3");
+    CHECK(handler.heads_seen.load() == 2);
+}
+
+TEST_CASE("http server: a request still arriving at the deadline is cut, however it trickles")
+{
+    EchoHandler handler;
+    HttpServerOptions options;
+    options.idle_timeout_seconds = 120; // a byte every 50 ms never lets this one fire
+    options.request_deadline_seconds = 1;
+    HttpServer server(options, handler);
+    server.start();
+
+    const int headers_slowly = connect_to(server.port());
+    send_text(headers_slowly, "POST /slow HTTP/1.1\r\nHost: h\r\n");
+    const int body_slowly = connect_to(server.port());
+    send_text(body_slowly, "POST /slow HTTP/1.1\r\nHost: h\r\nContent-Length: 100000\r\n\r\n");
+    CHECK(trickle_until_closed(body_slowly, 60));
+    CHECK(trickle_until_closed(headers_slowly, 60));
+    close(body_slowly);
+    close(headers_slowly);
+    CHECK(handler.seen.empty());
+
+    CHECK(round_trip(server.port(), "GET /quick HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+              .status == 200);
 }

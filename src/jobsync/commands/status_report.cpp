@@ -335,7 +335,8 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
                                           : nlohmann::json()},
             {"oldest_age_seconds", inbox.oldest_age_seconds
                                        ? nlohmann::json(*inbox.oldest_age_seconds)
-                                       : nlohmann::json()}};
+                                       : nlohmann::json()},
+            {"dropped", inbox.dropped}};
         for (const DriftRow& row : drift) {
             report["schema_drift"].push_back({{"tag", row.tag},
                                               {"path", row.path},
@@ -394,7 +395,11 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
     };
     out << "\nINBOX (callbacks, `listen`): " << inbox.depth << " job ids waiting"
         << (inbox.oldest_age_seconds ? ", oldest " + age(inbox.oldest_age_seconds) : "")
-        << "; newest push " << age(inbox.last_push_age_seconds) << "\n";
+        << "; newest push " << age(inbox.last_push_age_seconds)
+        << (inbox.dropped > 0 ? "; " + std::to_string(inbox.dropped) +
+                                    " given up after failed fetches (inbox_dropped)"
+                              : std::string())
+        << "\n";
     if (!drift.empty()) {
         out << "\nSCHEMA DRIFT: elements the worker does not know (kept in jobs.detail)\n";
         for (const DriftRow& row : drift) {

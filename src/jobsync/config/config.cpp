@@ -221,12 +221,28 @@ void read_listen_address(const Section& section, ListenConfig& listen)
     listen.port = static_cast<int>(std::stol(port));
 }
 
+// How long a request may take and how often a callback's ids are tried.
+void read_listen_limits(const Section& section, ListenConfig& listen)
+{
+    listen.max_attempts = static_cast<int>(
+        read_integer(section, "max_attempts", 1, 100).value_or(listen.max_attempts));
+    if (const std::optional<long> timeout =
+            read_duration(section, "request_timeout", Zero::rejected)) {
+        if (*timeout > kMaxListenRequestTimeoutSeconds) {
+            section.diag.fail(section.table.get("request_timeout")->source(),
+                              "[listen] request_timeout must be at most 1h");
+        }
+        listen.request_timeout_seconds = *timeout;
+    }
+}
+
 ListenConfig load_listen(const Section& root)
 {
     ListenConfig listen;
     if (const toml::table* table = read_table(root, "listen")) {
         const Section section{*table, "[listen]", root.diag};
-        reject_unknown_keys(section, {"address", "path", "token", "max_body_bytes"});
+        reject_unknown_keys(section, {"address", "path", "token", "max_body_bytes", "max_attempts",
+                                      "request_timeout"});
         read_listen_address(section, listen);
         if (std::optional<std::string> path = read_string(section, "path")) {
             if (path->empty() || path->front() != '/' ||
@@ -241,6 +257,7 @@ ListenConfig load_listen(const Section& root)
         listen.token = read_secret(section, "token").value_or("");
         listen.max_body_bytes = read_integer(section, "max_body_bytes", 1024, 64L * 1024 * 1024)
                                     .value_or(listen.max_body_bytes);
+        read_listen_limits(section, listen);
     }
     listen.token = resolve_secret(listen.token, "CI_JOBSYNC_LISTEN_TOKEN", "listen_token");
     return listen;

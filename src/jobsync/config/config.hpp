@@ -62,7 +62,14 @@ struct ListenConfig {
     std::string token; // the ?token= CI must send; a secret (env CI_JOBSYNC_LISTEN_TOKEN,
                        // credential file listen_token)
     long max_body_bytes = 1024L * 1024; // larger bodies: 413
+    // A request must arrive whole and be answered within this, however it
+    // trickles in (libmicrohttpd's idle timeout alone does not bound it).
+    long request_timeout_seconds = 30;
+    // By-id attempts for an inbox id before it moves to inbox_dropped, 1..100.
+    int max_attempts = 10;
 };
+
+constexpr long kMaxListenRequestTimeoutSeconds = 3600;
 
 struct Config {
     std::string path; // the file it came from, for messages

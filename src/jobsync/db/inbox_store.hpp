@@ -1,5 +1,6 @@
 // The inbox table: job ids announced by callbacks, recorded before the
-// callback is acknowledged and deleted in the transaction that writes the jobs.
+// callback is acknowledged and deleted in the transaction that writes the jobs;
+// failed fetches back off, and ids failing too often move to inbox_dropped.
 #pragma once
 
 #include <pqxx/pqxx>
@@ -18,7 +19,7 @@ struct InboxBatch {
     // times_received of each id when taken: a callback arriving meanwhile
     // bumps it, so its row survives the batch's delete and is fetched again.
     std::vector<long long> times_received;
-    double oldest_age_seconds = 0; // now() - the oldest first_received_at
+    double oldest_age_seconds = 0; // now() - the batch's oldest first_received_at
 };
 
 namespace inbox_store {
@@ -29,13 +30,44 @@ namespace inbox_store {
 void record(pqxx::work& txn, const std::string& bucket, const std::vector<std::string>& job_ids,
             std::string_view via, std::string_view event_name);
 
-// Up to `limit` ids of the bucket holding the oldest entry, oldest first;
-// nullopt when the inbox is empty.
-std::optional<InboxBatch> oldest_batch(pqxx::work& txn, std::size_t limit);
+// Which rows a batch may take.
+struct InboxTake {
+    std::size_t limit = 10;
+    // nullopt (the listener): rows whose next_attempt_at has come. A pass of
+    // `sync` (the database time it started): rows not attempted since, back-off
+    // or not, so each row is tried at most once per pass.
+    std::optional<std::string> pass_started;
+};
 
-// Deletes the batch's rows that no callback touched since it was taken, and
-// records the drain time.
+// The ids of one bucket due first (by next_attempt_at): the head row alone
+// when it failed before, else up to `limit` never-tried ids of its bucket;
+// nullopt when none is due.
+std::optional<InboxBatch> next_batch(pqxx::work& txn, const InboxTake& take);
+
+// The database's clock, as a timestamptz literal (for InboxTake::pass_started).
+std::string database_now(pqxx::work& txn);
+
+// Deletes the batch's rows that no callback touched since it was taken (and
+// any inbox_dropped rows of its ids), and records the drain time.
 void remove(pqxx::work& txn, const InboxBatch& batch);
+
+struct RetryPolicy {
+    int max_attempts = 10;          // then the row moves to inbox_dropped
+    double first_delay_seconds = 2; // doubled after each failure
+    double max_delay_seconds = 300; // at most
+};
+
+struct FailedAttempt {
+    int attempts = 0;                     // the batch's most, after this one
+    double retry_in_seconds = 0;          // the longest back-off set
+    std::vector<std::string> dropped_ids; // moved to inbox_dropped, sorted
+};
+
+// The batch's by-id request failed: counts an attempt on each of its rows,
+// sets the next attempt after a back-off, and moves rows at max_attempts to
+// inbox_dropped. `error` is stored (it names no secret).
+FailedAttempt record_failure(pqxx::work& txn, const InboxBatch& batch, const std::string& error,
+                             const RetryPolicy& policy);
 
 // Rows waiting.
 long long depth(pqxx::transaction_base& txn);
@@ -44,6 +76,7 @@ struct InboxActivity {
     long long depth = 0;
     std::optional<double> last_push_age_seconds; // since the newest acknowledged callback
     std::optional<double> oldest_age_seconds;    // of the oldest row waiting
+    long long dropped = 0;                       // rows in inbox_dropped
 };
 InboxActivity activity(pqxx::transaction_base& txn);
 

@@ -30,38 +30,57 @@ std::array<unsigned char, SHA256_DIGEST_LENGTH> digest(std::string_view value)
     return out;
 }
 
-// The value of the first `name=` parameter of a raw query, decoded.
-std::optional<std::string> query_parameter(std::string_view query, std::string_view name)
+// The raw (undecoded) value of the first `name=` parameter of a query.
+std::optional<std::string_view> query_parameter(std::string_view query, std::string_view name)
 {
     while (!query.empty()) {
         const std::size_t amp = query.find('&');
         const std::string_view pair = query.substr(0, amp);
         const std::size_t eq = pair.find('=');
         if (url_decode(pair.substr(0, eq), true) == name) {
-            return eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1), true);
+            return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
         }
         query = amp == std::string_view::npos ? "" : query.substr(amp + 1);
     }
     return std::nullopt;
 }
 
+bool same_secret(std::string_view given, const std::string& expected)
+{
+    const auto a = digest(given);
+    const auto b = digest(expected);
+    return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 } // namespace
 
 bool query_token_matches(std::string_view query, const std::string& expected)
 {
-    const std::optional<std::string> given = query_parameter(query, "token");
+    const std::optional<std::string_view> given = query_parameter(query, "token");
     if (!given || expected.empty()) {
         return false;
     }
-    const auto a = digest(*given);
-    const auto b = digest(expected);
-    return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+    // A '+' in a URL is a '+' (RFC 3986) to CI and to most people writing the
+    // URL, but a space to form decoding: either reading matches, so a token
+    // holding '+' works written as '+' or as %2B (and one holding a space as
+    // %20 or '+'). Both are compared, so the time does not say which matched.
+    const bool as_written = same_secret(url_decode(*given, false), expected);
+    const bool as_form = same_secret(url_decode(*given, true), expected);
+    return as_written || as_form;
 }
 
 CallbackHandler::CallbackHandler(const Config& config, ListenMetrics& metrics,
                                  std::function<void()> on_recorded)
     : config_(config), metrics_(metrics), on_recorded_(std::move(on_recorded))
 {
+}
+
+std::optional<http::HttpResponse> CallbackHandler::check_head(const http::HttpRequest& head)
+{
+    if (is_probe(head)) {
+        return std::nullopt;
+    }
+    return refusal(head);
 }
 
 http::HttpResponse CallbackHandler::handle(const http::HttpRequest& request)
@@ -75,24 +94,37 @@ http::HttpResponse CallbackHandler::handle(const http::HttpRequest& request)
         response.body = metrics_.render(inbox_depth());
         return response;
     }
-    if (request.path != config_.listen.path) {
-        metrics_.refused(RefusalReason::path);
-        return text(404, "not found");
-    }
-    if (request.method != "POST") {
-        metrics_.refused(RefusalReason::method);
-        http::HttpResponse response = text(405, "callbacks are POSTed");
-        response.headers.emplace_back("Allow", "POST");
-        return response;
-    }
-    if (!query_token_matches(request.query, config_.listen.token)) {
-        metrics_.refused(RefusalReason::token);
-        return text(403, "missing or wrong token");
+    if (std::optional<http::HttpResponse> refused = refusal(request)) {
+        return *refused; // the server asked check_head first: only a direct call gets here
     }
     if (request.body.size() > static_cast<std::size_t>(config_.listen.max_body_bytes)) {
         return refuse(413, "the body is larger than [listen] max_body_bytes");
     }
     return callback(request);
+}
+
+bool CallbackHandler::is_probe(const http::HttpRequest& head)
+{
+    return head.method == "GET" && (head.path == "/healthz" || head.path == "/metrics");
+}
+
+std::optional<http::HttpResponse> CallbackHandler::refusal(const http::HttpRequest& head)
+{
+    if (head.path != config_.listen.path) {
+        metrics_.refused(RefusalReason::path);
+        return text(404, "not found");
+    }
+    if (head.method != "POST") {
+        metrics_.refused(RefusalReason::method);
+        http::HttpResponse response = text(405, "callbacks are POSTed");
+        response.headers.emplace_back("Allow", "POST");
+        return response;
+    }
+    if (!query_token_matches(head.query, config_.listen.token)) {
+        metrics_.refused(RefusalReason::token);
+        return text(403, "missing or wrong token");
+    }
+    return std::nullopt;
 }
 
 http::HttpResponse CallbackHandler::refuse(int status, const std::string& message)
@@ -112,15 +144,30 @@ http::HttpResponse CallbackHandler::callback(const http::HttpRequest& request)
         return text(400, std::string("not a TaskFinish/WorkflowFinish notification: ") + e.what());
     }
     std::map<std::string, std::vector<std::string>> ids_by_bucket;
+    std::map<std::string, std::size_t> ignored_by_problem; // ids of no configured bucket
+    std::size_t recorded = 0;
     for (const CallbackJob& job : hint.jobs) {
         std::string problem;
         const std::string bucket = bucket_for(job.bucket, problem);
         if (bucket.empty()) {
-            metrics_.refused(RefusalReason::bucket);
-            log_warn("callback refused", {{"peer", request.peer}, {"reason", problem}});
-            return text(400, problem);
+            ++ignored_by_problem[problem];
+            continue;
         }
         ids_by_bucket[bucket].push_back(job.job_id);
+        ++recorded;
+    }
+    if (ids_by_bucket.empty()) {
+        const std::string& problem = ignored_by_problem.begin()->first;
+        metrics_.refused(RefusalReason::bucket);
+        log_warn("callback refused", {{"peer", request.peer}, {"reason", problem}});
+        return text(400, problem);
+    }
+    // A callback naming a configured and another bucket: the configured
+    // bucket's ids are recorded, the others cannot be fetched and are left out.
+    for (const auto& [problem, count] : ignored_by_problem) {
+        metrics_.ignored(static_cast<long>(count));
+        log_warn("callback job ids ignored",
+                 {{"peer", request.peer}, {"ids", std::to_string(count)}, {"reason", problem}});
     }
     try {
         for (const auto& [bucket, ids] : ids_by_bucket) {
@@ -134,10 +181,14 @@ http::HttpResponse CallbackHandler::callback(const http::HttpRequest& request)
     }
     metrics_.accepted();
     log_debug("callback recorded", {{"event", hint.event_name},
-                                    {"ids", std::to_string(hint.jobs.size())},
+                                    {"ids", std::to_string(recorded)},
                                     {"via", std::string(via_name(hint.via))}});
     on_recorded_();
-    return text(200, "recorded " + std::to_string(hint.jobs.size()) + " job ids");
+    const std::size_t ignored = hint.jobs.size() - recorded;
+    return text(200, "recorded " + std::to_string(recorded) + " job ids" +
+                         (ignored == 0 ? std::string()
+                                       : "; ignored " + std::to_string(ignored) +
+                                             " of buckets not configured"));
 }
 
 std::string CallbackHandler::bucket_for(const std::string& named, std::string& problem) const

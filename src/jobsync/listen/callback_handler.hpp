@@ -1,6 +1,7 @@
 // The listener's HTTP answers: callbacks on the configured path are
-// authenticated by the ?token= query parameter, parsed for their job ids,
-// recorded in the inbox and only then acknowledged; GET /healthz and
+// authenticated by the ?token= query parameter (before the body is read),
+// parsed for their job ids, recorded in the inbox and only then acknowledged;
+// ids of a bucket that is no [[source]]'s are left out. GET /healthz and
 // GET /metrics need no token and show no job data.
 #pragma once
 
@@ -16,7 +17,8 @@
 
 namespace jobsync {
 
-// True when the query string's token parameter equals `expected`, compared
+// True when the query string's token parameter equals `expected`, read with
+// '+' as itself or as a space (percent-escapes decoded either way), compared
 // in constant time (over SHA-256 digests, so the length does not leak either).
 bool query_token_matches(std::string_view query, const std::string& expected);
 
@@ -26,10 +28,16 @@ public:
     CallbackHandler(const Config& config, ListenMetrics& metrics,
                     std::function<void()> on_recorded);
 
+    // Path, method and token are checked on the head: a stranger's request
+    // is answered before its body is read.
+    std::optional<http::HttpResponse> check_head(const http::HttpRequest& head) override;
     http::HttpResponse handle(const http::HttpRequest& request) override;
     http::HttpResponse refuse(int status, const std::string& message) override;
 
 private:
+    static bool is_probe(const http::HttpRequest& head); // GET /healthz, GET /metrics
+    // 404 another path, 405 not POST, 403 a missing or wrong token; counted.
+    std::optional<http::HttpResponse> refusal(const http::HttpRequest& head);
     http::HttpResponse callback(const http::HttpRequest& request);
     // The bucket a job's callback belongs to; "" => unknown (message set).
     std::string bucket_for(const std::string& named, std::string& problem) const;

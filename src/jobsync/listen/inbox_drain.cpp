@@ -1,5 +1,6 @@
 #include "jobsync/listen/inbox_drain.hpp"
 
+#include "jobsync/core/errors.hpp"
 #include "jobsync/core/logger.hpp"
 #include "jobsync/db/db_retry.hpp"
 #include "jobsync/db/drift_store.hpp"
@@ -42,6 +43,8 @@ DrainStats& DrainStats::operator+=(const DrainStats& other)
     requests += other.requests;
     latency_sum += other.latency_sum;
     latency_max = std::max(latency_max, other.latency_max);
+    failed += other.failed;
+    dropped += other.dropped;
     return *this;
 }
 
@@ -53,14 +56,21 @@ InboxDrain::InboxDrain(const Config& config, DbSession& db, ApiClients& clients,
 
 bool InboxDrain::drain_batch(DrainStats& stats)
 {
+    return drain_one(stats, std::nullopt);
+}
+
+bool InboxDrain::drain_one(DrainStats& stats, const std::optional<std::string>& pass_started)
+{
     DbRetryOptions retry;
     retry.stop_flag = stop_flag_;
-    const auto limit = static_cast<std::size_t>(config_.sync.ids_per_request);
+    inbox_store::InboxTake take;
+    take.limit = static_cast<std::size_t>(config_.sync.ids_per_request);
+    take.pass_started = pass_started;
     const std::optional<InboxBatch> batch = perform(
         db_, "reading the inbox",
         [&] {
             pqxx::work txn(db_.conn());
-            auto taken = inbox_store::oldest_batch(txn, limit);
+            auto taken = inbox_store::next_batch(txn, take);
             txn.commit();
             return taken;
         },
@@ -79,7 +89,15 @@ bool InboxDrain::drain_batch(DrainStats& stats)
     } else {
         CiClient& client = clients_.for_source(*source);
         const long before = client.counters().requests;
-        fetched = client.describe_jobs(batch->job_ids);
+        try {
+            fetched = client.describe_jobs(batch->job_ids);
+        } catch (const PartitionError& e) {
+            // Refused or failing past its retries: this batch backs off, the
+            // next one (of any bucket) goes on.
+            stats.requests += client.counters().requests - before;
+            back_off(*batch, e.what(), stats);
+            return true;
+        }
         requests = client.counters().requests - before;
     }
     // Callback jobs belong to no one walk: quarantine rows get no tag or queue.
@@ -130,10 +148,60 @@ bool InboxDrain::drain_batch(DrainStats& stats)
     return true;
 }
 
+void InboxDrain::back_off(const InboxBatch& batch, const std::string& error, DrainStats& stats)
+{
+    DbRetryOptions retry;
+    retry.stop_flag = stop_flag_;
+    inbox_store::RetryPolicy policy;
+    policy.max_attempts = config_.listen.max_attempts;
+    const inbox_store::FailedAttempt failed = perform(
+        db_, "recording a failed inbox batch",
+        [&] {
+            pqxx::work txn(db_.conn());
+            auto outcome = inbox_store::record_failure(txn, batch, error, policy);
+            txn.commit();
+            return outcome;
+        },
+        retry);
+    stats.failed += static_cast<long>(batch.job_ids.size());
+    stats.dropped += static_cast<long>(failed.dropped_ids.size());
+    if (!failed.dropped_ids.empty()) {
+        std::string ids;
+        for (const std::string& id : failed.dropped_ids) {
+            ids += (ids.empty() ? "" : ",") + id;
+        }
+        log_error("inbox job ids dropped after failed by-id attempts (kept in inbox_dropped; "
+                  "the poll still syncs them)",
+                  {{"bucket", batch.bucket},
+                   {"ids", ids},
+                   {"attempts", std::to_string(failed.attempts)},
+                   {"error", error}});
+    }
+    if (failed.dropped_ids.size() < batch.job_ids.size()) {
+        log_warn("inbox batch not fetched; retried after a back-off",
+                 {{"bucket", batch.bucket},
+                  {"ids", std::to_string(batch.job_ids.size() - failed.dropped_ids.size())},
+                  {"attempts", std::to_string(failed.attempts)},
+                  {"retry_in_s", seconds_text(failed.retry_in_seconds)},
+                  {"error", error}});
+    }
+}
+
 DrainStats InboxDrain::drain_all()
 {
+    DbRetryOptions retry;
+    retry.stop_flag = stop_flag_;
+    const std::string pass_started = perform(
+        db_, "reading the database clock",
+        [&] {
+            pqxx::work txn(db_.conn());
+            std::string now = inbox_store::database_now(txn);
+            txn.commit();
+            return now;
+        },
+        retry);
     DrainStats stats;
-    while ((stop_flag_ == nullptr || !stop_flag_->load()) && drain_batch(stats)) {
+    while ((stop_flag_ == nullptr || !stop_flag_->load()) && drain_one(stats, pass_started)) {
     }
     return stats;
 }

@@ -7,10 +7,13 @@
 #include "jobsync/api/api_clients.hpp"
 #include "jobsync/config/config.hpp"
 #include "jobsync/db/db_session.hpp"
+#include "jobsync/db/inbox_store.hpp"
 #include "jobsync/db/job_store.hpp"
 
 #include <atomic>
 #include <cstddef>
+#include <optional>
+#include <string>
 
 namespace jobsync {
 
@@ -23,6 +26,8 @@ struct DrainStats {
     long requests = 0;      // by-id HTTP requests
     double latency_sum = 0; // per id: seconds from its first callback to its commit
     double latency_max = 0;
+    long failed = 0;  // ids whose by-id request failed (backed off)
+    long dropped = 0; // ids moved to inbox_dropped after [listen] max_attempts
     DrainStats& operator+=(const DrainStats& other);
 };
 
@@ -32,15 +37,21 @@ public:
     InboxDrain(const Config& config, DbSession& db, ApiClients& clients,
                const std::atomic<bool>* stop_flag);
 
-    // One batch (up to [sync] ids_per_request ids of one bucket). Returns
-    // false when the inbox is empty. Throws PartitionError when the service
-    // refuses the batch (its ids stay in the inbox), RunError when stopped.
+    // One batch of the ids due (up to [sync] ids_per_request ids of one
+    // bucket). Returns false when none is due. When the service refuses the
+    // batch or keeps failing, its ids back off (doubling from 2 s up to 5 min)
+    // and after [listen] max_attempts move to inbox_dropped, with a log line;
+    // other buckets' batches are not held up. Throws RunError when stopped.
     bool drain_batch(DrainStats& stats);
 
-    // Batches until the inbox is empty or the stop flag is raised.
+    // `sync`'s pass: every row once, back-off or not (a failure still counts
+    // an attempt), until none is left untried or the stop flag is raised.
     DrainStats drain_all();
 
 private:
+    bool drain_one(DrainStats& stats, const std::optional<std::string>& pass_started);
+    void back_off(const InboxBatch& batch, const std::string& error, DrainStats& stats);
+
     const Config& config_;
     DbSession& db_;
     ApiClients& clients_;

@@ -75,6 +75,9 @@ std::string ListenMetrics::render(long long inbox_depth) const
                static_cast<double>(refused_count(reason)),
                "{reason=\"" + std::string(reason_name(reason)) + "\"}");
     }
+    counter(out, "ci_jobsync_listen_ids_ignored_total",
+            "Job ids of a bucket that is no [[source]]'s, left out of an accepted callback.",
+            static_cast<double>(ignored_.load()));
     counter(out, "ci_jobsync_listen_ids_fetched_total",
             "Inbox job ids fetched by id and written out.", static_cast<double>(d.ids));
     counter(out, "ci_jobsync_listen_ids_unknown_total",
@@ -86,6 +89,12 @@ std::string ListenMetrics::render(long long inbox_depth) const
             static_cast<double>(d.requests));
     counter(out, "ci_jobsync_listen_batches_total", "Inbox batches written.",
             static_cast<double>(d.batches));
+    counter(out, "ci_jobsync_listen_ids_failed_total",
+            "Inbox job ids whose by-id request failed; retried after a back-off.",
+            static_cast<double>(d.failed));
+    counter(out, "ci_jobsync_listen_ids_dropped_total",
+            "Inbox job ids moved to inbox_dropped after [listen] max_attempts failures.",
+            static_cast<double>(d.dropped));
     // Per id, from its first callback to its commit, measured from the
     // batch's oldest id (so at most that).
     header(out, "ci_jobsync_listen_push_latency_seconds",

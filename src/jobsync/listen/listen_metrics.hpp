@@ -19,6 +19,7 @@ class ListenMetrics {
 public:
     void accepted() { ++accepted_; }
     void refused(RefusalReason reason) { ++refused_[static_cast<std::size_t>(reason)]; }
+    void ignored(long ids) { ignored_ += ids; } // ids of an unconfigured bucket left out
     void drained(const DrainStats& batch);
 
     long accepted_count() const { return accepted_.load(); }
@@ -33,6 +34,7 @@ public:
 
 private:
     std::atomic<long> accepted_{0};
+    std::atomic<long> ignored_{0};
     std::array<std::atomic<long>, static_cast<std::size_t>(RefusalReason::count)> refused_{};
     mutable std::mutex mutex_;
     DrainStats drained_;

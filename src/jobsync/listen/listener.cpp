@@ -95,6 +95,8 @@ int run_listen(const Config& config, const std::atomic<bool>* stop_flag,
     server_options.max_connections = 256;
     server_options.max_connections_per_ip = 64;
     server_options.idle_timeout_seconds = 30;
+    server_options.request_deadline_seconds =
+        static_cast<unsigned>(config.listen.request_timeout_seconds);
     server_options.max_body_bytes = static_cast<std::size_t>(config.listen.max_body_bytes);
     http::HttpServer server(server_options, handler);
     try {
