@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -27,6 +28,11 @@ namespace {
 
 const std::vector<std::string> kTags{"Transcode", "Animation"};
 const std::string kToken = "outage-listen-token-0123456789";
+
+// Environment of the children whose server is stopped under them (see the file).
+const std::map<std::string, std::string> kOutageEnv{
+    {"LSAN_OPTIONS",
+     "suppressions=" + std::string(TEST_DATA_DIR) + "/lsan_libpqxx.supp:print_suppressions=0"}};
 
 bool wait_until(const std::function<bool()>& done, int seconds)
 {
@@ -102,7 +108,7 @@ TEST_CASE("db outage: PostgreSQL stopped 10 s under a slow sync: the run complet
         }(),
         url);
 
-    ChildProcess sync(JOBSYNC_BINARY, {"--config", path, "sync"});
+    ChildProcess sync(JOBSYNC_BINARY, {"--config", path, "sync"}, kOutageEnv);
     REQUIRE(wait_until(
         [&] { return cluster.scalar("outage_sync", "SELECT count(*) FROM ci.jobs") != "0"; }, 120));
     cluster.stop();
@@ -184,7 +190,7 @@ TEST_CASE("db outage: listen stays up through a 10 s outage, answers 503 with Re
                                                    job_id + "'") == "1";
     };
 
-    ChildProcess listen(JOBSYNC_BINARY, {"--config", path, "listen"});
+    ChildProcess listen(JOBSYNC_BINARY, {"--config", path, "listen"}, kOutageEnv);
     REQUIRE(wait_until(
         [&] {
             return http_request("GET", "http://127.0.0.1:" + std::to_string(port) + "/healthz")
