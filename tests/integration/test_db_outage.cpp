@@ -237,6 +237,10 @@ TEST_CASE("db outage: a page waiting for a lock another session holds logs the h
     const std::string path =
         config_file(db, spec_for(emulator), db.url(), "lock_timeout = \"1s\"\n");
 
+    // Every connection of the worker has the server-side timeouts (defaults here).
+    CHECK(db.scalar("SHOW lock_timeout") == "10s");
+    CHECK(db.scalar("SHOW idle_in_transaction_session_timeout") == "5min");
+
     auto holder = db.connect();
     pqxx::work hold(*holder);
     hold.exec("LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE");
