@@ -113,6 +113,14 @@ bool ChildProcess::running()
     return !reaped_;
 }
 
+std::string ChildProcess::output_so_far() const
+{
+    std::ifstream in(output_path_);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
 ProcessResult ChildProcess::wait()
 {
     if (!reaped_) {

@@ -26,7 +26,8 @@ public:
     ChildProcess& operator=(const ChildProcess&) = delete;
 
     void send_signal(int signal);
-    ProcessResult wait(); // blocks until exit
+    ProcessResult wait();              // blocks until exit
+    std::string output_so_far() const; // what it has written yet (stdout and stderr)
     bool running();
     pid_t pid() const { return pid_; }
 

@@ -35,6 +35,40 @@ std::string require_host_label(const Section& section, std::string_view key)
     return value;
 }
 
+// [database] timeouts: bounded here, so a typo cannot turn them into hours
+// or an overflow at connect time.
+struct TimeoutBound {
+    std::string_view key;
+    long DatabaseConfig::*field;
+    Zero zero;
+    long max_seconds;
+};
+
+void read_database_timeouts(const Section& section, DatabaseConfig& database)
+{
+    static const TimeoutBound bounds[] = {
+        {"lock_timeout", &DatabaseConfig::lock_timeout_seconds, Zero::allowed, 3600},
+        {"idle_in_transaction_timeout", &DatabaseConfig::idle_in_transaction_timeout_seconds,
+         Zero::allowed, 86400},
+        {"connect_timeout", &DatabaseConfig::connect_timeout_seconds, Zero::rejected, 600},
+        {"tcp_user_timeout", &DatabaseConfig::tcp_user_timeout_seconds, Zero::allowed, 3600},
+        {"keepalive_idle", &DatabaseConfig::keepalive_idle_seconds, Zero::rejected, 7200},
+    };
+    for (const TimeoutBound& bound : bounds) {
+        const std::optional<long> seconds = read_duration(section, bound.key, bound.zero);
+        if (!seconds) {
+            continue;
+        }
+        if (*seconds > bound.max_seconds) {
+            section.diag.fail(section.table.get(bound.key)->source(),
+                              label(section, bound.key) + " must be at most " +
+                                  std::to_string(bound.max_seconds) + "s, got " +
+                                  std::to_string(*seconds) + "s");
+        }
+        database.*bound.field = *seconds;
+    }
+}
+
 DatabaseConfig load_database(const Section& root)
 {
     DatabaseConfig database;
@@ -43,7 +77,8 @@ DatabaseConfig load_database(const Section& root)
         return database;
     }
     const Section section{*table, "[database]", root.diag};
-    reject_unknown_keys(section, {"url", "schema"});
+    reject_unknown_keys(section, {"url", "schema", "lock_timeout", "idle_in_transaction_timeout",
+                                  "connect_timeout", "tcp_user_timeout", "keepalive_idle"});
     // The URL is never echoed: it may hold a password.
     database.url = read_string(section, "url").value_or("");
     if (const std::optional<std::string> problem = database_url_problem(database.url)) {
@@ -58,6 +93,7 @@ DatabaseConfig load_database(const Section& root)
         }
         database.schema = *schema;
     }
+    read_database_timeouts(section, database);
     return database;
 }
 

@@ -21,6 +21,13 @@ struct Credentials {
 struct DatabaseConfig {
     std::string url;           // libpq URI or conninfo; "" => PG* environment only
     std::string schema = "ci"; // validated as a plain identifier [a-z_][a-z0-9_]*
+    // Server and socket timeouts of every connection (0 => off; a value in the
+    // URL wins for the libpq ones).
+    long lock_timeout_seconds = 10;                    // a statement waiting for a lock
+    long idle_in_transaction_timeout_seconds = 5 * 60; // a session idle inside a transaction
+    long connect_timeout_seconds = 10;                 // libpq connect_timeout
+    long tcp_user_timeout_seconds = 60;                // unacknowledged data: the peer is gone
+    long keepalive_idle_seconds = 30;                  // an idle socket is probed after this
 };
 
 struct SourceConfig {

@@ -5,6 +5,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 
@@ -26,7 +27,62 @@ std::string conninfo_value(PQconninfoOption* options, const char* keyword, const
     return from_env != nullptr && *from_env != '\0' ? from_env : fallback;
 }
 
+// Keepalive probes after keepalive_idle: this many, this far apart.
+constexpr long kKeepaliveIntervalSeconds = 10;
+constexpr int kKeepaliveCount = 3;
+
+std::string conninfo_quoted(const std::string& value)
+{
+    std::string quoted = "'";
+    for (const char c : value) {
+        if (c == '\\' || c == '\'') {
+            quoted += '\\';
+        }
+        quoted += c;
+    }
+    return quoted + "'";
+}
+
 } // namespace
+
+std::string connection_string(const DatabaseConfig& config)
+{
+    char* error = nullptr;
+    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
+        PQconninfoParse(config.url.c_str(), &error), &PQconninfoFree);
+    if (error != nullptr) {
+        PQfreemem(error); // may quote the URL
+    }
+    if (!options) {
+        throw ConfigError("database.url cannot be parsed (the URL is not shown)");
+    }
+    // What the URL sets is kept as written; the [database] socket settings
+    // fill in what it leaves out (the PG* environment still applies after).
+    std::vector<std::pair<std::string, std::string>> defaults{
+        {"connect_timeout", std::to_string(config.connect_timeout_seconds)},
+        {"keepalives", "1"},
+        {"keepalives_idle", std::to_string(config.keepalive_idle_seconds)},
+        {"keepalives_interval",
+         std::to_string(std::min(kKeepaliveIntervalSeconds, config.keepalive_idle_seconds))},
+        {"keepalives_count", std::to_string(kKeepaliveCount)},
+        {"tcp_user_timeout", std::to_string(config.tcp_user_timeout_seconds * 1000)},
+    };
+    std::string conninfo;
+    for (PQconninfoOption* option = options.get(); option->keyword != nullptr; ++option) {
+        if (option->val == nullptr) {
+            continue;
+        }
+        const std::string keyword = option->keyword;
+        defaults.erase(std::remove_if(defaults.begin(), defaults.end(),
+                                      [&](const auto& d) { return d.first == keyword; }),
+                       defaults.end());
+        conninfo += keyword + "=" + conninfo_quoted(option->val) + " ";
+    }
+    for (const auto& [keyword, value] : defaults) {
+        conninfo += keyword + "=" + value + " ";
+    }
+    return conninfo;
+}
 
 std::string describe_connection_target(const std::string& url)
 {
@@ -65,7 +121,7 @@ std::unique_ptr<pqxx::connection> open_connection(const DatabaseConfig& config)
     }
     std::unique_ptr<pqxx::connection> conn;
     try {
-        conn = std::make_unique<pqxx::connection>(config.url);
+        conn = std::make_unique<pqxx::connection>(connection_string(config));
     } catch (const pqxx::broken_connection& e) {
         std::string reason = e.what();
         while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) {
@@ -86,6 +142,12 @@ std::unique_ptr<pqxx::connection> open_connection(const DatabaseConfig& config)
     pqxx::nontransaction setup(*conn);
     setup.exec("SET search_path TO " + search_path_for(config.schema));
     setup.exec("SET application_name TO 'ci-jobsync'");
+    // A statement waiting on another session's lock (a BI session's LOCK
+    // TABLE) ends with 55P03, which db_retry's perform logs and redoes; a
+    // transaction left open by a hung worker frees its locks.
+    setup.exec("SET lock_timeout TO '" + std::to_string(config.lock_timeout_seconds) + "s'");
+    setup.exec("SET idle_in_transaction_session_timeout TO '" +
+               std::to_string(config.idle_in_transaction_timeout_seconds) + "s'");
     return conn;
 }
 

@@ -16,6 +16,10 @@ namespace jobsync {
 // host/port/database (never the password) when the server cannot be reached.
 std::unique_ptr<pqxx::connection> open_connection(const DatabaseConfig& config);
 
+// The libpq conninfo for config.url plus the [database] socket settings
+// (connect_timeout, keepalives, tcp_user_timeout) it does not set itself.
+std::string connection_string(const DatabaseConfig& config);
+
 // The search_path for a plain identifier, "\"<schema>\", pg_catalog": the
 // worker's schema first, pg_catalog last, public never.
 std::string search_path_for(const std::string& schema);

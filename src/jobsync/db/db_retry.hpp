@@ -1,6 +1,7 @@
 // The one rule for redoing database work, in the spirit of pqxx::perform: a
 // lost connection is replaced and the work redone, a transaction the server
-// rolled back (serialization failure, deadlock) is redone after a pause,
+// rolled back (serialization failure, deadlock) or a statement that waited
+// database.lock_timeout for another session's lock is redone after a pause,
 // anything else propagates.
 #pragma once
 
@@ -13,8 +14,12 @@
 namespace jobsync {
 
 struct DbRetryOptions {
-    int max_connection_losses = 5; // consecutive, i.e. since progress() last grew
+    // Consecutive, i.e. since progress() last grew. A failed reconnect counts
+    // as one more loss: with 5 (and DbSession's 5 tries per reconnect) an
+    // outage of about 20 s is ridden out.
+    int max_connection_losses = 5;
     int max_conflicts = 5;
+    int max_lock_timeouts = 10;                   // each one waited database.lock_timeout
     const std::atomic<bool>* stop_flag = nullptr; // set => a lost connection is not replaced
     // A count that grows when the work commits something (pages): long work
     // is allowed the limits again after each step it completes.
@@ -32,12 +37,16 @@ public:
     void handle(const std::exception& error);
 
 private:
+    void replace_connection(const std::exception& error);
+    void wait_for_lock(const std::exception& error);
+
     DbSession& db_;
     std::string what_;
     const DbRetryOptions& options_;
     long progress_seen_ = 0;
     int connection_losses_ = 0;
     int conflicts_ = 0;
+    int lock_timeouts_ = 0;
 };
 
 // Runs fn (which opens and commits its own transactions on db.conn()) until

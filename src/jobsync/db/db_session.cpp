@@ -4,23 +4,49 @@
 #include "jobsync/core/logger.hpp"
 #include "jobsync/db/database.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
 namespace jobsync {
 namespace {
 
-constexpr int kConnectAttempts = 5;
 constexpr long kFirstConnectDelayMs = 250;
+constexpr long kStopPollMs = 50;
+
+bool raised(const std::atomic<bool>* flag)
+{
+    return flag != nullptr && flag->load();
+}
+
+// Sleeps in short steps so a stop signal ends the pause.
+void pause_unless_stopped(long ms, const std::atomic<bool>* stop_flag)
+{
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (!raised(stop_flag) && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::min(ms, kStopPollMs)));
+    }
+}
 
 } // namespace
 
-DbSession::DbSession(DatabaseConfig config)
-    : config_(std::move(config)), conn_(open_connection(config_))
+DbSession::DbSession(DatabaseConfig config, int connect_attempts)
+    : config_(std::move(config)), connect_attempts_(std::max(1, connect_attempts)),
+      conn_(open_connection(config_))
 {
 }
 
-void DbSession::reconnect()
+pqxx::connection& DbSession::conn()
+{
+    if (!conn_) {
+        throw pqxx::broken_connection("no connection to PostgreSQL (" +
+                                      describe_connection_target(config_.url) +
+                                      "): the last reconnect failed");
+    }
+    return *conn_;
+}
+
+void DbSession::reconnect(const std::atomic<bool>* stop_flag)
 {
     conn_.reset();
     long delay_ms = kFirstConnectDelayMs;
@@ -29,13 +55,13 @@ void DbSession::reconnect()
             conn_ = open_connection(config_);
             return;
         } catch (const RunError& e) {
-            if (attempt >= kConnectAttempts) {
+            if (attempt >= connect_attempts_ || raised(stop_flag)) {
                 throw;
             }
             log_warn("reconnecting to PostgreSQL failed; retrying",
                      {{"attempt", std::to_string(attempt)}, {"error", e.what()}});
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+        pause_unless_stopped(delay_ms, stop_flag);
         delay_ms *= 2;
     }
 }
@@ -59,6 +85,9 @@ DbFault classify_db_error(const std::exception& error)
         }
         if (state == "40001" || state == "40P01") {
             return DbFault::conflict;
+        }
+        if (state == "55P03") {
+            return DbFault::lock_timeout;
         }
     }
     return DbFault::none;

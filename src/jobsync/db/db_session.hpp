@@ -6,31 +6,44 @@
 
 #include <pqxx/pqxx>
 
+#include <atomic>
 #include <memory>
 
 namespace jobsync {
 
 class DbSession {
 public:
-    explicit DbSession(DatabaseConfig config); // connects; throws RunError
-    pqxx::connection& conn() { return *conn_; }
+    static constexpr int kDefaultConnectAttempts = 5;
+
+    // Connects; throws RunError. connect_attempts: tries per reconnect()
+    // (1 for a caller that must answer quickly, e.g. an HTTP handler).
+    explicit DbSession(DatabaseConfig config, int connect_attempts = kDefaultConnectAttempts);
+
+    // The live connection. After a reconnect() that failed there is none:
+    // then this throws pqxx::broken_connection naming host and port, which
+    // perform() treats as a lost connection like any other.
+    pqxx::connection& conn();
 
     // Drops the old connection (its session locks die with it) and opens a
-    // new one, retrying a few times with backoff while the server restarts.
-    // Throws RunError when it stays unreachable.
-    void reconnect();
+    // new one, retrying with backoff while the server restarts (the pauses
+    // end early when stop_flag is raised). Throws RunError naming host and
+    // port when it stays unreachable; the session then has no connection.
+    void reconnect(const std::atomic<bool>* stop_flag = nullptr);
 
 private:
     DatabaseConfig config_;
+    int connect_attempts_;
     std::unique_ptr<pqxx::connection> conn_;
 };
 
-enum class DbFault { none, connection_lost, conflict };
-
 // connection_lost: the session is gone, or a COMMIT's outcome is unknown
 // (broken_connection, in_doubt_error); conflict: the transaction was rolled
-// back by the server (serialization failure, deadlock). Both are redone from
-// the stored checkpoint, which is safe because pages are idempotent.
+// back by the server (serialization failure, deadlock); lock_timeout: a
+// statement waited database.lock_timeout for a lock another session holds
+// (55P03). All are redone from the stored checkpoint, which is safe because
+// pages are idempotent.
+enum class DbFault { none, connection_lost, conflict, lock_timeout };
+
 DbFault classify_db_error(const std::exception& error);
 
 } // namespace jobsync

@@ -16,8 +16,13 @@ public:
     MigrationLock(pqxx::connection& conn, const std::string& schema) : conn_(conn), key_(schema)
     {
         pqxx::nontransaction txn(conn_);
+        // Another process may migrate for longer than database.lock_timeout:
+        // this one waits for it without a limit, and the limit is restored.
+        const std::string limit = txn.exec1("SHOW lock_timeout")[0].as<std::string>();
+        txn.exec("SET lock_timeout TO 0");
         txn.exec_params(
             "SELECT pg_advisory_lock(hashtextextended('ci-jobsync:migrations:' || $1, 0))", key_);
+        txn.exec_params("SELECT set_config('lock_timeout', $1, false)", limit);
     }
     ~MigrationLock()
     {

@@ -12,7 +12,7 @@ constexpr const char* kRoundRetention = "7 days";
 
 std::string presence_prefix(const RoundWorker& worker)
 {
-    return "ci-jobsync:" + worker.schema + ":worker:";
+    return round_store::presence_prefix(worker.schema);
 }
 
 // A worker named by `id_column` is alive while its lease runs and its
@@ -70,6 +70,11 @@ long live_walkers(pqxx::transaction_base& txn, long long round_id)
 }
 
 } // namespace
+
+std::string presence_prefix(const std::string& schema)
+{
+    return "ci-jobsync:" + schema + ":worker:";
+}
 
 void hold_presence(pqxx::connection& conn, const RoundWorker& worker)
 {

@@ -67,6 +67,10 @@ namespace round_store {
 // The open round, if any (nullopt too when the schema predates rounds).
 std::optional<RoundView> open_round(pqxx::transaction_base& txn);
 
+// The prefix of the presence lock keys of a schema's workers: the key of a
+// worker is hashtextextended(prefix || worker_id, 0).
+std::string presence_prefix(const std::string& schema);
+
 // Takes the worker's presence lock (a session advisory lock on its id, held
 // by this connection until it closes): while it is held, the worker is alive.
 void hold_presence(pqxx::connection& conn, const RoundWorker& worker);

@@ -12,20 +12,35 @@ constexpr std::size_t kRunErrorsBytes = 64 * 1024;
 
 } // namespace
 
-long long start_run(pqxx::connection& conn, int partitions, long long round_id,
-                    const std::string& worker_id)
+StartedRun start_run(pqxx::connection& conn, int partitions, long long round_id,
+                     const std::string& worker_id, const std::string& presence_prefix)
 {
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
     pqxx::work txn(conn);
-    const long long run_id =
+    StartedRun started;
+    // A presence lock we can take is free: that worker's session closed. It
+    // is held until our commit, which is harmless (worker ids are never reused).
+    const pqxx::result closed = txn.exec_params(
+        "UPDATE sync_runs SET status = 'abandoned', finished_at = now(), errors = "
+        "coalesce(errors || E'\\n', '') || 'the process ended without recording the end of "
+        "the run' WHERE run_id IN (SELECT run_id FROM sync_runs WHERE status = 'running' "
+        "AND worker_id IS NOT NULL ORDER BY run_id FOR UPDATE SKIP LOCKED) "
+        "AND pg_try_advisory_xact_lock(hashtextextended($1 || worker_id, 0)) "
+        "RETURNING run_id, coalesce(host, ''), coalesce(pid, 0)",
+        presence_prefix);
+    for (const auto& row : closed) {
+        started.abandoned.push_back(
+            {row[0].as<long long>(), row[1].as<std::string>(), row[2].as<int>()});
+    }
+    started.run_id =
         txn.exec_params1("INSERT INTO sync_runs (host, pid, partitions, round_id, worker_id) "
                          "VALUES ($1, $2, $3, $4, $5) RETURNING run_id",
                          std::string(host), static_cast<int>(::getpid()), partitions, round_id,
                          worker_id)[0]
             .as<long long>();
     txn.commit();
-    return run_id;
+    return started;
 }
 
 void finish_run(pqxx::connection& conn, long long run_id, const RunTotals& t)

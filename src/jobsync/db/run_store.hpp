@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include <string>
+#include <vector>
 
 namespace jobsync {
 
@@ -28,12 +29,26 @@ struct RunTotals {
     std::string errors; // one line per failed partition; "" => NULL; sanitized here
 };
 
+// A run closed as abandoned: its row said running, its process was gone.
+struct AbandonedRun {
+    long long run_id = 0;
+    std::string host;
+    int pid = 0;
+};
+
+struct StartedRun {
+    long long run_id = 0;
+    std::vector<AbandonedRun> abandoned;
+};
+
 namespace run_store {
 
-// Inserts the run's row (this host and process, its round and worker id,
-// status running) and commits; returns its run_id.
-long long start_run(pqxx::connection& conn, int partitions, long long round_id,
-                    const std::string& worker_id);
+// Closes every `running` row whose worker is gone (its presence lock,
+// round_store::presence_key, is free: its session closed) as `abandoned`,
+// then inserts the run's row (this host and process, its round and worker
+// id, status running) and commits.
+StartedRun start_run(pqxx::connection& conn, int partitions, long long round_id,
+                     const std::string& worker_id, const std::string& presence_prefix);
 
 // Records the end of the run and commits.
 void finish_run(pqxx::connection& conn, long long run_id, const RunTotals& totals);

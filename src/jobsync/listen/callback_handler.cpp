@@ -14,6 +14,9 @@
 namespace jobsync {
 namespace {
 
+// A 503 while the database is away asks the sender to come back after this.
+constexpr int kRetryAfterSeconds = 5;
+
 http::HttpResponse text(int status, const std::string& body)
 {
     http::HttpResponse response;
@@ -177,7 +180,9 @@ http::HttpResponse CallbackHandler::callback(const http::HttpRequest& request)
         // Not acknowledged: CI (or whoever sent it) may retry; the poll reconciles.
         metrics_.refused(RefusalReason::database);
         log_error("callback not recorded", {{"error", e.what()}});
-        return text(503, "the inbox is unavailable");
+        http::HttpResponse response = text(503, "the inbox is unavailable");
+        response.headers.emplace_back("Retry-After", std::to_string(kRetryAfterSeconds));
+        return response;
     }
     metrics_.accepted();
     log_debug("callback recorded", {{"event", hint.event_name},
@@ -214,11 +219,19 @@ void CallbackHandler::record(const std::string& bucket, const std::vector<std::s
                              std::string_view via, const std::string& event)
 {
     std::unique_ptr<DbSession> session = take_session();
-    perform(*session, "recording a callback", [&] {
-        pqxx::work txn(session->conn());
-        inbox_store::record(txn, bucket, ids, via, event);
-        txn.commit();
-    });
+    // One reconnect of one try: a pooled session that went stale while the
+    // database restarted is replaced, but a database that is away gets a
+    // quick 503 rather than a handler that waits out the outage.
+    DbRetryOptions retry;
+    retry.max_connection_losses = 1;
+    perform(
+        *session, "recording a callback",
+        [&] {
+            pqxx::work txn(session->conn());
+            inbox_store::record(txn, bucket, ids, via, event);
+            txn.commit();
+        },
+        retry);
     give_session(std::move(session));
 }
 
@@ -246,7 +259,7 @@ std::unique_ptr<DbSession> CallbackHandler::take_session()
             return session;
         }
     }
-    return std::make_unique<DbSession>(config_.database);
+    return std::make_unique<DbSession>(config_.database, 1);
 }
 
 void CallbackHandler::give_session(std::unique_ptr<DbSession> session)

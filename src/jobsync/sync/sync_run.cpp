@@ -220,10 +220,18 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
     state.summary.partitions = static_cast<int>(state.partitions.size());
     RoundMembership round(config, state.partitions, state.limiter, stop_flag);
     state.summary.round_id = round.round_id();
-    const long long run_id = perform(db, "recording the start of the run", [&] {
+    const StartedRun run_row = perform(db, "recording the start of the run", [&] {
         return run_store::start_run(db.conn(), state.summary.partitions, round.round_id(),
-                                    round.worker().worker_id);
+                                    round.worker().worker_id,
+                                    round_store::presence_prefix(config.database.schema));
     });
+    const long long run_id = run_row.run_id;
+    for (const AbandonedRun& gone : run_row.abandoned) {
+        log_warn("an earlier run's process is gone; its run is closed as abandoned",
+                 {{"run", std::to_string(gone.run_id)},
+                  {"host", gone.host},
+                  {"pid", std::to_string(gone.pid)}});
+    }
 
     const int workers =
         std::max(1, std::min<int>(options.concurrency, static_cast<int>(state.partitions.size())));
