@@ -3,6 +3,7 @@
 // walk's tokens again (offset-like tokens).
 #include "emulator/emulator_server.hpp"
 #include "emulator/job_generator.hpp"
+#include "jobsync/parse/jobs_page.hpp"
 #include "jobsync/sync/page_walk.hpp"
 #include "support/sync_fixture.hpp"
 
@@ -147,4 +148,27 @@ TEST_CASE("page_walk: the newest creation time of a page")
     page.jobs[1].creation_time = 50;
     page.jobs[2].creation_time = 40;
     CHECK(newest_creation_time(page) == UnixSeconds{50});
+}
+
+TEST_CASE("page_walk: only no token or no job at all ends a walk, not a page of rejected jobs")
+{
+    const std::string job = "<JobsDetail><JobId>j1</JobId><Tag>Transcode</Tag>"
+                            "<CreationTime>2024-01-01T08:00:00+0800</CreationTime></JobsDetail>";
+    const std::string drifted = "<JobsDetail><JobId>j2</JobId><Tag>Transcode</Tag>"
+                                "<CreationTime>2024/01/01 08:00:00</CreationTime></JobsDetail>";
+    const auto page = [](const std::string& details, const std::string& token) {
+        return parse_jobs_page("<Response>" + details + "<NextToken>" + token +
+                               "</NextToken></Response>");
+    };
+    CHECK_FALSE(ends_walk(page(job, "t")));
+    const JobsPage rejected = page(drifted + drifted, "t");
+    REQUIRE(rejected.jobs.empty());
+    REQUIRE(rejected.rejected.size() == 2);
+    CHECK_FALSE(ends_walk(rejected));
+    CHECK_FALSE(newest_creation_time(rejected).has_value());
+    CHECK(ends_walk(page(job, "")));
+    CHECK(ends_walk(page(drifted, "")));
+    CHECK(ends_walk(page("", "t"))); // no JobsDetail
+    CHECK(
+        ends_walk(page("<JobsDetail><JobId/></JobsDetail>", "t"))); // the empty-result placeholder
 }

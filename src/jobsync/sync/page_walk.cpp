@@ -23,6 +23,11 @@ std::optional<UnixSeconds> newest_creation_time(const JobsPage& page)
     return newest;
 }
 
+bool ends_walk(const JobsPage& page)
+{
+    return page.next_token.empty() || (page.jobs.empty() && page.rejected.empty());
+}
+
 std::optional<UnixSeconds> PagePosition::restart_start() const
 {
     return newest_committed ? std::optional(*newest_committed - 1) : start;
@@ -79,7 +84,7 @@ bool walk_pages(CiClient& client, const Partition& partition, int page_size, Pag
         }
         const bool token_repeats =
             !page.next_token.empty() && !seen_tokens.insert(page.next_token).second;
-        const bool last_page = page.next_token.empty() || page.jobs.empty() || token_repeats;
+        const bool last_page = ends_walk(page) || token_repeats;
         if (!last_page) {
             // Fetch page N+1 while page N is handled; the caller records N's
             // token only after N commits.
@@ -89,6 +94,8 @@ bool walk_pages(CiClient& client, const Partition& partition, int page_size, Pag
             query.next_token = page.next_token;
         }
         sink.on_page(page, last_page);
+        // A page of rejected jobs only leaves the restart point where it
+        // was: a restart reads it again (quarantined again, never skipped).
         if (const auto newest = newest_creation_time(page)) {
             from.newest_committed = std::max(from.newest_committed.value_or(*newest), *newest);
         }
