@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <set>
 
 using namespace jobsync;
@@ -171,4 +172,70 @@ TEST_CASE("page_walk: only no token or no job at all ends a walk, not a page of 
     CHECK(ends_walk(page("", "t"))); // no JobsDetail
     CHECK(
         ends_walk(page("<JobsDetail><JobId/></JobsDetail>", "t"))); // the empty-result placeholder
+}
+
+namespace {
+
+// Serves the listing's jobs [from, to) with a CreationTime the parser rejects
+// (a format drift); they keep their place in the listing. Returns the ids of
+// the others.
+std::set<std::string> reject_jobs(OffsetTokenEmulator& emulator, std::size_t from, std::size_t to)
+{
+    emulator::JobQuery query;
+    query.ascending = true;
+    const std::vector<emulator::StoredJob> jobs = emulator.dataset.select(query);
+    std::set<std::string> good;
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        if (i < from || i >= to) {
+            good.insert(jobs[i].job_id);
+            continue;
+        }
+        emulator::StoredJob job = jobs[i];
+        const std::size_t at = job.xml.find("<CreationTime>") + std::strlen("<CreationTime>");
+        job.xml.replace(at, job.xml.find("</CreationTime>") - at, "2024/01/01 08:00:00");
+        job.spec.reset();
+        REQUIRE(emulator.dataset.remove(job.job_id));
+        emulator.dataset.add_raw(std::move(job));
+    }
+    return good;
+}
+
+} // namespace
+
+TEST_CASE("page_walk: a page of rejected jobs does not end the walk, also with refused tokens")
+{
+    OffsetTokenEmulator emulator(0.3);
+    const std::set<std::string> good = reject_jobs(emulator, 40, 60); // page 3 of 15
+    RecordingSink sink;
+    walk(emulator, 20, {}, sink);
+    CHECK(sink.restarts > 0);
+    CHECK(sink.last_pages == 1);
+    CHECK(sink.ids == good);
+}
+
+TEST_CASE("page_walk: a service refusing every token after a page of rejected jobs fails the "
+          "walk instead of restarting forever")
+{
+    OffsetTokenEmulator emulator(1.0);
+    reject_jobs(emulator, 0, 20); // the first page: no restart point moves past it
+    class CountingSink : public PageSink {
+    public:
+        void on_page(const JobsPage& page, bool /*last_page*/) override
+        {
+            CHECK(page.jobs.empty());
+            ++pages;
+        }
+        void on_restart(std::optional<UnixSeconds> start) override
+        {
+            CHECK_FALSE(start.has_value()); // the window's start, again and again
+            ++restarts;
+        }
+        int pages = 0;
+        int restarts = 0;
+    } sink;
+    CiClient client(emulator.source, {}, {});
+    const Partition partition{&emulator.source, "Transcode", ""};
+    CHECK_THROWS_AS(walk_pages(client, partition, 20, {}, nullptr, sink), PartitionError);
+    CHECK(sink.restarts == kMaxRestartsFromOnePoint);
+    CHECK(sink.pages == kMaxRestartsFromOnePoint + 1);
 }

@@ -59,6 +59,10 @@ bool walk_pages(CiClient& client, const Partition& partition, int page_size, Pag
 
     std::set<std::string> seen_tokens;
     bool restart_allowed = true; // once until the next committed page
+    // Restarts in a row from one point: pages of rejected jobs move no
+    // restart point, so a service refusing every token would loop forever.
+    int restarts_from_point = 0;
+    std::optional<UnixSeconds> restart_point;
     PagePrefetcher prefetcher(client);
     for (;;) {
         if (stop_flag != nullptr && stop_flag->load()) {
@@ -69,6 +73,17 @@ bool walk_pages(CiClient& client, const Partition& partition, int page_size, Pag
             page = prefetcher.fetch(query);
         } catch (const PartitionError& e) {
             if (query.next_token.empty() || !restart_allowed || !is_rejected_token(e)) {
+                throw;
+            }
+            const bool same_point =
+                restarts_from_point > 0 && restart_point == from.restart_start();
+            restarts_from_point = same_point ? restarts_from_point + 1 : 1;
+            restart_point = from.restart_start();
+            if (restarts_from_point > kMaxRestartsFromOnePoint) {
+                log_warn("the service keeps refusing continuation tokens past the same point; "
+                         "giving up on this walk",
+                         {{"partition", partition.label()},
+                          {"restarts", std::to_string(kMaxRestartsFromOnePoint)}});
                 throw;
             }
             restart_allowed = false;

@@ -59,12 +59,18 @@ public:
     virtual void on_restart(std::optional<UnixSeconds> start) = 0;
 };
 
+// At most this many restarts in a row from one restart point (a run of
+// pages of rejected jobs moves none): then the refusal fails the walk.
+inline constexpr int kMaxRestartsFromOnePoint = 10;
+
 // Walks the partition's window from `from`, fetching the next page while the
 // sink handles the current one. Stops after a page that ends_walk or a
-// repeated token. A rejected token restarts the walk once per
-// committed page from from.restart_start(), forgetting the tokens seen
-// before: a service whose tokens are positions hands them out again. Returns
-// false when *stop_flag was set; throws PartitionError when the service fails.
+// repeated token. A rejected token restarts the walk once per committed page
+// from from.restart_start(), forgetting the tokens seen before: a service
+// whose tokens are positions hands them out again; more than
+// kMaxRestartsFromOnePoint restarts in a row from one point fail the walk.
+// Returns false when *stop_flag was set; throws PartitionError when the
+// service fails.
 bool walk_pages(CiClient& client, const Partition& partition, int page_size, PagePosition from,
                 const std::atomic<bool>* stop_flag, PageSink& sink);
 
