@@ -45,7 +45,7 @@ ConfigSpec spec_with(const EmulatorFixture& emulator, const std::string& sync_ex
 }
 
 // Σ over partitions of ceil(U_p / 10), U_p = the partition's unfinished jobs
-// older than its next window's start (cursor - lookback) inside the horizon.
+// older than its next window's first second (cursor - lookback) inside the horizon.
 long expected_by_id_requests(TempDatabase& db, long lookback_seconds)
 {
     return std::stol(db.scalar(
@@ -54,7 +54,7 @@ long expected_by_id_requests(TempDatabase& db, long lookback_seconds)
         "AND (c.queue_id = '' OR j.queue_id = c.queue_id) "
         "AND j.state NOT IN ('Success', 'Failed', 'Cancel') AND j.vanished_at IS NULL "
         "AND j.creation_time >= now() - interval '7 days' "
-        "AND j.creation_time <= c.cursor - interval '" +
+        "AND j.creation_time < c.cursor - interval '" +
         std::to_string(lookback_seconds) + " seconds' GROUP BY c.bucket, c.tag, c.queue_id) p"));
 }
 

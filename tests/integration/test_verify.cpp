@@ -152,7 +152,8 @@ TEST_CASE("backfill: loads exactly a window, idempotently, without checkpoints")
     window.until = first + (last - first) / 2;
     const std::string expected =
         std::to_string(std::count_if(specs.begin(), specs.end(), [&window](const auto& spec) {
-            return spec.creation_time > *window.since && spec.creation_time < *window.until;
+            // --from included, --to not: every window includes its first second.
+            return spec.creation_time >= *window.since && spec.creation_time < *window.until;
         }));
 
     CHECK(jobsync::run_backfill(config, window, nullptr) == 0);

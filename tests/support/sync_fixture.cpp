@@ -50,6 +50,9 @@ std::string source_text(const ConfigSpec& spec)
     if (!spec.queue_type.empty()) {
         text += "queue_type = \"" + spec.queue_type + "\"\n";
     }
+    if (!spec.start_time.empty()) {
+        text += "start_time = " + spec.start_time + "\n";
+    }
     if (spec.own_credentials) {
         text += "secret_id = \"" + kTestSecretId + "\"\nsecret_key = \"" + spec.secret_key + "\"\n";
     }

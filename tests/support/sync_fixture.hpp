@@ -40,6 +40,7 @@ struct ConfigSpec {
     bool discover_queues = false; // queues = "discover" (queues must then be empty)
     std::string queue_type;       // queue_type = ...; "" => left out
     bool own_credentials = false; // secret_id/secret_key in the [[source]], not [credentials]
+    std::string start_time;       // start_time = ... (an offset date-time); "" => left out
 };
 
 // Emulator options: `count` generated jobs of `tags`, reproducible from `seed`.

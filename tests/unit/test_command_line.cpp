@@ -68,6 +68,10 @@ TEST_CASE("command_line: bad command lines are ConfigErrors naming the problem")
         {{"verify", "--since", "yesterday"}, "--since"},
         {{"verify", "--since", "2024-01-02T00:00:00Z", "--until", "2024-01-01T00:00:00Z"},
          "start must be before its end"},
+        // Durations past 36500d: a deadline or `now - ago` would overflow.
+        {{"sync", "--wait-lock", "9223372036854775807s"}, "--wait-lock: at most 36500d"},
+        {{"status", "--max-lag", "36501d"}, "--max-lag: at most 36500d"},
+        {{"verify", "--since", "106751991167300d"}, "--since: at most 36500d"},
     };
     for (const auto& [args, message] : cases) {
         INFO(message);

@@ -24,3 +24,15 @@ TEST_CASE("config: parse_duration_seconds accepts an integer and one unit")
     CHECK_FALSE(parse_duration_seconds("106751991167301d").has_value());
     CHECK(parse_duration_seconds("9223372036854775807s") == 9223372036854775807L);
 }
+
+TEST_CASE("config: format_duration writes the largest exact unit")
+{
+    CHECK(format_duration(30 * 86400) == "30d");
+    CHECK(format_duration(3600) == "1h");
+    CHECK(format_duration(600) == "10m");
+    CHECK(format_duration(90) == "90s");
+    CHECK(format_duration(0) == "0s");
+    for (const long seconds : {1L, 59L, 61L, 86400L, 90000L, kMaxDurationSeconds}) {
+        CHECK(parse_duration_seconds(format_duration(seconds)) == seconds);
+    }
+}

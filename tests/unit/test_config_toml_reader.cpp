@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <map>
 #include <string>
 
 using namespace jobsync;
@@ -84,7 +85,7 @@ TEST_CASE("config: bad durations")
     expect_error(kMinimal + "[sync]\nretry_max_time = \"99999999999999999999d\"\n", "9:18",
                  {"[sync] retry_max_time: bad duration"});
     expect_error(kMinimal + "[sync]\nretry_max_time = \"36501d\"\n", "9:18",
-                 {"[sync] retry_max_time must be at most 36500d"});
+                 {"[sync] retry_max_time must be at most 1d, got '36501d'"});
     // Timeouts must be positive; zero is only fine where it means "no delay".
     for (const char* key : {"connect_timeout", "request_timeout", "retry_max_time",
                             "refresh_horizon", "token_max_age"}) {
@@ -92,6 +93,49 @@ TEST_CASE("config: bad durations")
         expect_error(text, "9:" + std::to_string(std::strlen(key) + 4),
                      {std::string("[sync] ") + key + " must be greater than zero, got '0s'"});
     }
+}
+
+TEST_CASE("config: every duration key has its own maximum, checked when the file is read")
+{
+    const CleanEnv env;
+    struct Bound {
+        const char* key;
+        const char* max;
+        const char* over;
+        long max_seconds;
+    };
+    static constexpr Bound kBounds[] = {
+        {"lookback", "30d", "721h", 30 * 86400},
+        {"settle_delay", "1d", "86401s", 86400},
+        {"refresh_horizon", "3650d", "3651d", 3650 * 86400L},
+        {"connect_timeout", "10m", "601s", 600},
+        {"request_timeout", "1h", "61m", 3600},
+        {"retry_max_time", "1d", "25h", 86400},
+        {"token_max_age", "7d", "8d", 7 * 86400},
+        {"lease", "1d", "1441m", 86400},
+    };
+    for (const Bound& bound : kBounds) {
+        INFO(bound.key);
+        const std::string line = std::string(bound.key) + " = \"";
+        expect_error(kMinimal + "[sync]\n" + line + bound.over + "\"\n",
+                     "9:" + std::to_string(line.size()),
+                     {std::string("[sync] ") + bound.key + " must be at most " + bound.max +
+                      ", got '" + bound.over + "'"});
+        // The maximum itself is fine.
+        const SyncConfig sync = load(kMinimal + "[sync]\n" + line + bound.max + "\"\n").sync;
+        const std::map<std::string, long> read{{"lookback", sync.lookback_seconds},
+                                               {"settle_delay", sync.settle_delay_seconds},
+                                               {"refresh_horizon", sync.refresh_horizon_seconds},
+                                               {"connect_timeout", sync.connect_timeout_seconds},
+                                               {"request_timeout", sync.request_timeout_seconds},
+                                               {"retry_max_time", sync.retry_max_seconds},
+                                               {"token_max_age", sync.token_max_age_seconds},
+                                               {"lease", sync.lease_seconds}};
+        CHECK(read.at(bound.key) == bound.max_seconds);
+    }
+    // Durations far past any maximum (once LONG_MAX seconds) fail the same way.
+    expect_error(kMinimal + "[sync]\nlease = \"106751991167300d\"\n", "9:9",
+                 {"[sync] lease must be at most 1d"});
 }
 
 TEST_CASE("config: TOML syntax errors carry the file and position")

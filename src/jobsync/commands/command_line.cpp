@@ -1,6 +1,7 @@
 #include "jobsync/commands/command_line.hpp"
 
 #include "jobsync/config/config.hpp"
+#include "jobsync/config/duration.hpp"
 #include "jobsync/core/errors.hpp"
 
 #include <cstring>
@@ -16,12 +17,24 @@ bool is_verb(const std::string& word)
 
 // An instant: the API's format or ISO 8601 with an offset, or a duration
 // meaning that long ago ("7d").
+// A duration option: at most kMaxDurationSeconds, so `now - ago` and a
+// deadline `now + wait` cannot overflow.
+std::optional<long> parse_duration_option(const std::string& option, const std::string& value)
+{
+    const std::optional<long> seconds = parse_duration_seconds(value);
+    if (seconds && *seconds > kMaxDurationSeconds) {
+        throw ConfigError(option + ": at most " + format_duration(kMaxDurationSeconds) + ", got '" +
+                          value + "'");
+    }
+    return seconds;
+}
+
 UnixSeconds parse_instant_option(const std::string& option, const std::string& value)
 {
     if (const auto instant = parse_api_time(value)) {
         return *instant;
     }
-    if (const auto ago = parse_duration_seconds(value)) {
+    if (const auto ago = parse_duration_option(option, value)) {
         return now_unix_seconds() - *ago;
     }
     throw ConfigError(option +
@@ -53,7 +66,7 @@ long parse_seconds_option(const std::string& option, const std::string& value)
         value.size() < 9) {
         return std::stol(value);
     }
-    if (const auto seconds = parse_duration_seconds(value)) {
+    if (const auto seconds = parse_duration_option(option, value)) {
         return *seconds;
     }
     throw ConfigError(option + ": expected seconds or a duration like 15m, got '" + value + "'");
@@ -90,7 +103,8 @@ const char* usage_text()
            "until\n"
            "                        SIGTERM: record the job ids, then fetch and write the jobs\n"
            "\n"
-           "Times T: 2024-01-01T00:00:00+08:00 (or +0800, Z), or a duration ago like 7d.\n"
+           "Times T: 2024-01-01T00:00:00+08:00 (or +0800, Z), or a duration ago like 7d;\n"
+           "a window includes its start second, not its end one.\n"
            "\n"
            "Options:\n"
            "  --config FILE         config file (default: $CI_JOBSYNC_CONFIG, then\n"

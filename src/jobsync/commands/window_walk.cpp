@@ -9,6 +9,7 @@
 #include "jobsync/db/drift_store.hpp"
 #include "jobsync/db/job_store.hpp"
 #include "jobsync/db/migrations.hpp"
+#include "jobsync/db/time_param.hpp"
 #include "jobsync/parse/page_warning.hpp"
 #include "jobsync/sync/page_walk.hpp"
 #include "jobsync/sync/progress.hpp"
@@ -62,15 +63,27 @@ struct Window {
     std::optional<UnixSeconds> start, end;
 };
 
-// Defaults: the source's start_time, and now minus the settle delay (jobs
+// From --since (else the source's start_time), included: the API's bounds
+// are exclusive, so the window starts a second before it. To --until, else
+// the database's now minus the settle delay, as sync's windows end (jobs
 // newer than that are not synced yet by design, so they would all differ).
-Window window_of(const Config& config, const Partition& partition, const WindowOptions& options)
+Window window_of(const Config& config, const Partition& partition, const WindowOptions& options,
+                 UnixSeconds database_now)
 {
     Window window;
-    window.start = options.since ? options.since : partition.source->start_time;
-    window.end =
-        options.until ? *options.until : now_unix_seconds() - config.sync.settle_delay_seconds;
+    const std::optional<UnixSeconds> since =
+        options.since ? options.since : partition.source->start_time;
+    if (since) {
+        window.start = *since - 1;
+    }
+    window.end = options.until ? *options.until : database_now - config.sync.settle_delay_seconds;
     return window;
+}
+
+UnixSeconds now_in(DbSession& db)
+{
+    pqxx::read_transaction txn(db.conn());
+    return database_now(txn);
 }
 
 // A walk without a checkpoint: a restart starts from the newest creation
@@ -129,8 +142,9 @@ int run_verify(const Config& config, const WindowOptions& options, std::ostream&
     ApiClients& clients = command.clients;
     VerifyCounts counts;
     int failed = 0;
+    const UnixSeconds now = now_in(command.db);
     for (const Partition& partition : partitions) {
-        const Window window = window_of(config, partition, options);
+        const Window window = window_of(config, partition, options, now);
         JobFactsById served;
         try {
             walk_window(clients.for_source(*partition.source), config, partition, window, stop_flag,
@@ -166,8 +180,9 @@ int run_backfill(const Config& config, const WindowOptions& options,
     apply_migrations(db.conn(), config.database.schema);
     JobStore store;
     int failed = 0;
+    const UnixSeconds now = now_in(db);
     for (const Partition& partition : command.partitions) {
-        const Window window = window_of(config, partition, options);
+        const Window window = window_of(config, partition, options, now);
         ProgressBoard* board = ProgressBoard::current();
         if (board != nullptr) {
             board->start_walk(partition.label(), window.start, window.end.value_or(0));

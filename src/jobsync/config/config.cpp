@@ -206,21 +206,29 @@ SyncConfig load_sync(const Section& root)
         static_cast<int>(read_integer(s, "concurrency", 1, 64).value_or(sync.concurrency));
     sync.metrics_file = read_string(s, "metrics_file").value_or("");
     sync.max_requests_per_second = read_rate(s, "max_requests_per_second");
-    const auto duration = [&s](std::string_view key, Zero zero, long fallback) {
-        return read_duration(s, key, zero).value_or(fallback);
+    // Each key's longest sane value (README, config/example.toml): beyond it a
+    // value is a typo, and `lease * 1000` or `now - refresh_horizon` stays far
+    // from overflow.
+    constexpr long kMinute = 60;
+    constexpr long kHour = 60 * kMinute;
+    constexpr long kDay = 24 * kHour;
+    const auto duration = [&s](std::string_view key, Zero zero, long max_seconds, long fallback) {
+        return read_duration(s, key, zero, max_seconds).value_or(fallback);
     };
-    sync.lookback_seconds = duration("lookback", Zero::allowed, sync.lookback_seconds);
-    sync.settle_delay_seconds = duration("settle_delay", Zero::allowed, sync.settle_delay_seconds);
+    sync.lookback_seconds = duration("lookback", Zero::allowed, 30 * kDay, sync.lookback_seconds);
+    sync.settle_delay_seconds =
+        duration("settle_delay", Zero::allowed, kDay, sync.settle_delay_seconds);
     sync.refresh_horizon_seconds =
-        duration("refresh_horizon", Zero::rejected, sync.refresh_horizon_seconds);
+        duration("refresh_horizon", Zero::rejected, 3650 * kDay, sync.refresh_horizon_seconds);
     sync.connect_timeout_seconds =
-        duration("connect_timeout", Zero::rejected, sync.connect_timeout_seconds);
+        duration("connect_timeout", Zero::rejected, 10 * kMinute, sync.connect_timeout_seconds);
     sync.request_timeout_seconds =
-        duration("request_timeout", Zero::rejected, sync.request_timeout_seconds);
-    sync.retry_max_seconds = duration("retry_max_time", Zero::rejected, sync.retry_max_seconds);
+        duration("request_timeout", Zero::rejected, kHour, sync.request_timeout_seconds);
+    sync.retry_max_seconds =
+        duration("retry_max_time", Zero::rejected, kDay, sync.retry_max_seconds);
     sync.token_max_age_seconds =
-        duration("token_max_age", Zero::rejected, sync.token_max_age_seconds);
-    sync.lease_seconds = duration("lease", Zero::rejected, sync.lease_seconds);
+        duration("token_max_age", Zero::rejected, 7 * kDay, sync.token_max_age_seconds);
+    sync.lease_seconds = duration("lease", Zero::rejected, kDay, sync.lease_seconds);
     return sync;
 }
 

@@ -1,6 +1,7 @@
 #include "jobsync/config/duration.hpp"
 
 #include <climits>
+#include <utility>
 
 namespace jobsync {
 
@@ -42,6 +43,16 @@ std::optional<long> parse_duration_seconds(const std::string& text)
         return std::nullopt;
     }
     return value * multiplier;
+}
+
+std::string format_duration(long seconds)
+{
+    for (const auto& [unit, length] : {std::pair{'d', 86400L}, {'h', 3600L}, {'m', 60L}}) {
+        if (seconds != 0 && seconds % length == 0) {
+            return std::to_string(seconds / length) + unit;
+        }
+    }
+    return std::to_string(seconds) + "s";
 }
 
 } // namespace jobsync

@@ -14,9 +14,6 @@ namespace jobsync {
 
 namespace {
 
-// Longer durations are certainly typos, and capping them keeps later
-// arithmetic (milliseconds for curl, now - lookback) far from overflow.
-constexpr long kMaxDurationSeconds = 36500L * 86400;
 constexpr std::string_view kDurationHint =
     "(expected an integer and one of s, m, h, d, like \"15m\")";
 
@@ -272,7 +269,8 @@ double read_rate(const Section& section, std::string_view key)
     return value;
 }
 
-std::optional<long> read_duration(const Section& section, std::string_view key, Zero zero)
+std::optional<long> read_duration(const Section& section, std::string_view key, Zero zero,
+                                  long max_seconds)
 {
     std::optional<std::string> text = read_string(section, key);
     if (!text) {
@@ -288,9 +286,9 @@ std::optional<long> read_duration(const Section& section, std::string_view key, 
         section.diag.fail(where,
                           label(section, key) + " must be greater than zero, got '" + *text + "'");
     }
-    if (*seconds > kMaxDurationSeconds) {
-        section.diag.fail(where,
-                          label(section, key) + " must be at most 36500d, got '" + *text + "'");
+    if (*seconds > max_seconds) {
+        section.diag.fail(where, label(section, key) + " must be at most " +
+                                     format_duration(max_seconds) + ", got '" + *text + "'");
     }
     return seconds;
 }

@@ -3,6 +3,7 @@
 // the key, never a value that could be a secret.
 #pragma once
 
+#include "jobsync/config/duration.hpp"
 #include "jobsync/core/api_time.hpp"
 
 #include <toml++/toml.h>
@@ -62,8 +63,9 @@ std::optional<long> read_integer(const Section& section, std::string_view key, l
 double read_rate(const Section& section, std::string_view key);
 
 enum class Zero { allowed, rejected };
-// A duration string ("15m"), at most 36500 days.
-std::optional<long> read_duration(const Section& section, std::string_view key, Zero zero);
+// A duration string ("15m"), at most max_seconds (each key has its own).
+std::optional<long> read_duration(const Section& section, std::string_view key, Zero zero,
+                                  long max_seconds = kMaxDurationSeconds);
 
 // A list of distinct non-empty strings; `allowed` (if given) limits the values.
 std::optional<std::vector<std::string>>

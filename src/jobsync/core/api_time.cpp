@@ -4,6 +4,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 namespace jobsync {
 namespace {
@@ -241,11 +242,31 @@ std::optional<UnixSeconds> parse_http_date(std::string_view text)
     return unix_seconds_from_civil(to_civil(year, month, day, hour, minute, second));
 }
 
+namespace {
+
+// Test-only: JOBSYNC_TEST_CLOCK_OFFSET_SECONDS=N runs this process's clock N
+// seconds ahead (negative: behind), for tests of a worker whose clock is
+// skewed (test_clock_skew.cpp). Unset, or not a plain integer: 0.
+long test_clock_offset()
+{
+    const char* text = std::getenv("JOBSYNC_TEST_CLOCK_OFFSET_SECONDS");
+    if (text == nullptr) {
+        return 0;
+    }
+    char* end = nullptr;
+    const long offset = std::strtol(text, &end, 10);
+    return end != text && *end == '\0' ? offset : 0;
+}
+
+} // namespace
+
 UnixSeconds now_unix_seconds()
 {
+    static const long offset = test_clock_offset();
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
-        .count();
+               .count() +
+           offset;
 }
 
 } // namespace jobsync

@@ -36,7 +36,9 @@ std::string format_iso_utc(UnixSeconds instant);
 std::string format_http_date(UnixSeconds instant);
 std::optional<UnixSeconds> parse_http_date(std::string_view text);
 
-// Current wall-clock time in Unix seconds.
+// This process's wall-clock time in Unix seconds (shifted by the test-only
+// JOBSYNC_TEST_CLOCK_OFFSET_SECONDS). Windows and leases shared by a fleet
+// take the database's clock instead (db/time_param.hpp, database_now).
 UnixSeconds now_unix_seconds();
 
 } // namespace jobsync

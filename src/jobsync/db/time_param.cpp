@@ -12,4 +12,9 @@ std::optional<UnixSeconds> epoch_or_null(const pqxx::field& field)
     return field.as<long long>();
 }
 
+UnixSeconds database_now(pqxx::transaction_base& txn)
+{
+    return txn.exec1("SELECT floor(extract(epoch FROM now()))::bigint")[0].as<long long>();
+}
+
 } // namespace jobsync

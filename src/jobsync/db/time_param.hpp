@@ -1,5 +1,5 @@
-// Nullable times to and from statements: an ISO timestamptz parameter, and
-// a field read back as epoch seconds.
+// Times to and from statements: an ISO timestamptz parameter, a field read
+// back as epoch seconds, and the database's clock.
 #pragma once
 
 #include "jobsync/core/api_time.hpp"
@@ -21,5 +21,10 @@ struct TimeParam {
 
 // A field selected as extract(epoch FROM ...)::bigint; nullopt for NULL.
 std::optional<UnixSeconds> epoch_or_null(const pqxx::field& field);
+
+// The database's now() (the transaction's start), in whole seconds: the one
+// clock every worker of a fleet shares, as the leases and the shared cursors
+// need; a worker's own clock may run ahead or behind.
+UnixSeconds database_now(pqxx::transaction_base& txn);
 
 } // namespace jobsync

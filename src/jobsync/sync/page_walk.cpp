@@ -23,6 +23,11 @@ std::optional<UnixSeconds> newest_creation_time(const JobsPage& page)
     return newest;
 }
 
+bool ends_walk(const JobsPage& page)
+{
+    return page.next_token.empty() || (page.jobs.empty() && page.rejected.empty());
+}
+
 std::optional<UnixSeconds> PagePosition::restart_start() const
 {
     return newest_committed ? std::optional(*newest_committed - 1) : start;
@@ -54,6 +59,10 @@ bool walk_pages(CiClient& client, const Partition& partition, int page_size, Pag
 
     std::set<std::string> seen_tokens;
     bool restart_allowed = true; // once until the next committed page
+    // Restarts in a row from one point: pages of rejected jobs move no
+    // restart point, so a service refusing every token would loop forever.
+    int restarts_from_point = 0;
+    std::optional<UnixSeconds> restart_point;
     PagePrefetcher prefetcher(client);
     for (;;) {
         if (stop_flag != nullptr && stop_flag->load()) {
@@ -64,6 +73,17 @@ bool walk_pages(CiClient& client, const Partition& partition, int page_size, Pag
             page = prefetcher.fetch(query);
         } catch (const PartitionError& e) {
             if (query.next_token.empty() || !restart_allowed || !is_rejected_token(e)) {
+                throw;
+            }
+            const bool same_point =
+                restarts_from_point > 0 && restart_point == from.restart_start();
+            restarts_from_point = same_point ? restarts_from_point + 1 : 1;
+            restart_point = from.restart_start();
+            if (restarts_from_point > kMaxRestartsFromOnePoint) {
+                log_warn("the service keeps refusing continuation tokens past the same point; "
+                         "giving up on this walk",
+                         {{"partition", partition.label()},
+                          {"restarts", std::to_string(kMaxRestartsFromOnePoint)}});
                 throw;
             }
             restart_allowed = false;
@@ -79,7 +99,7 @@ bool walk_pages(CiClient& client, const Partition& partition, int page_size, Pag
         }
         const bool token_repeats =
             !page.next_token.empty() && !seen_tokens.insert(page.next_token).second;
-        const bool last_page = page.next_token.empty() || page.jobs.empty() || token_repeats;
+        const bool last_page = ends_walk(page) || token_repeats;
         if (!last_page) {
             // Fetch page N+1 while page N is handled; the caller records N's
             // token only after N commits.
@@ -89,6 +109,8 @@ bool walk_pages(CiClient& client, const Partition& partition, int page_size, Pag
             query.next_token = page.next_token;
         }
         sink.on_page(page, last_page);
+        // A page of rejected jobs only leaves the restart point where it
+        // was: a restart reads it again (quarantined again, never skipped).
         if (const auto newest = newest_creation_time(page)) {
             from.newest_committed = std::max(from.newest_committed.value_or(*newest), *newest);
         }

@@ -16,8 +16,15 @@ namespace jobsync {
 // service rejected the token (expired or invalid: a 4xx other than 403).
 bool is_rejected_token(const PartitionError& error);
 
-// The newest creation time of the page's jobs; nullopt for an empty page.
+// The newest creation time of the page's jobs; nullopt for a page without
+// a stored job (empty, or every job rejected by the parser).
 std::optional<UnixSeconds> newest_creation_time(const JobsPage& page);
+
+// True when the page ends its walk by itself: its NextToken is empty or
+// absent, or it holds no job at all. A page whose jobs were all rejected by
+// the parser holds jobs: it is committed (they go to quarantine) and the walk
+// goes on with its token.
+bool ends_walk(const JobsPage& page);
 
 // Where a walk stands: its window, the token to continue from, and the
 // newest creation time its caller has committed so far.
@@ -52,12 +59,18 @@ public:
     virtual void on_restart(std::optional<UnixSeconds> start) = 0;
 };
 
+// At most this many restarts in a row from one restart point (a run of
+// pages of rejected jobs moves none): then the refusal fails the walk.
+inline constexpr int kMaxRestartsFromOnePoint = 10;
+
 // Walks the partition's window from `from`, fetching the next page while the
-// sink handles the current one. Stops after an empty or absent token, an
-// empty page or a repeated token. A rejected token restarts the walk once per
-// committed page from from.restart_start(), forgetting the tokens seen
-// before: a service whose tokens are positions hands them out again. Returns
-// false when *stop_flag was set; throws PartitionError when the service fails.
+// sink handles the current one. Stops after a page that ends_walk or a
+// repeated token. A rejected token restarts the walk once per committed page
+// from from.restart_start(), forgetting the tokens seen before: a service
+// whose tokens are positions hands them out again; more than
+// kMaxRestartsFromOnePoint restarts in a row from one point fail the walk.
+// Returns false when *stop_flag was set; throws PartitionError when the
+// service fails.
 bool walk_pages(CiClient& client, const Partition& partition, int page_size, PagePosition from,
                 const std::atomic<bool>* stop_flag, PageSink& sink);
 

@@ -8,6 +8,7 @@
 #include "jobsync/core/logger.hpp"
 #include "jobsync/db/checkpoint_store.hpp"
 #include "jobsync/db/db_retry.hpp"
+#include "jobsync/db/time_param.hpp"
 #include "jobsync/sync/page_commit.hpp"
 #include "jobsync/sync/page_walk.hpp"
 #include "jobsync/sync/progress.hpp"
@@ -150,27 +151,34 @@ void PartitionWalker::record_outcome(const Partition& partition, const Partition
     }
 }
 
-// Freezes the window of a new walk: from the cursor minus the lookback to now
-// minus the settle delay. Unfinished jobs older than that (inside the refresh
-// horizon) are refreshed first, by whichever costs fewer requests: the window
-// opens at the oldest of them, or they are fetched by id. Refreshing by id
-// moves no checkpoint: a kill during it repeats it on the next run.
+// Freezes the window of a new walk: from the cursor minus the lookback (or
+// start_time), both included, to the database's now minus the settle delay.
+// The API's bounds are exclusive, so `start` is the second before the first
+// one walked. Unfinished jobs older than that (inside the refresh horizon) are
+// refreshed first, by whichever costs fewer requests: the window opens at the
+// oldest of them, or they are fetched by id. Refreshing by id moves no
+// checkpoint: a kill during it repeats it on the next run.
 void PartitionWalker::prepare_walk(const Partition& partition, PartitionStats& stats)
 {
-    std::optional<UnixSeconds> start = partition.source->start_time;
+    const std::optional<UnixSeconds> earliest =
+        partition.source->start_time ? std::optional(*partition.source->start_time - 1)
+                                     : std::nullopt;
+    std::optional<UnixSeconds> start = earliest;
     if (checkpoint_.cursor) {
-        start = *checkpoint_.cursor - sync_.lookback_seconds;
+        start = *checkpoint_.cursor - sync_.lookback_seconds - 1;
     }
     RefreshMode mode = RefreshMode::none;
     if (start) {
         start = refresh_older_unfinished(partition, *start, mode, stats);
     }
-    if (partition.source->start_time && start && *start < *partition.source->start_time) {
-        start = partition.source->start_time;
+    if (earliest && start && *start < *earliest) {
+        start = earliest;
     }
-    const UnixSeconds settled = now_unix_seconds() - sync_.settle_delay_seconds;
-    const UnixSeconds end = std::max(settled, start.value_or(settled));
     pqxx::work txn(conn());
+    // The fleet shares the cursor, so not a worker's own clock: one running
+    // ahead would move the cursor past jobs not yet listed.
+    const UnixSeconds settled = database_now(txn) - sync_.settle_delay_seconds;
+    const UnixSeconds end = std::max(settled, start.value_or(settled));
     checkpoint_store::begin_walk(txn, partition, start, end);
     slice_store::delete_plan(txn, partition); // a new window, never an old window's slices
     refresh_store::record_refresh_mode(txn, partition, mode);
@@ -307,7 +315,7 @@ bool PartitionWalker::slice_if_dense(const Partition& partition, PartitionStats&
         static_cast<int>(sync_.concurrency * workers) * kSlicesPerThread, position_of(checkpoint_));
     if (probe.slices.empty()) {
         const JobsPage& page = probe.first_page;
-        commit_page(partition, page, page.next_token.empty() || page.jobs.empty(), stats);
+        commit_page(partition, page, ends_walk(page), stats);
         client_.recycle(std::move(probe.first_page));
         return false;
     }
@@ -414,7 +422,7 @@ void PartitionWalker::finish_walk(const Partition& partition, PartitionStats& st
         board->finish_walk(partition.label());
     }
     pqxx::work txn(conn());
-    const UnixSeconds now = now_unix_seconds();
+    const UnixSeconds now = database_now(txn);
     stats.stale_unfinished = checkpoint_store::count_stale_unfinished(
         txn, partition, now - sync_.refresh_horizon_seconds);
     stats.unfinished =
