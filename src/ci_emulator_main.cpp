@@ -42,6 +42,7 @@ const char* const kUsage =
     "                   [--security-token T] [--strict-signing] [--strict-times]\n"
     "                   [--clock-offset-seconds N] [--nonexist-style joined|repeated]\n"
     "                   [--token-reject-rate X] [--offset-tokens] [--old-unfinished-rate X]\n"
+    "                   [--refuse-by-id] [--refused-job-ids A,B]\n"
     "                   [--callback-url http://127.0.0.1:PORT/path?token=T]\n"
     "                   [--callback-format xml|json] [--callback-concurrency N]\n"
     "                   [--port-file FILE] [--help]\n"
@@ -66,6 +67,10 @@ const char* const kUsage =
     "?finished_since=TIME (optional &format=xml|json) calls back on demand. One POST per\n"
     "job, from --callback-concurrency threads (default 1); /_emulator/stats counts\n"
     "callbacks_sent, callbacks_failed and callbacks_dropped.\n"
+    "--refuse-by-id: 403 AccessDenied to every GET /jobs/<ids> (a key without\n"
+    "ci:DescribeMediaJob); --refused-job-ids: 400 InvalidArgument to a GET /jobs/<ids>\n"
+    "naming one of them. POST /_emulator/faults?refuse_by_id=0|1&refused_job_ids=a,b\n"
+    "sets both while running, with the other faults.\n"
     "Runs until SIGTERM or SIGINT.\n";
 
 struct UsageError : std::runtime_error {
@@ -175,6 +180,10 @@ Settings parse_arguments(int argc, char** argv)
             s.server.offset_tokens = true;
             continue;
         }
+        if (flag == "--refuse-by-id") {
+            s.server.faults.refuse_by_id = true;
+            continue;
+        }
         static const std::set<std::string> kFlags{"--host",
                                                   "--port",
                                                   "--seed",
@@ -194,6 +203,7 @@ Settings parse_arguments(int argc, char** argv)
                                                   "--truncate-rate",
                                                   "--token-ttl",
                                                   "--token-reject-rate",
+                                                  "--refused-job-ids",
                                                   "--old-unfinished-rate",
                                                   "--port-file",
                                                   "--secret-key-file",
@@ -273,6 +283,8 @@ Settings parse_arguments(int argc, char** argv)
             g.old_unfinished_rate = parse_rate(flag, value);
         } else if (flag == "--token-reject-rate") {
             f.token_reject_rate = parse_rate(flag, value);
+        } else if (flag == "--refused-job-ids") {
+            f.refused_job_ids = parse_list(flag, value);
         } else if (flag == "--callback-url") {
             try {
                 jobsync::emulator::parse_loopback_url(value);

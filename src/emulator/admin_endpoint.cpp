@@ -46,9 +46,10 @@ std::string describe(const FaultOptions& faults)
     char text[256];
     std::snprintf(text, sizeof text,
                   "server_error_rate=%g throttle_rate=%g truncate_rate=%g token_ttl_seconds=%ld "
-                  "latency_ms=%ld clock_offset_seconds=%ld",
+                  "latency_ms=%ld clock_offset_seconds=%ld refuse_by_id=%d refused_job_ids=%zu",
                   faults.server_error_rate, faults.throttle_rate, faults.truncate_rate,
-                  faults.token_ttl_seconds, faults.latency_ms, faults.clock_offset_seconds);
+                  faults.token_ttl_seconds, faults.latency_ms, faults.clock_offset_seconds,
+                  faults.refuse_by_id ? 1 : 0, faults.refused_job_ids.size());
     return text;
 }
 
@@ -205,6 +206,11 @@ HttpResponse RequestHandler::admin_set_faults(const Exchange& exchange)
             ok = parse_rate(value, faults.throttle_rate);
         } else if (name == "truncate_rate") {
             ok = parse_rate(value, faults.truncate_rate);
+        } else if (name == "refuse_by_id") {
+            ok = value == "0" || value == "1";
+            faults.refuse_by_id = value == "1";
+        } else if (name == "refused_job_ids") { // a,b,...; empty: none
+            faults.refused_job_ids = split_list(value, ',');
         } else if (name == "clock_offset_seconds") {
             ok = parse_offset(value, faults.clock_offset_seconds);
         } else if (name == "token_ttl_seconds" || name == "latency_ms" || name == "seed") {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace jobsync::emulator {
 
@@ -21,6 +22,11 @@ struct FaultOptions {
     double token_reject_rate = 0;  // 400 InvalidArgument "nextToken expired" to a token request
     long latency_ms = 0;           // sleep before every /jobs answer
     long clock_offset_seconds = 0; // the emulator's clock is this far ahead (skew tests)
+    // 403 AccessDenied to every GET /jobs/<ids>: a key granted ci:DescribeMediaJobs
+    // (the list) but not ci:DescribeMediaJob (by id).
+    bool refuse_by_id = false;
+    // 400 InvalidArgument to a GET /jobs/<ids> naming any of these ids.
+    std::vector<std::string> refused_job_ids;
     std::uint64_t seed = 7;
 };
 

@@ -42,7 +42,9 @@ std::string join(const std::vector<std::string>& items)
 } // namespace
 
 std::optional<Rejection> describe_jobs_by_id(std::string_view path, const Dataset& dataset,
-                                             NonExistStyle style, std::string& body)
+                                             NonExistStyle style,
+                                             const std::vector<std::string>& refused_ids,
+                                             std::string& body)
 {
     const std::vector<std::string> ids = split_ids(path.substr(kPrefix.size()));
     if (ids.size() > kMaxJobIdsPerRequest) {
@@ -56,6 +58,11 @@ std::optional<Rejection> describe_jobs_by_id(std::string_view path, const Datase
         if (ids[i].empty()) {
             return invalid("job id " + std::to_string(i + 1) + " of " + std::to_string(ids.size()) +
                            " in the path is empty");
+        }
+    }
+    for (const std::string& id : ids) {
+        if (std::find(refused_ids.begin(), refused_ids.end(), id) != refused_ids.end()) {
+            return invalid("job id " + id + " is refused (injected fault)");
         }
     }
     std::vector<std::string> served; // an id asked for twice is answered once

@@ -90,22 +90,26 @@ HttpResponse RequestHandler::handle_jobs(const Exchange& exchange)
     if (auto rejected = verify(exchange)) {
         return *rejected;
     }
+    const bool by_id = exchange.request.path != "/jobs";
+    if (by_id && faults.refuse_by_id) {
+        faults_injected_.fetch_add(1);
+        return error(exchange, 403, "AccessDenied", "Access Denied.");
+    }
     // A request the service would refuse is refused before any fault is drawn.
     HttpResponse response;
     const auto refused =
-        exchange.request.path == "/jobs"
-            ? list_jobs(exchange.params, dataset_,
-                        {credentials_.secret_key, faults.token_ttl_seconds, token_style_,
-                         [this] {
-                             const bool reject = faults_.reject_token();
-                             if (reject) {
-                                 faults_injected_.fetch_add(1);
-                             }
-                             return reject;
-                         }},
-                        rules_.strict_times, response.body)
-            : describe_jobs_by_id(exchange.request.path, dataset_, rules_.nonexist_style,
-                                  response.body);
+        !by_id ? list_jobs(exchange.params, dataset_,
+                           {credentials_.secret_key, faults.token_ttl_seconds, token_style_,
+                            [this] {
+                                const bool reject = faults_.reject_token();
+                                if (reject) {
+                                    faults_injected_.fetch_add(1);
+                                }
+                                return reject;
+                            }},
+                           rules_.strict_times, response.body)
+               : describe_jobs_by_id(exchange.request.path, dataset_, rules_.nonexist_style,
+                                     faults.refused_job_ids, response.body);
     if (refused) {
         return error(exchange, refused->status, refused->code, refused->message);
     }

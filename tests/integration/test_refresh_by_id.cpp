@@ -1,7 +1,10 @@
 // Refresh by id: unfinished jobs older than the lookback are refreshed with
 // GET /jobs/<ids> when that costs fewer requests than re-walking to them, a
-// job the service forgot keeps its row with vanished_at, faults are retried
-// and a kill during the refresh converges on the next run.
+// job the service forgot keeps its row with vanished_at and is asked for
+// again an hour later, faults are retried and a kill during the refresh
+// converges on the next run. By id is never a precondition: an id that
+// cannot go in a path, one the service refuses alone, and a key refused
+// GET /jobs/<ids> altogether are refreshed by re-walk.
 #include "jobsync/core/api_time.hpp"
 #include "jobsync/sync/sync_run.hpp"
 #include "support/dataset_assertions.hpp"
@@ -13,6 +16,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -20,6 +24,7 @@
 using namespace testing;
 using jobsync::emulator::FaultOptions;
 using jobsync::emulator::GeneratorOptions;
+using jobsync::emulator::JobSpec;
 
 namespace {
 
@@ -56,6 +61,28 @@ long expected_by_id_requests(TempDatabase& db, long lookback_seconds)
         "AND j.creation_time >= now() - interval '7 days' "
         "AND j.creation_time < c.cursor - interval '" +
         std::to_string(lookback_seconds) + " seconds' GROUP BY c.bucket, c.tag, c.queue_id) p"));
+}
+
+std::size_t occurrences(const std::string& text, const std::string& part)
+{
+    std::size_t count = 0;
+    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
+        ++count;
+    }
+    return count;
+}
+
+// The oldest paused job of the emulator's dataset.
+JobSpec oldest_paused(const EmulatorFixture& emulator)
+{
+    std::optional<JobSpec> oldest;
+    for (const JobSpec& job : emulator.dataset.specs()) {
+        if (job.state == "Pause" && (!oldest || job.creation_time < oldest->creation_time)) {
+            oldest = job;
+        }
+    }
+    REQUIRE(oldest);
+    return *oldest;
 }
 
 } // namespace
@@ -141,12 +168,148 @@ TEST_CASE("refresh by id: a job the service no longer knows keeps its row and ge
                     gone + "'") == "Pause true");
     CHECK(db.scalar("SELECT jobs_vanished FROM sync_runs ORDER BY run_id DESC LIMIT 1") == "1");
 
-    // No longer refreshed: set once, not again.
-    const std::string marked =
-        db.scalar("SELECT vanished_at FROM jobs WHERE job_id = '" + gone + "'");
+    // Not asked for again within the hour: set once, not again.
+    const std::string where = " FROM jobs WHERE job_id = '" + gone + "'";
+    const std::string marked = db.scalar("SELECT vanished_at" + where);
+    const std::string checked = db.scalar("SELECT vanish_checked_at" + where);
+    CHECK(checked == marked);
     const jobsync::SyncSummary third = sync_once(config);
     CHECK(third.totals.vanished == 0);
-    CHECK(db.scalar("SELECT vanished_at FROM jobs WHERE job_id = '" + gone + "'") == marked);
+    CHECK(db.scalar("SELECT vanished_at" + where) == marked);
+    CHECK(db.scalar("SELECT vanish_checked_at" + where) == checked);
+}
+
+TEST_CASE("refresh by id: a vanished job is asked for again after an hour and leaves the state "
+          "when it shows up")
+{
+    TempDatabase& db = shared_database();
+    db.truncate_all();
+    EmulatorFixture emulator(history(2000, 3, 0.01, 69));
+    const jobsync::Config config = load_test_config(db, spec_with(emulator, ""));
+    REQUIRE(sync_once(config).failed == 0);
+    const JobSpec gone = oldest_paused(emulator);
+    REQUIRE(emulator.dataset.remove(gone.job_id));
+    REQUIRE(sync_once(config).totals.vanished == 1);
+    const std::string where = " FROM jobs WHERE job_id = '" + gone.job_id + "'";
+    // An hour passes (the answer's times moved back instead).
+    const auto an_hour_passes = [&] {
+        db.scalar("UPDATE jobs SET vanished_at = vanished_at - interval '2 hours', "
+                  "vanish_checked_at = vanish_checked_at - interval '2 hours' "
+                  "WHERE job_id = '" +
+                  gone.job_id + "'");
+    };
+    an_hour_passes();
+    const std::string first_answer = db.scalar("SELECT vanished_at" + where);
+
+    // Still gone: asked again, vanished_at keeps the first answer, the check moves.
+    const jobsync::SyncSummary still_gone = sync_once(config);
+    CHECK(still_gone.failed == 0);
+    CHECK(still_gone.totals.vanished == 0);
+    CHECK(db.scalar("SELECT vanished_at" + where) == first_answer);
+    CHECK(db.scalar("SELECT vanish_checked_at > now() - interval '10 minutes'" + where) == "t");
+
+    // It shows up again, finished: the next re-check refreshes it.
+    emulator.dataset.add(gone);
+    REQUIRE(emulator.dataset.finish_jobs({gone.job_id}, jobsync::now_unix_seconds() - 60) == 1);
+    an_hour_passes();
+    const jobsync::SyncSummary back = sync_once(config);
+    CHECK(back.failed == 0);
+    CHECK(db.scalar("SELECT state || ' ' || (vanished_at IS NULL)" + where) == "Success true");
+    CHECK(db.scalar("SELECT count(*) FROM jobs WHERE vanished_at IS NOT NULL") == "0");
+    require_same_as_dataset(db, emulator);
+}
+
+TEST_CASE("refresh by id: an unfinished job whose id cannot go in a path is refreshed by re-walk")
+{
+    TempDatabase& db = shared_database();
+    db.truncate_all();
+    EmulatorFixture emulator(history(2000, 3, 0.01, 66));
+    // The list serves it and the parser stores it; GET /jobs/job.odd.1 cannot be sent.
+    JobSpec odd = oldest_paused(emulator);
+    odd.job_id = "job.odd.1";
+    emulator.dataset.add(odd);
+    const jobsync::Config config = load_test_config(db, spec_with(emulator, ""));
+    REQUIRE(sync_once(config).failed == 0);
+    REQUIRE(db.scalar("SELECT state FROM jobs WHERE job_id = 'job.odd.1'") == "Pause");
+
+    emulator.dataset.finish_unfinished(jobsync::now_unix_seconds() - 60);
+    const jobsync::SyncSummary second = sync_once(config);
+    CHECK(second.failed == 0);
+    CHECK(db.scalar("SELECT state FROM jobs WHERE job_id = 'job.odd.1'") == "Success");
+    require_same_as_dataset(db, emulator);
+    const std::string checkpoint = " FROM sync_checkpoints WHERE tag = '" + odd.tag + "'";
+    CHECK(db.scalar("SELECT last_refresh || ' ' || last_status" + checkpoint) == "walk ok");
+    CHECK_THAT(db.scalar("SELECT refresh_note" + checkpoint), Catch::Contains("job.odd.1"));
+    // The other partition still went by id.
+    CHECK(db.scalar("SELECT last_refresh FROM sync_checkpoints WHERE tag <> '" + odd.tag + "'") ==
+          "by_id");
+}
+
+TEST_CASE("refresh by id: a job id the service refuses alone is skipped with a log line and "
+          "re-walked")
+{
+    TempDatabase& db = shared_database();
+    db.truncate_all();
+    EmulatorFixture emulator(history(2000, 3, 0.01, 68));
+    std::string config_path;
+    const jobsync::Config config = load_test_config(db, spec_with(emulator, ""), &config_path);
+    REQUIRE(sync_once(config).failed == 0);
+    const std::string refused =
+        db.scalar("SELECT job_id FROM jobs WHERE state = 'Pause' AND tag = 'Transcode' "
+                  "ORDER BY creation_time OFFSET 2 LIMIT 1");
+    REQUIRE_FALSE(refused.empty());
+    FaultOptions faults;
+    faults.refused_job_ids = {refused};
+    emulator.server->set_faults(faults);
+    emulator.dataset.finish_unfinished(jobsync::now_unix_seconds() - 60);
+
+    const ProcessResult run = run_jobsync({"--config", config_path, "sync"});
+    INFO(run.output);
+    CHECK(run.exit_code == 0);
+    CHECK(occurrences(run.output, "the service refused a job id asked for alone; skipped") == 1);
+    CHECK_THAT(run.output, Catch::Contains(refused));
+    require_same_as_dataset(db, emulator);
+    const std::string checkpoint = " FROM sync_checkpoints WHERE tag = 'Transcode'";
+    CHECK(db.scalar("SELECT last_refresh || ' ' || last_status" + checkpoint) == "walk ok");
+    CHECK_THAT(db.scalar("SELECT refresh_note" + checkpoint), Catch::Contains(refused));
+}
+
+TEST_CASE("refresh by id: a key refused GET /jobs/<ids> re-walks, warns once and status names "
+          "the permission")
+{
+    TempDatabase& db = shared_database();
+    db.truncate_all();
+    EmulatorFixture emulator(history(2000, 3, 0.01, 67));
+    std::string config_path;
+    const jobsync::Config config = load_test_config(db, spec_with(emulator, ""), &config_path);
+    REQUIRE(sync_once(config).failed == 0);
+    emulator.dataset.finish_unfinished(jobsync::now_unix_seconds() - 60);
+    // The key has ci:DescribeMediaJobs (the list) but not ci:DescribeMediaJob.
+    FaultOptions faults;
+    faults.refuse_by_id = true;
+    emulator.server->set_faults(faults);
+    emulator.server->reset_stats();
+
+    const ProcessResult run = run_jobsync({"--config", config_path, "sync"});
+    INFO(run.output);
+    CHECK(run.exit_code == 0);
+    CHECK(emulator.server->stats().faults_injected >= 1); // it did ask by id
+    CHECK(occurrences(run.output, "GET /jobs/<ids> refused;") == 1);
+    require_same_as_dataset(db, emulator);
+    CHECK(db.scalar("SELECT string_agg(DISTINCT last_status || ' ' || last_refresh, ',') "
+                    "FROM sync_checkpoints") == "ok walk");
+    CHECK(db.scalar("SELECT count(*) FROM sync_checkpoints "
+                    "WHERE refresh_note LIKE '%ci:DescribeMediaJob %'") == "2");
+    const ProcessResult status = run_jobsync({"--config", config_path, "status"});
+    INFO(status.output);
+    CHECK(status.exit_code == 0);
+    CHECK_THAT(status.output, Catch::Contains("REFRESH NOTES") &&
+                                  Catch::Contains("permission ci:DescribeMediaJob "));
+
+    // Granted: nothing is left to refresh, and the note goes with the next walk.
+    emulator.server->set_faults({});
+    REQUIRE(sync_once(config).failed == 0);
+    CHECK(db.scalar("SELECT count(*) FROM sync_checkpoints WHERE refresh_note IS NOT NULL") == "0");
 }
 
 TEST_CASE("refresh by id: 5xx, truncated bodies and throttling on by-id requests are retried")

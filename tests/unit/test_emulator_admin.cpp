@@ -60,6 +60,35 @@ std::string admin_request(int port, const std::string& host, const std::string& 
 
 } // namespace
 
+TEST_CASE("emulator: admin faults refuse GET /jobs/<ids> (403) or chosen ids (400), list untouched")
+{
+    ServerFixture fixture(10);
+    const std::vector<JobSpec> jobs = fixture.dataset.specs();
+    REQUIRE(jobs.size() == 10);
+    const std::string one = "/jobs/" + jobs[0].job_id;
+    const std::string two = "/jobs/" + jobs[1].job_id + "," + jobs[2].job_id;
+    CHECK(signed_get(fixture.port, one, {}).status == 200);
+
+    Reply reply = admin(fixture.port, "POST", "/_emulator/faults?refuse_by_id=1");
+    CHECK(reply.status == 200);
+    CHECK_THAT(reply.body, Catch::Contains("refuse_by_id=1"));
+    const Reply forbidden = signed_get(fixture.port, one, {});
+    CHECK(forbidden.status == 403);
+    CHECK_THAT(forbidden.body, Catch::Contains("<Code>AccessDenied</Code>"));
+    CHECK(signed_get(fixture.port, "/jobs", {{"tag", jobs[0].tag}}).status == 200);
+    CHECK(admin(fixture.port, "POST", "/_emulator/faults?refuse_by_id=2").status == 400);
+
+    reply = admin(fixture.port, "POST",
+                  "/_emulator/faults?refuse_by_id=0&refused_job_ids=" + jobs[2].job_id);
+    CHECK(reply.status == 200);
+    CHECK_THAT(reply.body, Catch::Contains("refused_job_ids=1"));
+    CHECK(signed_get(fixture.port, one, {}).status == 200);
+    CHECK(signed_get(fixture.port, two, {}).status == 400);
+    CHECK(signed_get(fixture.port, "/jobs/" + jobs[1].job_id, {}).status == 200);
+    CHECK(admin(fixture.port, "POST", "/_emulator/faults?refused_job_ids=").status == 200);
+    CHECK(signed_get(fixture.port, two, {}).status == 200);
+}
+
 TEST_CASE("emulator: admin endpoints need the token, a local Host and no Origin")
 {
     ServerFixture fixture(10);

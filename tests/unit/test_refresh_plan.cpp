@@ -35,8 +35,8 @@ TEST_CASE("refresh plan: a tie goes to the walk; the by-id batch size counts")
     CHECK(plan_refresh({10, 100, 100, 10}).mode == RefreshMode::walk);  // 1 vs 1
     CHECK(plan_refresh({11, 150, 100, 10}).mode == RefreshMode::walk);  // 2 vs 2
     CHECK(plan_refresh({11, 250, 100, 10}).mode == RefreshMode::by_id); // 3 vs 2
-    // After a 400 halved the batch to 5: 11 ids cost 3 requests.
-    const RefreshPlan halved = plan_refresh({11, 250, 100, 5});
-    CHECK(halved.by_id_requests == 3);
-    CHECK(halved.mode == RefreshMode::walk);
+    // With ids_per_request 5, 11 ids cost 3 requests.
+    const RefreshPlan smaller = plan_refresh({11, 250, 100, 5});
+    CHECK(smaller.by_id_requests == 3);
+    CHECK(smaller.mode == RefreshMode::walk);
 }

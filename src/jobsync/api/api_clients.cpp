@@ -4,7 +4,7 @@ namespace jobsync {
 
 ApiClientFactory::ApiClientFactory(const SyncConfig& sync, RateLimiter& limiter,
                                    const std::atomic<bool>* stop_flag)
-    : sync_(sync), limiter_(limiter), stop_flag_(stop_flag), id_batch_(sync.ids_per_request)
+    : sync_(sync), limiter_(limiter), stop_flag_(stop_flag)
 {
 }
 
@@ -20,7 +20,8 @@ std::unique_ptr<CiClient> ApiClientFactory::make(const SourceConfig& source)
                                              retry);
     client->set_abort_flag(stop_flag_);
     client->set_rate_limiter(&limiter_);
-    client->set_id_batch(&id_batch_);
+    client->set_ids_per_request(sync_.ids_per_request);
+    client->set_by_id_refusals(&by_id_refusals_);
     return client;
 }
 

@@ -1,6 +1,7 @@
 // The one place CiClients are made: every command's clients get the run's
 // rate limiter (one token bucket for every request of a run), the stop flag,
-// the shared by-id batch size, and the [sync] timeouts and retry budget.
+// sync.ids_per_request, the buckets refused by-id requests in the run, and
+// the [sync] timeouts and retry budget.
 #pragma once
 
 #include "jobsync/api/ci_client.hpp"
@@ -28,7 +29,7 @@ private:
     const SyncConfig& sync_;
     RateLimiter& limiter_;
     const std::atomic<bool>* stop_flag_;
-    IdBatchSize id_batch_;
+    ByIdRefusals by_id_refusals_;
 };
 
 // One thread's clients: one per source, made on first use. Also lists the

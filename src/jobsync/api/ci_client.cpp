@@ -132,36 +132,44 @@ std::vector<std::string> CiClient::list_queues()
 JobsById CiClient::describe_jobs(const std::vector<std::string>& job_ids)
 {
     JobsById result;
-    std::size_t next = 0;
-    while (next < job_ids.size()) {
-        const std::size_t count =
-            std::min(job_ids.size() - next, static_cast<std::size_t>(id_batch_->current()));
-        const std::vector<std::string> batch(job_ids.begin() + static_cast<long>(next),
-                                             job_ids.begin() + static_cast<long>(next + count));
-        const std::string path = "/jobs/" + join_job_ids(batch);
-        const std::string what = "GET /jobs/<" + std::to_string(count) + " ids>";
-        try {
-            request(path, {}, what, [&](HttpResponse& response) {
-                parse_body(what, response, [&](HttpResponse& r) {
-                    JobsByIdPage answer = parse_jobs_by_id(std::move(r.body));
-                    result.pages.push_back(std::move(answer.page));
-                    result.non_existent_ids.insert(result.non_existent_ids.end(),
-                                                   answer.non_existent_ids.begin(),
-                                                   answer.non_existent_ids.end());
-                });
-            });
-        } catch (const PartitionError& e) {
-            // A service with a lower limit on ids per request says 400
-            // (InvalidArgument); a single id refused is that id's problem.
-            if (e.details().http_status != 400 || count == 1) {
-                throw;
-            }
-            id_batch_->halve_after_refusal(static_cast<int>(count));
-            continue;
+    std::vector<std::string> sendable;
+    for (const std::string& id : job_ids) {
+        if (is_plain_job_id(id)) {
+            sendable.push_back(id);
+        } else {
+            log_info("job id cannot go in a GET /jobs/<ids> path; not asked for by id",
+                     {{"job_id", id}});
+            result.refused_ids.push_back(id);
         }
-        next += count;
+    }
+    const auto size = static_cast<std::size_t>(ids_per_request_);
+    for (std::size_t next = 0; next < sendable.size(); next += size) {
+        const std::size_t count = std::min(sendable.size() - next, size);
+        const std::vector<std::string> batch(sendable.begin() + static_cast<long>(next),
+                                             sendable.begin() + static_cast<long>(next + count));
+        const std::vector<RefusedId> refused = send_bisecting(
+            batch, [&](const std::vector<std::string>& ids) { describe_batch(ids, result); });
+        for (const RefusedId& id : refused) {
+            log_warn("the service refused a job id asked for alone; skipped",
+                     {{"job_id", id.id}, {"error", id.error}});
+            result.refused_ids.push_back(id.id);
+        }
     }
     return result;
+}
+
+void CiClient::describe_batch(const std::vector<std::string>& batch, JobsById& result)
+{
+    const std::string what = "GET /jobs/<" + std::to_string(batch.size()) + " ids>";
+    request("/jobs/" + join_job_ids(batch), {}, what, [&](HttpResponse& response) {
+        parse_body(what, response, [&](HttpResponse& r) {
+            JobsByIdPage answer = parse_jobs_by_id(std::move(r.body));
+            result.pages.push_back(std::move(answer.page));
+            result.non_existent_ids.insert(result.non_existent_ids.end(),
+                                           answer.non_existent_ids.begin(),
+                                           answer.non_existent_ids.end());
+        });
+    });
 }
 
 void CiClient::request(const std::string& path, const QueryParams& params, const std::string& what,

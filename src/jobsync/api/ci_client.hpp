@@ -14,6 +14,7 @@
 #include "jobsync/parse/jobs_page.hpp"
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <random>
@@ -49,10 +50,15 @@ struct RequestCounters {
     long retries = 0;
 };
 
-// Jobs asked for by id: one page per request, and the ids the service does not know.
+// Jobs asked for by id: one page per request, the ids the service does not
+// know, and the ids not fetched: refused alone (HTTP 400) or never sent (not
+// plain ids, see join_job_ids). Each of the latter was logged.
 struct JobsById {
-    std::vector<JobsPage> pages;
+    // A deque: adding a page never moves the others (a JobsPage's views point
+    // into its body, and a vector would copy pages when it grows).
+    std::deque<JobsPage> pages;
     std::vector<std::string> non_existent_ids;
+    std::vector<std::string> refused_ids;
 };
 
 // Queue discovery does not trust the server's counts: it stops with a
@@ -77,9 +83,11 @@ public:
     // number), sorted and distinct.
     std::vector<std::string> list_queues();
 
-    // GET /jobs/<id>,<id>,... for any number of ids, in batches of the current
-    // batch size (set_id_batch). An HTTP 400 for a batch of more than one id
-    // halves the batch size and asks again; for a single id it is a PartitionError.
+    // GET /jobs/<id>,<id>,... for any number of ids, in batches of
+    // sync.ids_per_request. A batch refused with HTTP 400 is bisected down to
+    // the ids refused alone (send_bisecting); those, and ids that cannot go
+    // in a path, are skipped with a log line into refused_ids, not thrown.
+    // Any other refusal (403, 404, ...) is a PartitionError as for any request.
     JobsById describe_jobs(const std::vector<std::string>& job_ids);
 
     // Gives a page the caller is done with back, so a later response is
@@ -90,10 +98,13 @@ public:
     void set_abort_flag(const std::atomic<bool>* flag);
     // Every attempt, retries included, takes a token from the run's limiter.
     void set_rate_limiter(RateLimiter* limiter) { limiter_ = limiter; }
-    // The run's by-id batch size, shared by its clients; else the default's own.
-    void set_id_batch(IdBatchSize* batch) { id_batch_ = batch; }
-    // Ids one by-id request asks for now (halved after a refusal).
-    int id_batch_size() const { return id_batch_->current(); }
+    // Ids one by-id request asks for (sync.ids_per_request).
+    void set_ids_per_request(int ids) { ids_per_request_ = ids < 1 ? 1 : ids; }
+    int id_batch_size() const { return ids_per_request_; }
+    // The buckets refused by-id requests in this run, shared by the run's
+    // clients; else the client's own.
+    void set_by_id_refusals(ByIdRefusals* refusals) { by_id_refusals_ = refusals; }
+    ByIdRefusals& by_id_refusals() { return *by_id_refusals_; }
 
     // For tests: replaces sleeping between retries.
     void set_sleeper(std::function<void(long ms)> sleeper) { sleeper_ = std::move(sleeper); }
@@ -110,6 +121,8 @@ private:
                                             const QueryParams& params) const;
     long backoff_ms(int attempt, long retry_after_seconds);
     void learn_clock_offset(const HttpResponse& response);
+    // One GET /jobs/<ids>, its answer added to `result`.
+    void describe_batch(const std::vector<std::string>& batch, JobsById& result);
     void pause(long delay_ms); // backoff sleep; throws RunError when aborted
 
     const SourceConfig& source_;
@@ -119,8 +132,9 @@ private:
     long clock_offset_seconds_ = 0; // learned from a RequestTimeTooSkewed response's Date
     const std::atomic<bool>* abort_flag_ = nullptr;
     RateLimiter* limiter_ = nullptr;
-    IdBatchSize own_id_batch_{SyncConfig{}.ids_per_request};
-    IdBatchSize* id_batch_ = &own_id_batch_;
+    int ids_per_request_ = SyncConfig{}.ids_per_request;
+    ByIdRefusals own_by_id_refusals_;
+    ByIdRefusals* by_id_refusals_ = &own_by_id_refusals_;
     std::function<void(long ms)> sleeper_;
     std::mt19937_64 jitter_; // seeded once: std::random_device opens /dev/urandom
     BodyPool bodies_;        // recycled page bodies

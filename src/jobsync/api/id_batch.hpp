@@ -1,24 +1,46 @@
-// How many job ids one GET /jobs/<ids> asks for. Shared by every client of a
-// run: once the service refuses a batch size, no thread asks for it again.
+// How GET /jobs/<ids> requests split a list of ids, and what the by-id
+// requests of one run share. Used by sync's refresh and listen's inbox drain.
 #pragma once
 
-#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace jobsync {
 
-class IdBatchSize {
+// A job id the service refused when asked for alone (HTTP 400), and its answer.
+struct RefusedId {
+    std::string id;
+    std::string error;
+};
+
+// Sends `ids` in one request with `send`. When the service refuses it with
+// HTTP 400 (a PartitionError) and it names more than one id, sends each half
+// in turn, down to single ids: one bad id costs about 2·log2(batch) requests
+// more and its neighbours are still fetched. Nothing is remembered, so the
+// caller's next batch is full size again. Returns the ids refused alone;
+// other errors propagate.
+std::vector<RefusedId>
+send_bisecting(const std::vector<std::string>& ids,
+               const std::function<void(const std::vector<std::string>&)>& send);
+
+// Buckets whose key the service refused GET /jobs/<ids> (HTTP 403 or 404) in
+// this run, with the first refusal's error: their partitions refresh by
+// re-walk without asking again, and the refusal is logged once. Thread-safe.
+class ByIdRefusals {
 public:
-    explicit IdBatchSize(int initial) : size_(initial < 1 ? 1 : initial) {}
-
-    int current() const { return size_.load(); }
-
-    // A batch of `refused` ids was refused: from now on at most half of it
-    // (at least 1). Thread-safe; the change is logged once, by the thread
-    // that made it, and a size already below is kept.
-    void halve_after_refusal(int refused);
+    // Records the bucket's refusal; true the first time in the run (a later
+    // error does not replace the first).
+    bool record(const std::string& bucket, const std::string& error);
+    // The recorded error, if the bucket was refused.
+    std::optional<std::string> refusal(const std::string& bucket) const;
 
 private:
-    std::atomic<int> size_;
+    mutable std::mutex mutex_;
+    std::map<std::string, std::string> errors_;
 };
 
 } // namespace jobsync

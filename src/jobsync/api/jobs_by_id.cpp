@@ -29,14 +29,14 @@ void add_ids(std::string_view text, std::vector<std::string>& out)
     }
 }
 
-bool is_plain_id(const std::string& id)
+} // namespace
+
+bool is_plain_job_id(const std::string& id)
 {
     return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
     });
 }
-
-} // namespace
 
 JobsByIdPage parse_jobs_by_id(std::string body)
 {
@@ -63,7 +63,7 @@ std::string join_job_ids(const std::vector<std::string>& job_ids)
 {
     std::string joined;
     for (const std::string& id : job_ids) {
-        if (!is_plain_id(id)) {
+        if (!is_plain_job_id(id)) {
             throw PartitionError("GET /jobs/<ids>: job id '" + body_excerpt(id) +
                                  "' is not a plain id (letters, digits, '-', '_')");
         }

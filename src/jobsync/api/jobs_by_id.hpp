@@ -20,6 +20,9 @@ struct JobsByIdPage {
 // one comma-joined list. Ids are trimmed; empty ones are dropped.
 JobsByIdPage parse_jobs_by_id(std::string body);
 
+// Letters, digits, '-' and '_' only: an id that can go in the by-id path.
+bool is_plain_job_id(const std::string& id);
+
 // The ids, comma-joined, as the last segment of the by-id path. Throws
 // PartitionError for an id that is not letters, digits, '-' and '_' (it would
 // change the path's meaning or its signature).

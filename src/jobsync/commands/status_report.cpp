@@ -27,6 +27,7 @@ struct PartitionStatusRow {
     long quarantined = 0;
     long unfinished = 0;      // inside refresh_horizon, as of the last walk
     std::string last_refresh; // walk, by_id or none
+    std::string refresh_note; // why not by id (sync_checkpoints.refresh_note)
     long vanished = 0;
     long slices = 0;                               // of the split walk in progress; 0 => not split
     std::vector<int> slices_done;                  // which of them are done
@@ -122,7 +123,7 @@ void write_round(std::ostream& out, const std::optional<RoundView>& round)
 }
 
 PartitionStatusRow load_row(pqxx::transaction_base& txn, const Partition& partition,
-                            long refresh_horizon_seconds)
+                            long refresh_horizon_seconds, bool has_refresh_note)
 {
     PartitionStatusRow row;
     row.label = sanitize_text(partition.label()); // a discovered queue id is server text
@@ -139,8 +140,9 @@ PartitionStatusRow load_row(pqxx::transaction_base& txn, const Partition& partit
         "  AND q.queue_id = c.queue_id), "
         "coalesce(c.unfinished_jobs, 0), coalesce(c.last_refresh, ''), "
         "(SELECT count(*) FROM jobs j WHERE j.bucket = c.bucket AND j.tag = c.tag "
-        "  AND (c.queue_id = '' OR j.queue_id = c.queue_id) AND j.vanished_at IS NOT NULL) "
-        "FROM sync_checkpoints c WHERE c.bucket = $1 AND c.tag = $2 AND c.queue_id = $3",
+        "  AND (c.queue_id = '' OR j.queue_id = c.queue_id) AND j.vanished_at IS NOT NULL), " +
+            std::string(has_refresh_note ? "coalesce(c.refresh_note, '') " : "'' ") +
+            "FROM sync_checkpoints c WHERE c.bucket = $1 AND c.tag = $2 AND c.queue_id = $3",
         partition.bucket(), partition.tag, partition.queue_id,
         static_cast<double>(refresh_horizon_seconds));
     if (result.empty()) {
@@ -160,6 +162,7 @@ PartitionStatusRow load_row(pqxx::transaction_base& txn, const Partition& partit
     row.unfinished = r[7].as<long>();
     row.last_refresh = r[8].as<std::string>();
     row.vanished = r[9].as<long>();
+    row.refresh_note = sanitize_text(r[10].as<std::string>()); // holds server text
     return row;
 }
 
@@ -214,6 +217,24 @@ std::vector<Partition> known_partitions(pqxx::transaction_base& txn, const Confi
         }
     }
     return partitions;
+}
+
+// Why partitions refreshed by re-walk what they would have fetched by id.
+void write_refresh_notes(std::ostream& out, const std::vector<PartitionStatusRow>& rows)
+{
+    bool first = true;
+    for (const PartitionStatusRow& row : rows) {
+        if (row.refresh_note.empty()) {
+            continue;
+        }
+        if (first) {
+            out << "\nREFRESH NOTES (sync_checkpoints.refresh_note, as of each partition's last "
+                   "walk):\n";
+            first = false;
+        }
+        out << "  " << row.label << ": " << sanitize_text(row.refresh_note, TextForm::line, 400)
+            << "\n";
+    }
 }
 
 struct DriftRow {
@@ -292,10 +313,16 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
     const UnixSeconds now = now_unix_seconds();
     const bool has_slices =
         txn.exec1("SELECT to_regclass('sync_slices') IS NOT NULL")[0].as<bool>();
+    // A database not yet migrated to 0009 has no refresh notes.
+    const bool has_refresh_note =
+        txn.exec1("SELECT count(*) > 0 FROM pg_attribute WHERE attrelid = "
+                  "to_regclass('sync_checkpoints') AND attname = 'refresh_note'")[0]
+            .as<bool>();
     const std::optional<RoundView> round = round_store::open_round(txn);
     std::vector<PartitionStatusRow> rows;
     for (const Partition& partition : known_partitions(txn, config)) {
-        rows.push_back(load_row(txn, partition, config.sync.refresh_horizon_seconds));
+        rows.push_back(
+            load_row(txn, partition, config.sync.refresh_horizon_seconds, has_refresh_note));
         for (const RoundHolder* holder : holders_of(round, partition)) {
             if (holder->slice == 0) {
                 rows.back().holder = holder;
@@ -358,6 +385,7 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
                  {"quarantined_jobs", row.quarantined},
                  {"unfinished_jobs", row.unfinished},
                  {"last_refresh", row.last_refresh},
+                 {"refresh_note", row.refresh_note},
                  {"vanished_jobs", row.vanished},
                  {"slices", row.slices},
                  {"slices_done", row.slices_done},
@@ -384,6 +412,7 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
                          sanitize_text(row.last_error, TextForm::line, 160)});
     }
     write_aligned(out, table);
+    write_refresh_notes(out, rows);
     write_round(out, round);
     if (quarantined > 0) {
         out << "\nQUARANTINE: " << quarantined

@@ -15,6 +15,16 @@ std::string iso(UnixSeconds t)
     return format_iso_utc(t);
 }
 
+std::vector<JobToRefresh> stored_jobs(const pqxx::result& rows)
+{
+    std::vector<JobToRefresh> jobs;
+    jobs.reserve(rows.size());
+    for (const pqxx::row& row : rows) {
+        jobs.push_back({row[0].as<std::string>(), row[1].as<long long>()});
+    }
+    return jobs;
+}
+
 } // namespace
 
 OlderUnfinished older_unfinished(pqxx::transaction_base& txn, const Partition& partition,
@@ -46,21 +56,31 @@ long jobs_between(pqxx::transaction_base& txn, const Partition& partition, UnixS
         .as<long>();
 }
 
-std::vector<std::string> older_unfinished_ids(pqxx::transaction_base& txn,
-                                              const Partition& partition, UnixSeconds horizon_start,
-                                              UnixSeconds until)
+std::vector<JobToRefresh> older_unfinished_jobs(pqxx::transaction_base& txn,
+                                                const Partition& partition,
+                                                UnixSeconds horizon_start, UnixSeconds until)
 {
-    const pqxx::result rows = txn.exec_params(
-        std::string("SELECT job_id FROM jobs WHERE ") + kUnfinishedInPartition +
+    return stored_jobs(txn.exec_params(
+        std::string("SELECT job_id, extract(epoch FROM creation_time)::bigint FROM jobs WHERE ") +
+            kUnfinishedInPartition +
             "AND creation_time >= $4::timestamptz AND creation_time <= $5::timestamptz "
             "ORDER BY creation_time, job_id",
-        partition.bucket(), partition.tag, partition.queue_id, iso(horizon_start), iso(until));
-    std::vector<std::string> ids;
-    ids.reserve(rows.size());
-    for (const pqxx::row& row : rows) {
-        ids.push_back(row[0].as<std::string>());
-    }
-    return ids;
+        partition.bucket(), partition.tag, partition.queue_id, iso(horizon_start), iso(until)));
+}
+
+std::vector<JobToRefresh> vanished_due(pqxx::transaction_base& txn, const Partition& partition,
+                                       UnixSeconds horizon_start)
+{
+    // The predicate of jobs_vanished_idx (migrations/0009).
+    return stored_jobs(txn.exec_params(
+        "SELECT job_id, extract(epoch FROM creation_time)::bigint FROM jobs "
+        "WHERE bucket = $1 AND tag = $2 AND ($3 = '' OR queue_id = $3) "
+        "AND state NOT IN ('Success', 'Failed', 'Cancel') AND vanished_at IS NOT NULL "
+        "AND creation_time >= $4::timestamptz "
+        "AND coalesce(vanish_checked_at, vanished_at) <= now() - make_interval(secs => $5) "
+        "ORDER BY creation_time, job_id",
+        partition.bucket(), partition.tag, partition.queue_id, iso(horizon_start),
+        static_cast<double>(kVanishedRecheckSeconds)));
 }
 
 long mark_vanished(pqxx::transaction_base& txn, const std::vector<std::string>& job_ids)
@@ -68,18 +88,23 @@ long mark_vanished(pqxx::transaction_base& txn, const std::vector<std::string>& 
     if (job_ids.empty()) {
         return 0;
     }
+    const std::string ids = to_text_array_literal(job_ids);
+    txn.exec_params("UPDATE jobs SET vanish_checked_at = now() "
+                    "WHERE job_id = ANY($1::text[]) AND vanished_at IS NOT NULL",
+                    ids);
     return static_cast<long>(
-        txn.exec_params("UPDATE jobs SET vanished_at = now() "
+        txn.exec_params("UPDATE jobs SET vanished_at = now(), vanish_checked_at = now() "
                         "WHERE job_id = ANY($1::text[]) AND vanished_at IS NULL",
-                        to_text_array_literal(job_ids))
+                        ids)
             .affected_rows());
 }
 
-void record_refresh_mode(pqxx::transaction_base& txn, const Partition& partition, RefreshMode mode)
+void record_refresh_mode(pqxx::transaction_base& txn, const Partition& partition, RefreshMode mode,
+                         const std::string& note)
 {
-    txn.exec_params("UPDATE sync_checkpoints SET last_refresh = $4 "
+    txn.exec_params("UPDATE sync_checkpoints SET last_refresh = $4, refresh_note = nullif($5, '') "
                     "WHERE bucket = $1 AND tag = $2 AND queue_id = $3",
-                    partition.bucket(), partition.tag, partition.queue_id, to_string(mode));
+                    partition.bucket(), partition.tag, partition.queue_id, to_string(mode), note);
 }
 
 long record_unfinished(pqxx::transaction_base& txn, const Partition& partition,

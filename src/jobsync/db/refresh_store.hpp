@@ -29,16 +29,32 @@ OlderUnfinished older_unfinished(pqxx::transaction_base& txn, const Partition& p
 long jobs_between(pqxx::transaction_base& txn, const Partition& partition, UnixSeconds from,
                   UnixSeconds until);
 
-// Their ids, oldest first.
-std::vector<std::string> older_unfinished_ids(pqxx::transaction_base& txn,
-                                              const Partition& partition, UnixSeconds horizon_start,
-                                              UnixSeconds until);
+struct JobToRefresh {
+    std::string job_id;
+    UnixSeconds creation_time = 0;
+};
 
-// Sets vanished_at on jobs not yet marked; returns how many were newly marked.
+// Those jobs, oldest first.
+std::vector<JobToRefresh> older_unfinished_jobs(pqxx::transaction_base& txn,
+                                                const Partition& partition,
+                                                UnixSeconds horizon_start, UnixSeconds until);
+
+// How long a NonExistJobIds answer stands before the job is asked for again.
+constexpr long kVanishedRecheckSeconds = 3600;
+
+// Vanished unfinished jobs of the partition created since horizon_start whose
+// latest NonExistJobIds answer is kVanishedRecheckSeconds old, oldest first.
+std::vector<JobToRefresh> vanished_due(pqxx::transaction_base& txn, const Partition& partition,
+                                       UnixSeconds horizon_start);
+
+// Records a NonExistJobIds answer: vanish_checked_at on each, and vanished_at
+// on jobs not yet marked; returns how many were newly marked.
 long mark_vanished(pqxx::transaction_base& txn, const std::vector<std::string>& job_ids);
 
-// When a walk starts: how the older unfinished jobs were refreshed.
-void record_refresh_mode(pqxx::transaction_base& txn, const Partition& partition, RefreshMode mode);
+// When a walk starts: how the older unfinished jobs were refreshed, and why
+// not by id ("" => nothing stopped it; stored as NULL).
+void record_refresh_mode(pqxx::transaction_base& txn, const Partition& partition, RefreshMode mode,
+                         const std::string& note);
 
 // After a walk: records and returns the unfinished jobs inside the horizon.
 long record_unfinished(pqxx::transaction_base& txn, const Partition& partition,

@@ -168,8 +168,9 @@ void PartitionWalker::prepare_walk(const Partition& partition, PartitionStats& s
         start = *checkpoint_.cursor - sync_.lookback_seconds - 1;
     }
     RefreshMode mode = RefreshMode::none;
+    std::string refresh_note;
     if (start) {
-        start = refresh_older_unfinished(partition, *start, mode, stats);
+        start = refresh_older_unfinished(partition, *start, mode, refresh_note, stats);
     }
     if (earliest && start && *start < *earliest) {
         start = earliest;
@@ -181,7 +182,7 @@ void PartitionWalker::prepare_walk(const Partition& partition, PartitionStats& s
     const UnixSeconds end = std::max(settled, start.value_or(settled));
     checkpoint_store::begin_walk(txn, partition, start, end);
     slice_store::delete_plan(txn, partition); // a new window, never an old window's slices
-    refresh_store::record_refresh_mode(txn, partition, mode);
+    refresh_store::record_refresh_mode(txn, partition, mode, refresh_note);
     txn.commit();
     Checkpoint walk;
     walk.cursor = checkpoint_.cursor;
@@ -193,43 +194,30 @@ void PartitionWalker::prepare_walk(const Partition& partition, PartitionStats& s
 std::optional<UnixSeconds> PartitionWalker::refresh_older_unfinished(const Partition& partition,
                                                                      UnixSeconds start,
                                                                      RefreshMode& mode,
+                                                                     std::string& note,
                                                                      PartitionStats& stats)
 {
     const UnixSeconds horizon_start = now_unix_seconds() - sync_.refresh_horizon_seconds;
-    std::vector<std::string> ids;
-    {
-        pqxx::read_transaction txn(conn());
-        const auto older = refresh_store::older_unfinished(txn, partition, horizon_start, start);
-        if (older.count == 0) {
-            return start;
-        }
-        const RefreshPlan plan = plan_refresh(
-            {older.count, refresh_store::jobs_between(txn, partition, *older.oldest, start),
-             sync_.page_size, client_.id_batch_size()});
-        mode = plan.mode;
-        log_debug("older unfinished jobs", {{"partition", partition.label()},
-                                            {"unfinished", std::to_string(older.count)},
-                                            {"walk_requests", std::to_string(plan.walk_requests)},
-                                            {"by_id_requests", std::to_string(plan.by_id_requests)},
-                                            {"chosen", to_string(plan.mode)}});
-        if (plan.mode == RefreshMode::walk) {
-            return *older.oldest - 1; // bounds are exclusive: start a second early
-        }
-        ids = refresh_store::older_unfinished_ids(txn, partition, horizon_start, start);
+    const OlderRefresh refreshed = refresh_before_walk(conn(), client_, store_, partition, start,
+                                                       horizon_start, sync_.page_size, stop_flag_);
+    mode = refreshed.mode;
+    note = refreshed.note;
+    const IdRefreshResult& by_id = refreshed.by_id;
+    stats.refreshed_by_id += by_id.jobs;
+    stats.requests_by_id += by_id.requests;
+    stats.vanished += by_id.vanished;
+    stats.jobs += by_id.jobs - by_id.written.duplicates;
+    add_written(stats, by_id.written);
+    if (by_id.vanished > 0) {
+        log_warn("jobs the service no longer knows keep their rows, marked vanished_at",
+                 {{"partition", partition.label()}, {"vanished", std::to_string(by_id.vanished)}});
     }
-    const IdRefreshResult refreshed =
-        refresh_by_id(conn(), client_, store_, partition, ids, stop_flag_);
-    stats.refreshed_by_id += refreshed.jobs;
-    stats.requests_by_id += refreshed.requests;
-    stats.vanished += refreshed.vanished;
-    stats.jobs += refreshed.jobs - refreshed.written.duplicates;
-    add_written(stats, refreshed.written);
-    if (refreshed.vanished > 0) {
-        log_warn(
-            "jobs the service no longer knows keep their rows, marked vanished_at",
-            {{"partition", partition.label()}, {"vanished", std::to_string(refreshed.vanished)}});
+    if (refreshed.reappeared > 0) {
+        log_info("vanished jobs the service knows again are refreshed and no longer vanished",
+                 {{"partition", partition.label()},
+                  {"reappeared", std::to_string(refreshed.reappeared)}});
     }
-    return start;
+    return refreshed.start;
 }
 
 void PartitionWalker::restart_walk(const Partition& partition, std::optional<UnixSeconds> start)

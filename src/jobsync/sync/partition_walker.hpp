@@ -85,10 +85,12 @@ private:
     PartitionStatus walk_planned_slices(const Partition& partition, PartitionStats& stats);
     void prepare_walk(const Partition& partition, PartitionStats& stats);
     // Refreshes the unfinished jobs older than `start`, by re-walking (returns
-    // the earlier start) or by id (returns start); records nothing.
+    // the earlier start) or by id (returns start), and re-checks vanished
+    // jobs (id_refresh.hpp); records nothing: `mode` and `note` are for the
+    // checkpoint row.
     std::optional<UnixSeconds> refresh_older_unfinished(const Partition& partition,
                                                         UnixSeconds start, RefreshMode& mode,
-                                                        PartitionStats& stats);
+                                                        std::string& note, PartitionStats& stats);
     // Restarts the walk without a token from `start`.
     void restart_walk(const Partition& partition, std::optional<UnixSeconds> start);
     void commit_page(const Partition& partition, const JobsPage& page, bool last_page,
