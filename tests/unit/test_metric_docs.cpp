@@ -42,8 +42,9 @@ std::map<std::string, std::string> documented_metrics()
 {
     const std::string doc = read_all(std::string(PROJECT_SOURCE_DIR) + "/docs/operations.md");
     std::map<std::string, std::string> rows;
-    static const std::regex row(R"(^\| `(ci_jobsync_[a-z_]+)[^|]*\| (gauge|counter|summary) \|)",
-                                std::regex::multiline);
+    static const std::regex row(
+        R"(^\| `(ci_jobsync_[a-z_]+)(?:[^|\\]|\\.)*\| (gauge|counter|summary) \|)",
+        std::regex::multiline);
     for (std::sregex_iterator it(doc.begin(), doc.end(), row), end; it != end; ++it) {
         rows[(*it)[1]] = (*it)[2];
     }
