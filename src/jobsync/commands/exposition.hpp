@@ -12,7 +12,9 @@
 namespace jobsync {
 
 // The file as last written: sample values keyed by `name{labels}` exactly as
-// written, and its lines.
+// written, and its lines. The file is the only state between runs: counters
+// continue from it and the last success time survives a failed run.
+// Deleting it is a counter reset.
 struct PreviousMetrics {
     std::map<std::string, double> samples;
     std::vector<std::string> lines;

@@ -3,6 +3,7 @@
 #include "jobsync/db/build_info.hpp"
 
 #include <functional>
+#include <vector>
 
 namespace jobsync {
 namespace {

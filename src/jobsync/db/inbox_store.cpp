@@ -75,11 +75,6 @@ void remove(pqxx::work& txn, const InboxBatch& batch)
     touch_activity(txn, "last_drained_at");
 }
 
-long long depth(pqxx::transaction_base& txn)
-{
-    return txn.exec("SELECT count(*) FROM inbox")[0][0].as<long long>();
-}
-
 InboxActivity activity(pqxx::transaction_base& txn)
 {
     const pqxx::row row = txn.exec1("SELECT (SELECT count(*) FROM inbox), "

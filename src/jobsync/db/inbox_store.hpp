@@ -37,9 +37,6 @@ std::optional<InboxBatch> oldest_batch(pqxx::work& txn, std::size_t limit);
 // records the drain time.
 void remove(pqxx::work& txn, const InboxBatch& batch);
 
-// Rows waiting.
-long long depth(pqxx::transaction_base& txn);
-
 struct InboxActivity {
     long long depth = 0;
     std::optional<double> last_push_age_seconds; // since the newest acknowledged callback
