@@ -9,6 +9,10 @@ JOBSYNC_PACKAGES=(
   systemd  # systemd-analyze verify, for the units test
 )
 
+# Only scripts/test.sh installs these: promtool and a real Prometheus and
+# node_exporter for the tests of the alert rules and the dashboard.
+JOBSYNC_TEST_PACKAGES=(prometheus prometheus-node-exporter)
+
 ensure_packages() {
   local missing=() pkg
   for pkg in "${JOBSYNC_PACKAGES[@]}" "$@"; do

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib_packages.sh
 source scripts/lib_postgres.sh
 
-ensure_packages
+ensure_packages "${JOBSYNC_TEST_PACKAGES[@]}"
 
 build_dir=${BUILD_DIR:-build-test}
 # -DJOBSYNC_BUILD_TESTS=ON: the configure fails when Catch2 or clang-format is missing,

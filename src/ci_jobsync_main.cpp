@@ -4,6 +4,7 @@
 #include "jobsync/commands/command_line.hpp"
 #include "jobsync/commands/grant_read.hpp"
 #include "jobsync/commands/metrics_file.hpp"
+#include "jobsync/commands/metrics_refresher.hpp"
 #include "jobsync/commands/status_report.hpp"
 #include "jobsync/commands/window_walk.hpp"
 #include "jobsync/config/config.hpp"
@@ -24,6 +25,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 namespace {
 
@@ -86,7 +88,14 @@ int run_command(const jobsync::CommandLine& cmd)
     SyncOptions options;
     options.wait_lock_seconds = cmd.wait_lock_seconds;
     options.concurrency = config.sync.concurrency;
+    const std::string metrics_path =
+        cmd.metrics_file.empty() ? config.sync.metrics_file : cmd.metrics_file;
+    std::optional<MetricsRefresher> metrics_refresher;
+    if (!metrics_path.empty()) {
+        metrics_refresher.emplace(config.database, metrics_path);
+    }
     const SyncSummary summary = run_sync(config, options, &g_stop);
+    metrics_refresher.reset();
     const PartitionStats& t = summary.totals;
     char duration[32];
     std::snprintf(duration, sizeof duration, "%.3f", summary.duration_seconds);
@@ -116,12 +125,11 @@ int run_command(const jobsync::CommandLine& cmd)
                    {"warnings", std::to_string(t.warnings)},
                    {"duration_s", duration},
                    {"worst_lag", format_lag(t.lag_seconds)}});
-    const std::string metrics_path =
-        cmd.metrics_file.empty() ? config.sync.metrics_file : cmd.metrics_file;
     bool metrics_failed = false;
     if (!metrics_path.empty()) {
         try {
-            write_metrics_file(metrics_path, summary, now_unix_seconds());
+            write_metrics_file(metrics_path, summary, now_unix_seconds(),
+                               read_sync_state(config.database));
         } catch (const RunError& error) {
             log_error("metrics file not written", {{"error", error.what()}});
             metrics_failed = true;

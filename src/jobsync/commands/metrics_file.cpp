@@ -1,110 +1,17 @@
 #include "jobsync/commands/metrics_file.hpp"
 
-#include "jobsync/core/errors.hpp"
+#include "jobsync/commands/exposition.hpp"
+#include "jobsync/commands/state_metrics.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <map>
-#include <optional>
+#include <set>
 
 namespace jobsync {
 namespace {
 
-// Sample values of the previous file, keyed by `name{labels}` exactly as written.
-// The file is the only state between runs: counters continue from it and the
-// last success time survives a failed run. Deleting it is a counter reset.
-using PreviousSamples = std::map<std::string, double>;
-
-PreviousSamples read_previous(const std::string& path)
+std::string partition_key(const char* name, const PartitionReport& report)
 {
-    PreviousSamples samples;
-    std::ifstream file(path);
-    std::string line;
-    while (std::getline(file, line)) {
-        const auto space = line.rfind(' ');
-        if (line.empty() || line[0] == '#' || space == std::string::npos) {
-            continue;
-        }
-        char* end = nullptr;
-        const std::string value = line.substr(space + 1);
-        const double parsed = std::strtod(value.c_str(), &end);
-        if (end != value.c_str() && *end == '\0' && std::isfinite(parsed)) {
-            samples[line.substr(0, space)] = parsed;
-        }
-    }
-    return samples;
-}
-
-std::string escape_label_value(const std::string& value)
-{
-    std::string out;
-    for (const char c : value) {
-        if (c == '\\') {
-            out += "\\\\";
-        } else if (c == '"') {
-            out += "\\\"";
-        } else if (c == '\n') {
-            out += "\\n";
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
-std::string format_value(double value)
-{
-    char buffer[64];
-    if (value == std::floor(value) && std::fabs(value) < 1e15) {
-        std::snprintf(buffer, sizeof buffer, "%.0f", value);
-    } else {
-        std::snprintf(buffer, sizeof buffer, "%.10g", value);
-    }
-    return buffer;
-}
-
-class Exposition {
-public:
-    explicit Exposition(const PreviousSamples& previous) : previous_(previous) {}
-
-    void family(const std::string& name, const char* type, const char* help)
-    {
-        text_ += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-    }
-    void gauge(const std::string& key, double value) { line(key, value); }
-    // A counter: this run's amount added to the previous file's value.
-    void counter(const std::string& key, double amount)
-    {
-        const auto before = previous_.find(key);
-        line(key, amount + (before == previous_.end() ? 0 : before->second));
-    }
-    std::optional<double> previous(const std::string& key) const
-    {
-        const auto found = previous_.find(key);
-        return found == previous_.end() ? std::nullopt : std::optional<double>(found->second);
-    }
-    const std::string& text() const { return text_; }
-
-private:
-    void line(const std::string& key, double value)
-    {
-        text_ += key + " " + format_value(value) + "\n";
-    }
-
-    const PreviousSamples& previous_;
-    std::string text_;
-};
-
-std::string label(const char* name, const std::string& value)
-{
-    return std::string(name) + "=\"" + escape_label_value(value) + "\"";
+    return std::string(name) + "{" + metric_label("bucket", report.bucket) + "," +
+           metric_label("tag", report.tag) + "," + metric_label("queue", report.queue_id) + "}";
 }
 
 void render_run(Exposition& out, const SyncSummary& summary, UnixSeconds finished_at)
@@ -135,8 +42,7 @@ void render_partitions(Exposition& out, const SyncSummary& summary)
                "How far the partition's cursor is behind now, after the last sync.");
     for (const PartitionReport& report : summary.reports) {
         if (report.outcome.stats.lag_seconds >= 0) {
-            out.gauge("ci_jobsync_partition_lag_seconds{" + label("bucket", report.bucket) + "," +
-                          label("tag", report.tag) + "," + label("queue", report.queue_id) + "}",
+            out.gauge(partition_key("ci_jobsync_partition_lag_seconds", report),
                       static_cast<double>(report.outcome.stats.lag_seconds));
         }
     }
@@ -144,8 +50,7 @@ void render_partitions(Exposition& out, const SyncSummary& summary)
         "ci_jobsync_partition_up", "gauge",
         "1 if the partition synced in the last run, 0 if it failed, was skipped or stopped.");
     for (const PartitionReport& report : summary.reports) {
-        out.gauge("ci_jobsync_partition_up{" + label("bucket", report.bucket) + "," +
-                      label("tag", report.tag) + "," + label("queue", report.queue_id) + "}",
+        out.gauge(partition_key("ci_jobsync_partition_up", report),
                   report.outcome.status == PartitionStatus::ok ? 1 : 0);
     }
 }
@@ -186,65 +91,64 @@ void render_totals(Exposition& out, const SyncSummary& summary)
     }
 }
 
+void render_partition_requests(Exposition& out, const SyncSummary& summary)
+{
+    const std::string name = "ci_jobsync_partition_requests_total";
+    out.family(name, "counter", "Requests sent to the CI API for the partition's walks.");
+    std::set<std::string> written;
+    for (const PartitionReport& report : summary.reports) {
+        const std::string key = partition_key(name.c_str(), report);
+        if (written.insert(key).second) {
+            out.counter(key, static_cast<double>(report.outcome.stats.requests));
+        }
+    }
+    // A partition this run did not walk (another worker did) keeps its count,
+    // so the counter does not restart when this worker walks it again.
+    for (const auto& [key, value] : out.previous_samples()) {
+        if (key.rfind(name + "{", 0) == 0 && written.count(key) == 0) {
+            out.gauge(key, value);
+        }
+    }
+}
+
 std::string render(const SyncSummary& summary, UnixSeconds finished_at,
-                   const PreviousSamples& previous)
+                   const PreviousMetrics& previous, const std::optional<SyncState>& state)
 {
     Exposition out(previous);
     render_run(out, summary, finished_at);
     render_partitions(out, summary);
+    render_partition_requests(out, summary);
     render_totals(out, summary);
+    if (state) {
+        render_state(out, *state);
+    } else {
+        out.keep_previous(
+            [](const std::string& family) { return state_metric_families().count(family) > 0; });
+    }
     return out.text();
-}
-
-[[noreturn]] void fail(const std::string& path, const std::string& what, int error)
-{
-    throw RunError("cannot write metrics file " + path + ": " + what + ": " + std::strerror(error));
 }
 
 } // namespace
 
 std::string render_metrics(const SyncSummary& summary, UnixSeconds finished_at)
 {
-    return render(summary, finished_at, {});
+    return render(summary, finished_at, {}, std::nullopt);
 }
 
 void write_metrics_file(const std::string& path, const SyncSummary& summary,
-                        UnixSeconds finished_at)
+                        UnixSeconds finished_at, const std::optional<SyncState>& state)
 {
-    const std::string text = render(summary, finished_at, read_previous(path));
-    // Same directory, so rename() is atomic; the name does not end in .prom,
-    // so the textfile collector never reads a half-written file.
-    std::string temp = path + ".XXXXXX";
-    const int fd = ::mkstemp(temp.data());
-    if (fd < 0) {
-        fail(path, "create " + temp, errno);
-    }
-    const char* data = text.data();
-    std::size_t left = text.size();
-    int error = 0;
-    while (left > 0 && error == 0) {
-        const ssize_t written = ::write(fd, data, left);
-        if (written < 0 && errno != EINTR) {
-            error = errno;
-        } else if (written > 0) {
-            data += written;
-            left -= static_cast<std::size_t>(written);
-        }
-    }
-    // Metrics are not secret, and node_exporter runs as another user (UMask=0077).
-    if (error == 0 && (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0)) {
-        error = errno;
-    }
-    if (::close(fd) != 0 && error == 0) {
-        error = errno;
-    }
-    if (error == 0 && ::rename(temp.c_str(), path.c_str()) != 0) {
-        error = errno;
-    }
-    if (error != 0) {
-        ::unlink(temp.c_str());
-        fail(path, "write " + temp, error);
-    }
+    write_metrics_text(path, render(summary, finished_at, read_previous_metrics(path), state));
+}
+
+void write_state_metrics(const std::string& path, const SyncState& state)
+{
+    const PreviousMetrics previous = read_previous_metrics(path);
+    Exposition out(previous);
+    out.keep_previous(
+        [](const std::string& family) { return state_metric_families().count(family) == 0; });
+    render_state(out, state);
+    write_metrics_text(path, out.text());
 }
 
 } // namespace jobsync

@@ -68,7 +68,8 @@ void record_page(pqxx::transaction_base& txn, const Partition& partition,
     txn.exec_params("UPDATE sync_checkpoints SET walk_next_token = nullif($4, ''), "
                     "walk_token_issued_at = CASE WHEN $4 = '' THEN NULL ELSE now() END, "
                     "walk_last_creation_time = greatest(walk_last_creation_time, $5::timestamptz), "
-                    "walk_pages = walk_pages + 1, walk_jobs = walk_jobs + $6, last_run_at = now() "
+                    "walk_pages = walk_pages + 1, walk_jobs = walk_jobs + $6, last_run_at = now(), "
+                    "last_page_at = now() "
                     "WHERE bucket = $1 AND tag = $2 AND queue_id = $3",
                     partition.bucket(), partition.tag, partition.queue_id, next_token, last.get(),
                     jobs_in_page);
@@ -90,6 +91,7 @@ void complete_walk(pqxx::transaction_base& txn, const Partition& partition)
                     "walk_window_start = NULL, walk_window_end = NULL, walk_next_token = NULL, "
                     "walk_token_issued_at = NULL, walk_last_creation_time = NULL, "
                     "walk_started_at = NULL, last_run_at = now(), last_success_at = now(), "
+                    "last_page_at = now(), "
                     "last_status = 'ok', last_error = NULL "
                     "WHERE bucket = $1 AND tag = $2 AND queue_id = $3",
                     partition.bucket(), partition.tag, partition.queue_id);

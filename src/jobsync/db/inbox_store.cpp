@@ -140,11 +140,6 @@ FailedAttempt record_failure(pqxx::work& txn, const InboxBatch& batch, const std
     return outcome;
 }
 
-long long depth(pqxx::transaction_base& txn)
-{
-    return txn.exec("SELECT count(*) FROM inbox")[0][0].as<long long>();
-}
-
 InboxActivity activity(pqxx::transaction_base& txn)
 {
     const pqxx::row row = txn.exec1("SELECT (SELECT count(*) FROM inbox), "

@@ -69,9 +69,6 @@ struct FailedAttempt {
 FailedAttempt record_failure(pqxx::work& txn, const InboxBatch& batch, const std::string& error,
                              const RetryPolicy& policy);
 
-// Rows waiting.
-long long depth(pqxx::transaction_base& txn);
-
 struct InboxActivity {
     long long depth = 0;
     std::optional<double> last_push_age_seconds; // since the newest acknowledged callback

@@ -75,7 +75,7 @@ void record_page(pqxx::transaction_base& txn, const Partition& partition, int sl
     txn.exec_params("UPDATE sync_slices SET next_token = nullif($5, ''), "
                     "token_issued_at = CASE WHEN $5 = '' THEN NULL ELSE now() END, "
                     "last_creation_time = greatest(last_creation_time, $6::timestamptz), "
-                    "pages = pages + 1, jobs = jobs + $7 "
+                    "pages = pages + 1, jobs = jobs + $7, last_page_at = now() "
                     "WHERE bucket = $1 AND tag = $2 AND queue_id = $3 AND slice = $4",
                     partition.bucket(), partition.tag, partition.queue_id, slice, next_token,
                     last.get(), jobs_in_page);

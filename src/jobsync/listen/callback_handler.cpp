@@ -94,7 +94,7 @@ http::HttpResponse CallbackHandler::handle(const http::HttpRequest& request)
     if (request.path == "/metrics" && request.method == "GET") {
         http::HttpResponse response = text(200, "");
         response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-        response.body = metrics_.render(inbox_depth());
+        response.body = metrics_.render(inbox_activity());
         return response;
     }
     if (std::optional<http::HttpResponse> refused = refusal(request)) {
@@ -235,17 +235,17 @@ void CallbackHandler::record(const std::string& bucket, const std::vector<std::s
     give_session(std::move(session));
 }
 
-long long CallbackHandler::inbox_depth()
+std::optional<inbox_store::InboxActivity> CallbackHandler::inbox_activity()
 {
     try {
         std::unique_ptr<DbSession> session = take_session();
         pqxx::read_transaction txn(session->conn());
-        const long long depth = inbox_store::depth(txn);
+        const inbox_store::InboxActivity activity = inbox_store::activity(txn);
         txn.commit();
         give_session(std::move(session));
-        return depth;
+        return activity;
     } catch (const std::exception&) {
-        return -1;
+        return std::nullopt;
     }
 }
 

@@ -8,6 +8,7 @@
 #include "http_server/http_server.hpp"
 #include "jobsync/config/config.hpp"
 #include "jobsync/db/db_session.hpp"
+#include "jobsync/db/inbox_store.hpp"
 #include "jobsync/listen/listen_metrics.hpp"
 
 #include <functional>
@@ -43,7 +44,8 @@ private:
     std::string bucket_for(const std::string& named, std::string& problem) const;
     void record(const std::string& bucket, const std::vector<std::string>& ids,
                 std::string_view via, const std::string& event);
-    long long inbox_depth();
+    // nullopt when the database did not answer.
+    std::optional<inbox_store::InboxActivity> inbox_activity();
 
     // Connections for the server's threads, made on first use.
     std::unique_ptr<DbSession> take_session();

@@ -1,5 +1,7 @@
 #include "jobsync/listen/listen_metrics.hpp"
 
+#include "jobsync/db/build_info.hpp"
+
 #include <cstdio>
 
 namespace jobsync {
@@ -60,7 +62,7 @@ DrainStats ListenMetrics::drain_totals() const
     return drained_;
 }
 
-std::string ListenMetrics::render(long long inbox_depth) const
+std::string ListenMetrics::render(const std::optional<inbox_store::InboxActivity>& inbox) const
 {
     const DrainStats d = drain_totals();
     std::string out;
@@ -104,10 +106,16 @@ std::string ListenMetrics::render(long long inbox_depth) const
     header(out, "ci_jobsync_listen_push_latency_seconds_max",
            "Longest callback-to-commit time of a batch so far.", "gauge");
     sample(out, "ci_jobsync_listen_push_latency_seconds_max", d.latency_max);
-    if (inbox_depth >= 0) {
+    if (inbox) {
         header(out, "ci_jobsync_listen_inbox_depth", "Job ids waiting in the inbox.", "gauge");
-        sample(out, "ci_jobsync_listen_inbox_depth", static_cast<double>(inbox_depth));
+        sample(out, "ci_jobsync_listen_inbox_depth", static_cast<double>(inbox->depth));
+        header(out, "ci_jobsync_listen_inbox_oldest_age_seconds",
+               "Seconds the oldest id waiting in the inbox has waited; 0 when none waits.",
+               "gauge");
+        sample(out, "ci_jobsync_listen_inbox_oldest_age_seconds",
+               inbox->oldest_age_seconds.value_or(0));
     }
+    out += build_info_exposition();
     return out;
 }
 

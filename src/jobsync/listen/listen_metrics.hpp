@@ -1,11 +1,13 @@
 // What `listen` counts, served as Prometheus text on GET /metrics.
 #pragma once
 
+#include "jobsync/db/inbox_store.hpp"
 #include "jobsync/listen/inbox_drain.hpp"
 
 #include <array>
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,8 +31,9 @@ public:
     }
     DrainStats drain_totals() const;
 
-    // The exposition; inbox_depth < 0 => unknown (the database did not answer).
-    std::string render(long long inbox_depth) const;
+    // The exposition; without the inbox's activity (the database did not
+    // answer) its gauges are left out.
+    std::string render(const std::optional<inbox_store::InboxActivity>& inbox) const;
 
 private:
     std::atomic<long> accepted_{0};
