@@ -165,3 +165,36 @@ TEST_CASE("sync: the inbox pass tries each row once, back-off or not, and counts
     CHECK(db.scalar("SELECT count(*) FROM inbox_dropped") == "0");
     CHECK(db.scalar("SELECT count(*) FROM jobs WHERE job_id = '" + id + "'") == "1");
 }
+
+TEST_CASE("sync: an inbox id the service refuses alone (400) backs off; its batch-mates are "
+          "written")
+{
+    TempDatabase& db = shared_database();
+    db.truncate_all();
+    EmulatorFixture served(generated_jobs(10, 304, kTags));
+    ConfigSpec spec = spec_for(served);
+    spec.sync_extra = "\n[listen]\nmax_attempts = 2\n";
+    const jobsync::Config config = load_test_config(db, spec);
+    const std::string bucket = served.generator.bucket;
+    std::vector<std::string> ids;
+    for (const auto& job : served.dataset.specs()) {
+        ids.push_back(job.job_id);
+    }
+    REQUIRE(ids.size() >= 3);
+    const std::string refused = ids[1];
+    for (const std::string& id : {ids[0], ids[1], ids[2]}) {
+        db.scalar("INSERT INTO inbox (bucket, job_id, via, event_name) VALUES ('" + bucket +
+                  "', '" + id + "', 'xml', 'TaskFinish')");
+    }
+    jobsync::emulator::FaultOptions faults;
+    faults.refused_job_ids = {refused};
+    served.server->set_faults(faults);
+
+    // The sync's own walk writes every job; what is checked here is the inbox.
+    sync_once(config);
+    CHECK(db.scalar("SELECT string_agg(job_id, ',') FROM inbox") == refused);
+    CHECK(db.scalar("SELECT attempts FROM inbox WHERE job_id = '" + refused + "'") == "1");
+    sync_once(config); // the second of max_attempts = 2: moved to inbox_dropped
+    CHECK(db.scalar("SELECT count(*) FROM inbox") == "0");
+    CHECK(db.scalar("SELECT job_id FROM inbox_dropped") == refused);
+}

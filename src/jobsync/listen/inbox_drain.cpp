@@ -24,6 +24,22 @@ const SourceConfig* source_of(const Config& config, const std::string& bucket)
     return nullptr;
 }
 
+// The ids of `batch` that are (or are not) in `ids`, with their receive counts.
+InboxBatch select_ids(const InboxBatch& batch, const std::vector<std::string>& ids, bool in_ids)
+{
+    InboxBatch selected;
+    selected.bucket = batch.bucket;
+    selected.oldest_age_seconds = batch.oldest_age_seconds;
+    for (std::size_t i = 0; i < batch.job_ids.size(); ++i) {
+        const bool listed = std::find(ids.begin(), ids.end(), batch.job_ids[i]) != ids.end();
+        if (listed == in_ids) {
+            selected.job_ids.push_back(batch.job_ids[i]);
+            selected.times_received.push_back(batch.times_received[i]);
+        }
+    }
+    return selected;
+}
+
 std::string seconds_text(double seconds)
 {
     char text[32];
@@ -114,11 +130,17 @@ bool InboxDrain::drain_one(DrainStats& stats, const std::optional<std::string>& 
                 total += store_.write_page(txn, partition, page.jobs, page.rejected);
                 record_drift(txn, batch->bucket, page);
             }
-            inbox_store::remove(txn, *batch);
+            // An id the service refused alone backs off like a failed batch;
+            // the others leave the inbox with the jobs written.
+            inbox_store::remove(txn, select_ids(*batch, fetched.refused_ids, false));
             txn.commit();
             return total;
         },
         retry);
+    if (!fetched.refused_ids.empty()) {
+        back_off(select_ids(*batch, fetched.refused_ids, true),
+                 "the service refused these ids alone (HTTP 400)", stats);
+    }
     const double latency =
         batch->oldest_age_seconds +
         std::chrono::duration<double>(std::chrono::steady_clock::now() - taken_at).count();
