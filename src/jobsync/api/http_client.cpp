@@ -117,8 +117,8 @@ void HttpClient::set_abort_flag(const std::atomic<bool>* flag)
     impl_->abort_flag = flag;
 }
 
-HttpResponse HttpClient::get(const std::string& url, const std::vector<std::string>& header_lines,
-                             std::string body_buffer)
+HttpResponse HttpClient::send(const std::string& method, const std::string& url,
+                              const std::vector<std::string>& header_lines, std::string body_buffer)
 {
     CURL* h = impl_->handle;
     impl_->response = HttpResponse{};
@@ -133,7 +133,13 @@ HttpResponse HttpClient::get(const std::string& url, const std::vector<std::stri
     // Reset per-request options; the handle (and its connection cache) is reused.
     curl_easy_reset(h);
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    if (method == "HEAD") {
+        curl_easy_setopt(h, CURLOPT_NOBODY, 1L); // a HEAD: the headers only
+    } else if (method == "GET") {
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    } else {
+        throw RunError("HttpClient: unsupported method " + method);
+    }
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, impl_->options.connect_timeout_seconds);

@@ -211,7 +211,11 @@ std::string render_metrics(const SyncSummary& summary, UnixSeconds finished_at)
 void write_metrics_file(const std::string& path, const SyncSummary& summary,
                         UnixSeconds finished_at)
 {
-    const std::string text = render(summary, finished_at, read_previous(path));
+    write_file_atomically(path, render(summary, finished_at, read_previous(path)));
+}
+
+void write_file_atomically(const std::string& path, const std::string& text)
+{
     // Same directory, so rename() is atomic; the name does not end in .prom,
     // so the textfile collector never reads a half-written file.
     std::string temp = path + ".XXXXXX";

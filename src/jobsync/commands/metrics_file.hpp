@@ -16,4 +16,8 @@ std::string render_metrics(const SyncSummary& summary, UnixSeconds finished_at);
 void write_metrics_file(const std::string& path, const SyncSummary& summary,
                         UnixSeconds finished_at);
 
+// Writes a metrics text to path atomically (a temporary file in the same
+// directory, mode 0644, fsync, rename). Throws RunError naming the path.
+void write_file_atomically(const std::string& path, const std::string& text);
+
 } // namespace jobsync
