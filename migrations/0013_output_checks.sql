@@ -34,21 +34,25 @@ CREATE TABLE output_checks (
 CREATE FUNCTION output_check_verdict(reported_md5 text, http_status int, etag text,
                                      meta_md5 text, filehash_md5 text)
 RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    -- One SELECT without FROM, so the planner inlines it into the view.
+    -- One SELECT without FROM, so the planner inlines it into the view; the
+    -- comparison is evaluated once (a simple CASE on true/false/NULL), and
+    -- "32 hex digits" is a length and a negated class, not ^[0-9a-f]{32}$,
+    -- which costs several microseconds a row.
     SELECT CASE
         WHEN http_status = 404 THEN 'missing'
         WHEN http_status = 403 THEN 'forbidden'
         WHEN http_status IS DISTINCT FROM 200 THEN 'error'
         WHEN nullif(reported_md5, '') IS NULL THEN 'no_md5_reported'
-        WHEN coalesce(CASE WHEN etag ~ '^[0-9A-Fa-f]{32}$' THEN lower(etag) END,
+        ELSE CASE coalesce(
+                      CASE WHEN length(etag) = 32 AND etag !~ '[^0-9A-Fa-f]' THEN lower(etag) END,
                       lower(filehash_md5),
-                      CASE WHEN meta_md5 ~ '^[0-9A-Fa-f]{32}$' THEN lower(meta_md5) END)
-             IS NULL THEN 'unverifiable'
-        WHEN coalesce(CASE WHEN etag ~ '^[0-9A-Fa-f]{32}$' THEN lower(etag) END,
-                      lower(filehash_md5),
-                      CASE WHEN meta_md5 ~ '^[0-9A-Fa-f]{32}$' THEN lower(meta_md5) END)
-             = lower(reported_md5) THEN 'match'
-        ELSE 'mismatch'
+                      CASE WHEN length(meta_md5) = 32 AND meta_md5 !~ '[^0-9A-Fa-f]'
+                           THEN lower(meta_md5) END)
+                  = lower(reported_md5)
+             WHEN true THEN 'match'
+             WHEN false THEN 'mismatch'
+             ELSE 'unverifiable'
+        END
     END
 $$;
 

@@ -66,6 +66,10 @@ const char* const kUsage =
     "?finished_since=TIME (optional &format=xml|json) calls back on demand. One POST per\n"
     "job, from --callback-concurrency threads (default 1); /_emulator/stats counts\n"
     "callbacks_sent, callbacks_failed and callbacks_dropped.\n"
+    "With Host <bucket>.cos.<region>.myqcloud.com it is COS: HEAD /<key> of the Success\n"
+    "jobs' output objects (and GET /<key>?ci-process=filehash); POST\n"
+    "/_emulator/objects?bucket=B&key=K&case=missing|mismatch|multipart|multipart_md5|\n"
+    "forbidden|unavailable[&times=N]|none sets how one answers (case=reset: all).\n"
     "Runs until SIGTERM or SIGINT.\n";
 
 struct UsageError : std::runtime_error {

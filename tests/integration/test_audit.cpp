@@ -15,6 +15,9 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <thread>
+
+#include <csignal>
 
 using namespace testing;
 using jobsync::emulator::JobSpec;
@@ -369,4 +372,40 @@ TEST_CASE("audit: exit codes from the binary, and no key, token or signature in 
         CHECK(text.find(kSecurityToken) == std::string::npos);
         CHECK(text.find("q-signature") == std::string::npos);
     }
+}
+
+TEST_CASE("audit: SIGTERM keeps what was checked; the next audit checks the rest")
+{
+    TempDatabase& db = shared_database();
+    db.truncate_all();
+    AuditEmulator emulator(40, 2406);
+    const std::string path =
+        write_temp_file(audit_config_text(db, emulator, "max_requests_per_second = 5\n"));
+    const jobsync::Config config = jobsync::load_config(path);
+    REQUIRE(sync_once(config).failed == 0);
+    const long objects = distinct_objects(db);
+    REQUIRE(objects >= 40);
+
+    emulator.server->reset_stats();
+    ChildProcess worker(JOBSYNC_BINARY, {"--config", path, "audit"});
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (emulator.server->stats().head_requests < 10 &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    REQUIRE(worker.running());
+    worker.send_signal(SIGTERM);
+    const ProcessResult stopped = worker.wait();
+    INFO(stopped.output);
+    CHECK(stopped.exit_code == 128 + SIGTERM);
+    CHECK(stopped.output.find("(interrupted)") != std::string::npos);
+    const long recorded = db.count("output_checks");
+    CHECK(recorded >= 10);
+    CHECK(recorded < objects);
+
+    emulator.server->reset_stats();
+    const jobsync::AuditSummary rest = audit(config);
+    CHECK(rest.due == objects - recorded);
+    CHECK(emulator.server->stats().head_requests == objects - recorded);
+    CHECK(db.scalar("SELECT count(*) FROM v_output_audit WHERE verdict = 'not_checked'") == "0");
 }

@@ -36,14 +36,14 @@ TEST_CASE("config: [audit] defaults and values")
 TEST_CASE("config: [audit] refuses what it cannot use, naming the key and line")
 {
     const CleanEnv env;
-    expect_error(kMinimal + "[audit]\nconcurrency = 0\n", "9:", {"[audit] concurrency"});
-    expect_error(kMinimal + "[audit]\nmax_requests_per_second = 0\n",
-                 "9:", {"[audit] max_requests_per_second", "above 0"});
-    expect_error(kMinimal + "[audit]\nrecheck_after = \"0s\"\n", "9:", {"[audit] recheck_after"});
-    expect_error(kMinimal + "[audit]\nendpoint = \"http://cos.example.com\"\n",
-                 "9:", {"[audit] endpoint", "allow_insecure_http"});
-    expect_error(kMinimal + "[audit]\nfilehash = \"yes\"\n", "9:", {"[audit] filehash"});
-    expect_error(kMinimal + "[audit]\nrecheck = true\n", "9:", {"recheck"});
+    expect_error(kMinimal + "[audit]\nconcurrency = 0\n", "9:15", {"[audit] concurrency"});
+    expect_error(kMinimal + "[audit]\nmax_requests_per_second = 0\n", "9:27",
+                 {"[audit] max_requests_per_second", "above 0"});
+    expect_error(kMinimal + "[audit]\nrecheck_after = \"0s\"\n", "9:17", {"[audit] recheck_after"});
+    expect_error(kMinimal + "[audit]\nendpoint = \"http://cos.example.com\"\n", "9:12",
+                 {"[audit] endpoint", "allow_insecure_http"});
+    expect_error(kMinimal + "[audit]\nfilehash = \"yes\"\n", "9:12", {"[audit] filehash"});
+    expect_error(kMinimal + "[audit]\nrecheck = true\n", "9:1", {"recheck"});
     CHECK(load(kMinimal + "[audit]\nendpoint = \"http://cos.example.com\"\n"
                           "allow_insecure_http = true\n")
               .audit.endpoint == "http://cos.example.com");
