@@ -16,15 +16,19 @@ endif()
 # Not CMAKE_INSTALL_LIBDIR: Debian's multiarch lib/x86_64-linux-gnu is not where systemd looks.
 set(JOBSYNC_SYSTEMD_UNIT_DIR "lib/systemd/system" CACHE STRING
     "Where the systemd units are installed, relative to the prefix")
-set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
-             ${PROJECT_SOURCE_DIR}/config/ci-jobsync.service)
-file(READ ${PROJECT_SOURCE_DIR}/config/ci-jobsync.service JOBSYNC_SERVICE_UNIT)
-string(REPLACE "/usr/bin/ci-jobsync" "${CMAKE_INSTALL_FULL_BINDIR}/ci-jobsync"
-       JOBSYNC_SERVICE_UNIT "${JOBSYNC_SERVICE_UNIT}")
-file(GENERATE OUTPUT ${PROJECT_BINARY_DIR}/generated/systemd/ci-jobsync.service
-     CONTENT "${JOBSYNC_SERVICE_UNIT}")
+# The services name the binary by its installed path.
+foreach(unit ci-jobsync.service ci-jobsync-audit.service)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/config/${unit})
+  file(READ ${PROJECT_SOURCE_DIR}/config/${unit} JOBSYNC_SERVICE_UNIT)
+  string(REPLACE "/usr/bin/ci-jobsync" "${CMAKE_INSTALL_FULL_BINDIR}/ci-jobsync"
+         JOBSYNC_SERVICE_UNIT "${JOBSYNC_SERVICE_UNIT}")
+  file(GENERATE OUTPUT ${PROJECT_BINARY_DIR}/generated/systemd/${unit}
+       CONTENT "${JOBSYNC_SERVICE_UNIT}")
+endforeach()
 install(FILES ${PROJECT_BINARY_DIR}/generated/systemd/ci-jobsync.service
               ${PROJECT_SOURCE_DIR}/config/ci-jobsync.timer
+              ${PROJECT_BINARY_DIR}/generated/systemd/ci-jobsync-audit.service
+              ${PROJECT_SOURCE_DIR}/config/ci-jobsync-audit.timer
         DESTINATION ${JOBSYNC_SYSTEMD_UNIT_DIR})
 install(FILES ${PROJECT_SOURCE_DIR}/config/example.toml
         DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/ci-jobsync

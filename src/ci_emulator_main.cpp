@@ -71,6 +71,10 @@ const char* const kUsage =
     "ci:DescribeMediaJob); --refused-job-ids: 400 InvalidArgument to a GET /jobs/<ids>\n"
     "naming one of them. POST /_emulator/faults?refuse_by_id=0|1&refused_job_ids=a,b\n"
     "sets both while running, with the other faults.\n"
+    "With Host <bucket>.cos.<region>.myqcloud.com it is COS: HEAD /<key> of the Success\n"
+    "jobs' output objects (and GET /<key>?ci-process=filehash); POST\n"
+    "/_emulator/objects?bucket=B&key=K&case=missing|mismatch|multipart|multipart_md5|\n"
+    "forbidden|unavailable[&times=N]|none sets how one answers (case=reset: all).\n"
     "Runs until SIGTERM or SIGINT.\n";
 
 struct UsageError : std::runtime_error {

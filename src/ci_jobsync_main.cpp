@@ -1,6 +1,8 @@
 // ci-jobsync: thin main. Parses the command line, loads the config, runs one
 // command, and turns every error into a message and an exit status in one place.
 #include "jobsync/api/http_client.hpp"
+#include "jobsync/commands/audit_metrics.hpp"
+#include "jobsync/commands/audit_run.hpp"
 #include "jobsync/commands/command_line.hpp"
 #include "jobsync/commands/grant_read.hpp"
 #include "jobsync/commands/metrics_file.hpp"
@@ -47,12 +49,43 @@ void install_signal_handlers()
     sigaction(SIGINT, &action, nullptr);
 }
 
+int stopped_status()
+{
+    return 128 + (g_signal != 0 ? static_cast<int>(g_signal) : SIGTERM);
+}
+
+int run_audit_command(const jobsync::Config& config, const jobsync::CommandLine& cmd)
+{
+    using namespace jobsync;
+    AuditSummary summary;
+    {
+        AuditProgress progress(::isatty(STDERR_FILENO) == 1 && cmd.log_format == LogFormat::logfmt);
+        summary = run_audit(config, {cmd.since, cmd.until, cmd.recheck}, &progress, &g_stop);
+    }
+    print_audit_summary(summary, std::cout);
+    const std::string metrics_path =
+        cmd.metrics_file.empty() ? config.audit.metrics_file : cmd.metrics_file;
+    bool metrics_failed = false;
+    if (!metrics_path.empty()) {
+        try {
+            write_audit_metrics_file(metrics_path, summary, now_unix_seconds());
+        } catch (const RunError& error) {
+            log_error("metrics file not written", {{"error", error.what()}});
+            metrics_failed = true;
+        }
+    }
+    if (summary.interrupted) {
+        return stopped_status();
+    }
+    return audit_exit_status(summary) != 0 || metrics_failed ? 1 : 0;
+}
+
 int run_command(const jobsync::CommandLine& cmd)
 {
     using namespace jobsync;
     // Only commands that call the API need its keys.
     const bool calls_api = cmd.verb == "sync" || cmd.verb == "verify" || cmd.verb == "backfill" ||
-                           cmd.verb == "listen";
+                           cmd.verb == "listen" || cmd.verb == "audit";
     const Config config = load_config(resolve_config_path(cmd.config_path), calls_api);
     if (cmd.verb == "migrate") {
         auto conn = open_connection(config.database);
@@ -84,6 +117,9 @@ int run_command(const jobsync::CommandLine& cmd)
         ProgressBoard progress(::isatty(STDERR_FILENO) == 1 && cmd.log_format == LogFormat::logfmt);
         ProgressBoard::install(&progress);
         return run_backfill(config, window, &g_stop);
+    }
+    if (cmd.verb == "audit") {
+        return run_audit_command(config, cmd);
     }
     SyncOptions options;
     options.wait_lock_seconds = cmd.wait_lock_seconds;

@@ -73,13 +73,15 @@ HttpResponse RequestHandler::handle_admin(const Exchange& exchange)
                     " jobs_requests=" + std::to_string(s.jobs_requests) +
                     " rejected_signatures=" + std::to_string(s.rejected_signatures) +
                     " faults_injected=" + std::to_string(s.faults_injected) +
+                    " head_requests=" + std::to_string(s.head_requests) +
+                    " filehash_requests=" + std::to_string(s.filehash_requests) +
                     " jobs=" + std::to_string(dataset_.size()) +
                     " callbacks_sent=" + std::to_string(s.callbacks.sent) +
                     " callbacks_failed=" + std::to_string(s.callbacks.failed) +
                     " callbacks_dropped=" + std::to_string(s.callbacks.dropped));
     }
     if (path != "/_emulator/jobs" && path != "/_emulator/finish" && path != "/_emulator/faults" &&
-        path != "/_emulator/notify") {
+        path != "/_emulator/notify" && path != "/_emulator/objects") {
         return error(exchange, 404, "NoSuchKey", "no such admin endpoint: " + path);
     }
     if (!post) {
@@ -93,6 +95,9 @@ HttpResponse RequestHandler::handle_admin(const Exchange& exchange)
     }
     if (path == "/_emulator/notify") {
         return admin_notify(exchange);
+    }
+    if (path == "/_emulator/objects") {
+        return admin_set_objects(exchange);
     }
     return admin_set_faults(exchange);
 }
@@ -192,6 +197,50 @@ HttpResponse RequestHandler::admin_add_jobs(const Exchange& exchange)
         dataset_.add(std::move(job));
     }
     return text(std::to_string(count));
+}
+
+// How HEADs of output objects are answered: case=<kind> (object_cases.hpp)
+// for each key=K of bucket=B (times=N answers for unavailable), case=none to
+// serve them normally again, case=forbidden without a key for the whole
+// bucket, case=reset to forget every case.
+HttpResponse RequestHandler::admin_set_objects(const Exchange& exchange)
+{
+    const std::string* name = find_param(exchange.params, "case");
+    const std::string* bucket = find_param(exchange.params, "bucket");
+    if (name != nullptr && *name == "reset") {
+        object_cases_.clear_all();
+        return text("reset");
+    }
+    const auto kind = name == nullptr ? std::nullopt : object_case_kind(*name);
+    if (bucket == nullptr || bucket->empty() || name == nullptr || (!kind && *name != "none")) {
+        return error(exchange, 400, "InvalidArgument",
+                     "give bucket=B and case=missing|mismatch|multipart|multipart_md5|forbidden|"
+                     "unavailable|none (or case=reset), and key=K for each object");
+    }
+    unsigned long times = 1;
+    if (const std::string* text = find_param(exchange.params, "times")) {
+        if (!parse_count(*text, times)) {
+            return error(exchange, 400, "InvalidArgument", "times must be a count");
+        }
+    }
+    long keys = 0;
+    for (const auto& [param, key] : exchange.params) {
+        if (param != "key") {
+            continue;
+        }
+        ++keys;
+        if (kind) {
+            object_cases_.set(*bucket, key, {*kind, static_cast<long>(times)});
+        } else {
+            object_cases_.clear(*bucket, key);
+        }
+    }
+    if (keys == 0 && kind == ObjectCaseKind::forbidden) {
+        object_cases_.forbid_bucket(*bucket);
+    } else if (keys == 0) {
+        return error(exchange, 400, "InvalidArgument", "no key=K given");
+    }
+    return text(std::to_string(keys));
 }
 
 HttpResponse RequestHandler::admin_set_faults(const Exchange& exchange)

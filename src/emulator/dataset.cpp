@@ -115,6 +115,32 @@ void Dataset::mark_changed()
     index_stale_ = true;
 }
 
+// Called in creation order: a later writer replaces an earlier one.
+void Dataset::index_objects(const StoredJob& job) const
+{
+    if (!job.spec || job.state != "Success") {
+        return;
+    }
+    const JobSpec& spec = *job.spec;
+    const UnixSeconds written = spec.end_time.value_or(spec.creation_time);
+    for (const auto* files : {&spec.output_files, &spec.sprite_files}) {
+        for (const OutputFileSpec& file : *files) {
+            objects_[{file.bucket, file.object_name}] = {file.md5, spec.job_id, written};
+        }
+    }
+}
+
+std::optional<StoredObject> Dataset::find_object(const std::string& bucket,
+                                                 const std::string& key) const
+{
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (index_stale_) {
+        rebuild_index();
+    }
+    const auto found = objects_.find({bucket, key});
+    return found == objects_.end() ? std::nullopt : std::optional<StoredObject>(found->second);
+}
+
 void Dataset::rebuild_index() const
 {
     all_sorted_.clear();
@@ -122,6 +148,7 @@ void Dataset::rebuild_index() const
     by_tag_queue_.clear();
     by_tag_queue_type_.clear();
     queue_ids_.clear();
+    objects_.clear();
     all_sorted_.reserve(jobs_.size());
     for (const auto& entry : jobs_) {
         all_sorted_.push_back(&entry.second);
@@ -135,6 +162,7 @@ void Dataset::rebuild_index() const
         if (!job->queue_id.empty()) {
             queue_ids_.push_back(job->queue_id);
         }
+        index_objects(*job);
     }
     std::sort(queue_ids_.begin(), queue_ids_.end());
     queue_ids_.erase(std::unique(queue_ids_.begin(), queue_ids_.end()), queue_ids_.end());

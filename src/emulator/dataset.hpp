@@ -32,6 +32,14 @@ struct JobQuery {
     bool ascending = false;                // orderByTime=Asc; default Desc
 };
 
+// An output object as the emulated COS holds it: the one the newest Success
+// generated job naming it in MediaResult (OutputFile or SpriteOutputFile) wrote.
+struct StoredObject {
+    std::string md5; // as that job reported it; may be empty
+    std::string job_id;
+    UnixSeconds last_modified = 0; // the job's end time
+};
+
 // One page of a selection: the served XML of each job, and whether more follow.
 struct JobPage {
     std::vector<std::string> xml;
@@ -75,6 +83,8 @@ public:
     JobPage select_page(const JobQuery& query, std::size_t offset, std::size_t limit) const;
     std::vector<std::string> queue_ids() const; // distinct non-empty queue ids, sorted
     bool has_tag(const std::string& tag) const;
+    std::optional<StoredObject> find_object(const std::string& bucket,
+                                            const std::string& key) const;
 
 private:
     using Sorted = std::vector<const StoredJob*>; // by (creation_time, job_id)
@@ -84,6 +94,7 @@ private:
     std::vector<std::string> finish_where(UnixSeconds end_time, Chosen&& chosen);
     void notify_finished(const std::vector<std::string>& job_ids) const; // without mutex_
     void rebuild_index() const;                                          // requires mutex_
+    void index_objects(const StoredJob& job) const;                      // requires mutex_
     const Sorted& candidates(const JobQuery& query) const;               // requires mutex_
     template <typename Visit>
     void visit(const JobQuery& query, std::size_t offset, Visit&& visit_job) const;
@@ -101,6 +112,7 @@ private:
     mutable std::map<std::pair<std::string, std::string>, Sorted> by_tag_queue_;
     mutable std::map<std::pair<std::string, std::string>, Sorted> by_tag_queue_type_;
     mutable std::vector<std::string> queue_ids_;
+    mutable std::map<std::pair<std::string, std::string>, StoredObject> objects_;
 };
 
 } // namespace jobsync::emulator

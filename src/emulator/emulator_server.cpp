@@ -70,4 +70,9 @@ void EmulatorServer::set_faults(const FaultOptions& faults)
     impl_->handler.set_faults(faults);
 }
 
+ObjectCases& EmulatorServer::object_cases()
+{
+    return impl_->handler.object_cases();
+}
+
 } // namespace jobsync::emulator

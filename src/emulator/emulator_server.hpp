@@ -6,6 +6,7 @@
 #include "emulator/api_rules.hpp"
 #include "emulator/callback_sender.hpp"
 #include "emulator/dataset.hpp"
+#include "emulator/object_cases.hpp"
 
 #include <atomic>
 #include <memory>
@@ -52,7 +53,9 @@ struct ServerStats {
     long jobs_requests = 0; // GET /jobs and /jobs/<ids> answered 200
     long rejected_signatures = 0;
     long faults_injected = 0;
-    CallbackStats callbacks; // all 0 without a callback URL
+    long head_requests = 0;     // HEAD on a COS object host, every answer
+    long filehash_requests = 0; // GET ?ci-process=filehash on a COS object host
+    CallbackStats callbacks;    // all 0 without a callback URL
 };
 
 class EmulatorServer {
@@ -69,6 +72,8 @@ public:
     ServerStats stats() const;
     void reset_stats();
     void set_faults(const FaultOptions& faults);
+    // How HEADs of output objects are answered (also POST /_emulator/objects).
+    ObjectCases& object_cases();
 
 private:
     struct Impl;

@@ -51,4 +51,25 @@ std::optional<Rejection> check_host(const HttpRequest& request, const ApiRules& 
                          " (bucket " + rules.bucket + ", region " + rules.region + ")."};
 }
 
+std::optional<CosHost> cos_host_of(const HttpRequest& request)
+{
+    const auto authority = request.header("Host");
+    if (!authority) {
+        return std::nullopt;
+    }
+    const std::string host = without_port(*authority);
+    const std::string suffix = ".myqcloud.com";
+    const auto cos = host.find(".cos.");
+    if (cos == std::string::npos || cos == 0 || host.size() <= suffix.size() ||
+        host.compare(host.size() - suffix.size(), suffix.size(), suffix) != 0) {
+        return std::nullopt;
+    }
+    const std::size_t region_start = cos + 5;
+    if (region_start >= host.size() - suffix.size()) {
+        return std::nullopt;
+    }
+    return CosHost{host.substr(0, cos),
+                   host.substr(region_start, host.size() - suffix.size() - region_start)};
+}
+
 } // namespace jobsync::emulator

@@ -1,6 +1,5 @@
 #include "emulator/request_handler.hpp"
 
-#include "emulator/host_check.hpp"
 #include "emulator/query_params.hpp"
 #include "emulator/xml_escape.hpp"
 
@@ -33,6 +32,13 @@ HttpResponse RequestHandler::route(const Exchange& exchange)
     const std::string& path = exchange.request.path;
     if (path.rfind("/_emulator/", 0) == 0) {
         return handle_admin(exchange);
+    }
+    // COS requests: a HEAD, or CI's ?ci-process= on an object; anything else
+    // on a COS host is judged as a CI request (wrong host: 403 with --bucket).
+    const bool object_request =
+        exchange.request.method == "HEAD" || find_param(exchange.params, "ci-process") != nullptr;
+    if (const auto cos = cos_host_of(exchange.request); cos && object_request) {
+        return handle_object(exchange, *cos);
     }
     const bool jobs = path == "/jobs" || path.rfind("/jobs/", 0) == 0; // list, or by id
     if (!jobs && path != "/queue") {
@@ -119,6 +125,8 @@ ServerStats RequestHandler::stats() const
     stats.jobs_requests = jobs_requests_.load();
     stats.rejected_signatures = rejected_signatures_.load();
     stats.faults_injected = faults_injected_.load();
+    stats.head_requests = head_requests_.load();
+    stats.filehash_requests = filehash_requests_.load();
     if (callbacks_) {
         stats.callbacks = callbacks_->stats();
     }
@@ -131,6 +139,8 @@ void RequestHandler::reset_stats()
     jobs_requests_ = 0;
     rejected_signatures_ = 0;
     faults_injected_ = 0;
+    head_requests_ = 0;
+    filehash_requests_ = 0;
     if (callbacks_) {
         callbacks_->reset_stats();
     }

@@ -5,6 +5,8 @@
 #include "emulator/callback_sender.hpp"
 #include "emulator/emulator_server.hpp"
 #include "emulator/fault_injector.hpp"
+#include "emulator/host_check.hpp"
+#include "emulator/object_cases.hpp"
 #include "emulator/page_token.hpp"
 #include "emulator/request_ids.hpp"
 #include "emulator/signature_check.hpp"
@@ -30,6 +32,7 @@ public:
     void set_faults(const FaultOptions& faults);
     // The emulator's own clock: the machine's plus the configured skew.
     UnixSeconds emulator_now() const;
+    ObjectCases& object_cases() { return object_cases_; }
 
 private:
     // One request being answered: its decoded query and its request id.
@@ -42,11 +45,13 @@ private:
     HttpResponse route(const Exchange& exchange);
     HttpResponse handle_jobs(const Exchange& exchange);
     HttpResponse handle_queue(const Exchange& exchange);
+    HttpResponse handle_object(const Exchange& exchange, const CosHost& host);
     HttpResponse handle_admin(const Exchange& exchange);
     HttpResponse admin_add_jobs(const Exchange& exchange);
     HttpResponse admin_set_faults(const Exchange& exchange);
     HttpResponse admin_finish(const Exchange& exchange);
     HttpResponse admin_notify(const Exchange& exchange);
+    HttpResponse admin_set_objects(const Exchange& exchange);
 
     // nullopt when signed correctly; else the 403 to send (counted).
     std::optional<HttpResponse> verify(const Exchange& exchange);
@@ -69,11 +74,14 @@ private:
     RequestIds ids_;
     std::atomic<std::uint64_t> next_added_index_{1ULL << 40}; // beyond any generated index
     std::unique_ptr<CallbackSender> callbacks_;               // null without a callback URL
+    ObjectCases object_cases_;
 
     std::atomic<long> requests_{0};
     std::atomic<long> jobs_requests_{0};
     std::atomic<long> rejected_signatures_{0};
     std::atomic<long> faults_injected_{0};
+    std::atomic<long> head_requests_{0};
+    std::atomic<long> filehash_requests_{0};
 };
 
 } // namespace jobsync::emulator

@@ -132,6 +132,19 @@ void insert_known_rows(pqxx::connection& conn)
              "('j06', 0, 'main', 'media-1250000000', 'out/a.mp4', 'cccc'), "
              "('j07', 0, 'main', 'media-1250000000', 'out/e.mp4', NULL), "
              "('j08', 0, 'main', 'media-1250000000', 'out/snap.jpg', 'BBBB')");
+    // The audit's checks (migrations/0013): out/a.mp4 gone (j01's row is
+    // superseded by j06's), out/b.mp4 overwritten, out/e.mp4 there (no MD5
+    // reported), out/snap.jpg a multipart upload (nothing to compare).
+    txn.exec("INSERT INTO output_checks (bucket, object_name, region, checked_at, http_status, "
+             "\"exists\", etag, writer_job_id, reported_md5) VALUES "
+             "('media-1250000000', 'out/a.mp4', 'ap-guangzhou', now(), 404, false, NULL, "
+             "'j06', 'cccc'), "
+             "('media-1250000000', 'out/b.mp4', 'ap-guangzhou', now(), 200, true, "
+             "'0123456789ABCDEF0123456789abcdef', 'j02', 'bbbb'), "
+             "('media-1250000000', 'out/e.mp4', 'ap-guangzhou', now(), 200, true, "
+             "'0123456789abcdef0123456789abcdef', 'j07', NULL), "
+             "('media-1250000000', 'out/snap.jpg', 'ap-guangzhou', now(), 200, true, "
+             "'0123456789abcdef0123456789abcdef-3', 'j08', 'BBBB')");
     txn.exec("INSERT INTO media_info (job_id, duration, size) VALUES "
              "('j01', 3600, 1000), ('j02', 1800, 500)");
     txn.exec("INSERT INTO sync_checkpoints (bucket, tag, queue_id, cursor, last_status, "
@@ -242,6 +255,9 @@ TEST_CASE("views: every query of docs/queries.md returns the rows expected on kn
         {"stuck_jobs", {"j09|Transcode|qA|Running|" + created_j09}},
         {"inputs_transcoded_twice", {"media-1250000000|in/a.mp4|2|{j01,j06}|2"}},
         {"media_hours_per_day_30d", {y + "|4|1.50"}},
+        {"missing_outputs_7d", {"j06|Transcode|media-1250000000|out/a.mp4"}},
+        {"mismatches_by_tag", {"Transcode|1|1"}},
+        {"unverifiable_share_by_bucket", {"media-1250000000|2|1|0.500"}},
         {"partition_freshness",
          {"media-1250000000|Snapshot||180|failed|HTTP 403 AccessDenied",
           "media-1250000000|Transcode||5|ok|NULL"}},

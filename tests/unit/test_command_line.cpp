@@ -83,3 +83,18 @@ TEST_CASE("command_line: bad command lines are ConfigErrors naming the problem")
         }
     }
 }
+
+TEST_CASE("command_line: audit and its options")
+{
+    const CommandLine audit = parse({"audit", "--since", "7d", "--recheck", "--metrics-file",
+                                     "/var/lib/prometheus/audit.prom"});
+    CHECK(audit.verb == "audit");
+    CHECK(audit.since.has_value());
+    CHECK(audit.recheck);
+    CHECK(audit.metrics_file == "/var/lib/prometheus/audit.prom");
+    CHECK_FALSE(parse({"audit"}).recheck);
+    CHECK_THROWS_AS(parse({"audit", "--tags", "Transcode"}), ConfigError);
+    CHECK_THROWS_AS(parse({"sync", "--recheck"}), ConfigError);
+    CHECK_THROWS_AS(parse({"audit", "--since", "soon"}), ConfigError);
+    CHECK(std::string(usage_text()).find("audit [--since T]") != std::string::npos);
+}

@@ -34,4 +34,14 @@ CiClient& ApiClients::for_source(const SourceConfig& source)
     return *client;
 }
 
+RequestCounters ApiClients::counters() const
+{
+    RequestCounters total;
+    for (const auto& [source, client] : clients_) {
+        total.requests += client->counters().requests;
+        total.retries += client->counters().retries;
+    }
+    return total;
+}
+
 } // namespace jobsync

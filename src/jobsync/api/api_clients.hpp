@@ -45,6 +45,9 @@ public:
         return for_source(source).list_queues();
     }
 
+    // Requests and retries of every client made so far.
+    RequestCounters counters() const;
+
 private:
     ApiClientFactory& factory_;
     std::map<const SourceConfig*, std::unique_ptr<CiClient>> clients_;

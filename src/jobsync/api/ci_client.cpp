@@ -50,6 +50,35 @@ template <class Parse> void parse_body(const std::string& what, HttpResponse& re
     }
 }
 
+// The decoded path as it goes on the wire: each segment percent-encoded.
+std::string encode_path(const std::string& path)
+{
+    std::string encoded;
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        const std::size_t slash = std::min(path.find('/', start), path.size());
+        encoded += url_encode(std::string_view(path).substr(start, slash - start));
+        if (slash < path.size()) {
+            encoded += '/';
+        }
+        start = slash + 1;
+    }
+    return encoded;
+}
+
+// An object's COS host; with [audit] endpoint set, requests go there instead
+// and carry the COS host as Host (a proxy, the emulator).
+RequestTarget cos_target(const ObjectAddress& object, const std::string& endpoint)
+{
+    RequestTarget target;
+    target.host = cos_host(object.bucket, object.region);
+    target.endpoint = endpoint.empty() ? "https://" + target.host : endpoint;
+    target.path = "/" + object.key;
+    target.wire_path = encode_path(target.path);
+    target.token_header = "x-cos-security-token";
+    return target;
+}
+
 } // namespace
 
 QueryParams build_list_jobs_params(const ListJobsQuery& query)
@@ -91,7 +120,7 @@ JobsPage CiClient::list_jobs(const ListJobsQuery& query)
     const std::string what =
         "GET /jobs tag=" + query.tag + (query.queue_id.empty() ? "" : " queueId=" + query.queue_id);
     JobsPage page;
-    request("/jobs", build_list_jobs_params(query), what, [&](HttpResponse& response) {
+    request(ci_target("/jobs", build_list_jobs_params(query)), what, [&](HttpResponse& response) {
         parse_body(what, response,
                    [&](HttpResponse& r) { page = parse_jobs_page(std::move(r.body)); });
     });
@@ -105,10 +134,9 @@ std::vector<std::string> CiClient::list_queues()
     for (long number = 1; number <= kMaxQueuePages; ++number) {
         const std::string what = "GET /queue pageNumber=" + std::to_string(number);
         QueuePage page;
-        request("/queue",
-                {{"category", "CateAll"},
-                 {"pageNumber", std::to_string(number)},
-                 {"pageSize", std::to_string(kQueuePageSize)}},
+        request(ci_target("/queue", {{"category", "CateAll"},
+                                     {"pageNumber", std::to_string(number)},
+                                     {"pageSize", std::to_string(kQueuePageSize)}}),
                 what, [&](HttpResponse& response) {
                     parse_body(what, response,
                                [&](HttpResponse& r) { page = parse_queue_page(r.body); });
@@ -161,7 +189,7 @@ JobsById CiClient::describe_jobs(const std::vector<std::string>& job_ids)
 void CiClient::describe_batch(const std::vector<std::string>& batch, JobsById& result)
 {
     const std::string what = "GET /jobs/<" + std::to_string(batch.size()) + " ids>";
-    request("/jobs/" + join_job_ids(batch), {}, what, [&](HttpResponse& response) {
+    request(ci_target("/jobs/" + join_job_ids(batch)), what, [&](HttpResponse& response) {
         parse_body(what, response, [&](HttpResponse& r) {
             JobsByIdPage answer = parse_jobs_by_id(std::move(r.body));
             result.pages.push_back(std::move(answer.page));
@@ -172,11 +200,46 @@ void CiClient::describe_batch(const std::vector<std::string>& batch, JobsById& r
     });
 }
 
-void CiClient::request(const std::string& path, const QueryParams& params, const std::string& what,
+
+RequestTarget CiClient::ci_target(std::string path, QueryParams params) const
+{
+    RequestTarget target;
+    target.endpoint = source_.endpoint;
+    target.host = source_.host;
+    target.path = std::move(path);
+    target.params = std::move(params);
+    return target;
+}
+
+ObjectHead CiClient::head_object(const ObjectAddress& object, const std::string& endpoint)
+{
+    RequestTarget target = cos_target(object, endpoint);
+    target.method = "HEAD";
+    target.answers = {403, 404};
+    ObjectHead head;
+    request(target, "HEAD " + object.bucket + "/" + object.key,
+            [&](HttpResponse& response) { head = read_object_head(response); });
+    return head;
+}
+
+std::string CiClient::object_md5(const ObjectAddress& object, const std::string& endpoint)
+{
+    RequestTarget target = cos_target(object, endpoint);
+    target.params = {{"ci-process", "filehash"}, {"type", "md5"}};
+    const std::string what = "GET " + object.bucket + "/" + object.key + "?ci-process=filehash";
+    std::string md5;
+    request(target, what, [&](HttpResponse& response) {
+        parse_body(what, response, [&](HttpResponse& r) { md5 = parse_filehash_md5(r.body); });
+    });
+    return md5;
+}
+
+void CiClient::request(const RequestTarget& target, const std::string& what,
                        const std::function<void(HttpResponse&)>& accept)
 {
-    const std::string url =
-        source_.endpoint + path + (params.empty() ? "" : "?" + build_query_string(params));
+    const std::string url = target.endpoint +
+                            (target.wire_path.empty() ? target.path : target.wire_path) +
+                            (target.params.empty() ? "" : "?" + build_query_string(target.params));
     const auto started = std::chrono::steady_clock::now();
     bool clock_corrected = false;
 
@@ -191,9 +254,11 @@ void CiClient::request(const std::string& path, const QueryParams& params, const
         ServiceErrorDetails last_details;
         long retry_after = -1;
         try {
-            HttpResponse response = http_.get(url, signed_headers(path, params), bodies_.take());
+            HttpResponse response =
+                http_.send(target.method, url, signed_headers(target), bodies_.take());
             ++counters_.requests;
-            if (response.status == 200) {
+            if (response.status == 200 || std::find(target.answers.begin(), target.answers.end(),
+                                                    response.status) != target.answers.end()) {
                 accept(response);
                 return;
             }
@@ -250,24 +315,22 @@ long CiClient::backoff_ms(int attempt, long retry_after_seconds)
     return retry_after_seconds >= 0 ? std::max(delay_ms, retry_after_seconds * 1000) : delay_ms;
 }
 
-std::vector<std::string> CiClient::signed_headers(const std::string& path,
-                                                  const QueryParams& params) const
+std::vector<std::string> CiClient::signed_headers(const RequestTarget& target) const
 {
     const UnixSeconds start = now_unix_seconds() + clock_offset_seconds_ - kSignBackdateSeconds;
     const std::string key_time =
         std::to_string(start) + ";" +
         std::to_string(start + kSignBackdateSeconds + kSignValiditySeconds);
-    SigningRequest request{"GET", path, params, {{"Host", source_.host}}};
+    SigningRequest request{target.method, target.path, target.params, {{"Host", target.host}}};
     const Credentials& credentials = source_.credentials;
     if (!credentials.security_token.empty()) {
-        request.headers.emplace_back("x-ci-security-token", credentials.security_token);
+        request.headers.emplace_back(target.token_header, credentials.security_token);
     }
-    std::vector<std::string> lines{"Host: " + source_.host,
-                                   "Authorization: " + sign_request(request, credentials.secret_id,
-                                                                    credentials.secret_key,
-                                                                    key_time)};
+    std::vector<std::string> lines{
+        "Host: " + target.host, "Authorization: " + sign_request(request, credentials.secret_id,
+                                                                 credentials.secret_key, key_time)};
     if (!credentials.security_token.empty()) {
-        lines.push_back("x-ci-security-token: " + credentials.security_token);
+        lines.push_back(target.token_header + ": " + credentials.security_token);
     }
     return lines;
 }

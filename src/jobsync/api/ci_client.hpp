@@ -8,6 +8,7 @@
 #include "jobsync/api/http_client.hpp"
 #include "jobsync/api/id_batch.hpp"
 #include "jobsync/api/jobs_by_id.hpp"
+#include "jobsync/api/object_head.hpp"
 #include "jobsync/api/rate_limiter.hpp"
 #include "jobsync/config/config.hpp"
 #include "jobsync/core/cos_signer.hpp"
@@ -37,6 +38,19 @@ struct ListJobsQuery {
 // The query parameters exactly as they go on the wire (raw values; encoded
 // when the URL is built): orderByTime (Asc unless newest_first), states=All, size, tag, ...
 QueryParams build_list_jobs_params(const ListJobsQuery& query);
+
+// Where one signed request goes. Every request of the worker, to the CI host
+// or to an object's COS host, is one of these through CiClient::request.
+struct RequestTarget {
+    std::string method = "GET"; // GET or HEAD
+    std::string endpoint;       // scheme://authority, no path
+    std::string host;           // the Host header, signed
+    std::string path;           // decoded, as signed
+    std::string wire_path;      // as sent, percent-encoded; "" => path as it is
+    QueryParams params;
+    std::string token_header = "x-ci-security-token"; // temporary keys (COS hosts: x-cos-)
+    std::vector<long> answers; // statuses handed to `accept` besides 200 (a HEAD's 403, 404)
+};
 
 struct RetryPolicy {
     int max_attempts = 5;
@@ -106,19 +120,28 @@ public:
     void set_by_id_refusals(ByIdRefusals* refusals) { by_id_refusals_ = refusals; }
     ByIdRefusals& by_id_refusals() { return *by_id_refusals_; }
 
+    // HEAD of an output object on its COS host (object_head.hpp), signed with
+    // this source's keys. 200, 403 and 404 are answers; 5xx and throttling are
+    // retried; anything else is a PartitionError.
+    ObjectHead head_object(const ObjectAddress& object, const std::string& endpoint);
+    // CI's server-side MD5 of an object (GET /<key>?ci-process=filehash&type=md5
+    // on the COS host; billed, objects under 128 MB).
+    std::string object_md5(const ObjectAddress& object, const std::string& endpoint);
+
     // For tests: replaces sleeping between retries.
     void set_sleeper(std::function<void(long ms)> sleeper) { sleeper_ = std::move(sleeper); }
 
 private:
-    // The one request path: a signed GET of path?params with retries.
-    // `accept` turns the 200 response into the caller's result; it may throw
-    // RetryableError (retried like a 5xx) or PartitionError. `what` names the
-    // request in errors and logs.
-    void request(const std::string& path, const QueryParams& params, const std::string& what,
+    // The one request path: a signed request of the target with retries.
+    // `accept` turns the 200 response (or one of target.answers) into the
+    // caller's result; it may throw RetryableError (retried like a 5xx) or
+    // PartitionError. `what` names the request in errors and logs.
+    void request(const RequestTarget& target, const std::string& what,
                  const std::function<void(HttpResponse&)>& accept);
+    // A request to this source's CI endpoint.
+    RequestTarget ci_target(std::string path, QueryParams params = {}) const;
     // Host, Authorization (and the token header) for one request.
-    std::vector<std::string> signed_headers(const std::string& path,
-                                            const QueryParams& params) const;
+    std::vector<std::string> signed_headers(const RequestTarget& target) const;
     long backoff_ms(int attempt, long retry_after_seconds);
     void learn_clock_offset(const HttpResponse& response);
     // One GET /jobs/<ids>, its answer added to `result`.

@@ -64,6 +64,9 @@ ServiceErrorDetails error_details(const HttpResponse& response)
     if (details.request_id.empty()) {
         details.request_id = header_or_empty(response, "x-ci-request-id");
     }
+    if (details.request_id.empty()) {
+        details.request_id = header_or_empty(response, "x-cos-request-id"); // COS hosts
+    }
     return details;
 }
 

@@ -18,6 +18,7 @@ struct HttpClient::Impl {
 
     // Per-transfer state the callbacks write into.
     HttpResponse response;
+    bool head = false; // a HEAD's Content-Length is the object's size, not a body to come
     bool too_large = false;
 };
 
@@ -56,7 +57,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user)
     const auto first = value.find_first_not_of(" \t");
     const auto last = value.find_last_not_of(" \t\r\n");
     value = first == std::string::npos ? "" : value.substr(first, last - first + 1);
-    if (name == "content-length") {
+    if (name == "content-length" && !impl->head) {
         // Size the body once instead of growing (and copying) it chunk by chunk.
         // A buffer that has to grow gets a quarter more: it is reused for
         // later pages (BodyPool), which vary in size, and each growth is a
@@ -117,14 +118,15 @@ void HttpClient::set_abort_flag(const std::atomic<bool>* flag)
     impl_->abort_flag = flag;
 }
 
-HttpResponse HttpClient::get(const std::string& url, const std::vector<std::string>& header_lines,
-                             std::string body_buffer)
+HttpResponse HttpClient::send(const std::string& method, const std::string& url,
+                              const std::vector<std::string>& header_lines, std::string body_buffer)
 {
     CURL* h = impl_->handle;
     impl_->response = HttpResponse{};
     impl_->response.body = std::move(body_buffer);
     impl_->response.body.clear(); // keeps the capacity
     impl_->too_large = false;
+    impl_->head = method == "HEAD";
 
     curl_slist* headers = nullptr;
     for (const std::string& line : header_lines) {
@@ -133,7 +135,13 @@ HttpResponse HttpClient::get(const std::string& url, const std::vector<std::stri
     // Reset per-request options; the handle (and its connection cache) is reused.
     curl_easy_reset(h);
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    if (method == "HEAD") {
+        curl_easy_setopt(h, CURLOPT_NOBODY, 1L); // a HEAD: the headers only
+    } else if (method == "GET") {
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    } else {
+        throw RunError("HttpClient: unsupported method " + method);
+    }
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, impl_->options.connect_timeout_seconds);

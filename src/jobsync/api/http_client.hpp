@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace jobsync {
@@ -28,13 +29,19 @@ public:
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;
 
-    // GET url with extra header lines ("Name: value"). TLS verification is always on.
-    // The body is received into body_buffer's memory (its content is dropped;
-    // see BodyPool). Throws RetryableError on network errors and timeouts (the
-    // message names the host, never the headers), PartitionError when the
-    // body exceeds max_response_bytes. Non-2xx statuses are returned, not thrown.
+    // GET or HEAD url with extra header lines ("Name: value"). TLS
+    // verification is always on. The body is received into body_buffer's
+    // memory (its content is dropped; see BodyPool); a HEAD has none. Throws
+    // RetryableError on network errors and timeouts (the message names the
+    // host, never the headers), PartitionError when the body exceeds
+    // max_response_bytes. Non-2xx statuses are returned, not thrown.
+    HttpResponse send(const std::string& method, const std::string& url,
+                      const std::vector<std::string>& header_lines, std::string body_buffer = {});
     HttpResponse get(const std::string& url, const std::vector<std::string>& header_lines,
-                     std::string body_buffer = {});
+                     std::string body_buffer = {})
+    {
+        return send("GET", url, header_lines, std::move(body_buffer));
+    }
 
     // While *flag is true, transfers abort promptly (SIGTERM handling).
     void set_abort_flag(const std::atomic<bool>* flag);

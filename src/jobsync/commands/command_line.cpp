@@ -12,7 +12,7 @@ namespace {
 bool is_verb(const std::string& word)
 {
     return word == "migrate" || word == "sync" || word == "status" || word == "verify" ||
-           word == "backfill" || word == "grant-read" || word == "listen";
+           word == "backfill" || word == "grant-read" || word == "listen" || word == "audit";
 }
 
 // An instant: the API's format or ISO 8601 with an offset, or a duration
@@ -102,6 +102,10 @@ const char* usage_text()
            "  listen                take CI's TaskFinish/WorkflowFinish callbacks ([listen]) "
            "until\n"
            "                        SIGTERM: record the job ids, then fetch and write the jobs\n"
+           "  audit [--since T] [--until T] [--recheck] [--metrics-file PATH]\n"
+           "                        HEAD the output objects of Success jobs on COS that are due\n"
+           "                        ([audit] recheck_after; --recheck: all) and record each in\n"
+           "                        output_checks (exit 1 if any is missing or mismatched)\n"
            "\n"
            "Times T: 2024-01-01T00:00:00+08:00 (or +0800, Z), or a duration ago like 7d;\n"
            "a window includes its start second, not its end one.\n"
@@ -115,7 +119,8 @@ const char* usage_text()
            "  --help                this text\n"
            "  --version             the version\n"
            "\n"
-           "Exit status: 0 success; 1 a partition failed or the database is unusable;\n"
+           "Exit status: 0 success; 1 a partition failed, an audited object is missing or\n"
+           "mismatched, or the database is unusable;\n"
            "2 bad command line or config; 128+N when stopped by signal N.\n";
 }
 
@@ -162,6 +167,8 @@ CommandLine parse_command_line(int argc, const char* const* argv)
             cmd.until = parse_instant_option(name, value());
         } else if (name == "--tags") {
             cmd.tags = split_commas(value());
+        } else if (name == "--recheck") {
+            cmd.recheck = true;
         } else if (name == "--json") {
             cmd.json = true;
         } else if (name == "--max-lag") {
@@ -178,13 +185,15 @@ CommandLine parse_command_line(int argc, const char* const* argv)
     }
     if (cmd.verb.empty() && !cmd.help && !cmd.version) {
         throw ConfigError("no command given (commands: migrate, sync, status, verify, backfill, "
-                          "grant-read, listen; see --help)");
+                          "grant-read, listen, audit; see --help)");
     }
     const bool windowed = cmd.verb == "verify" || cmd.verb == "backfill";
+    const bool audit = cmd.verb == "audit";
     if ((cmd.wait_lock_seconds >= 0 && cmd.verb != "sync") ||
-        (!cmd.metrics_file.empty() && cmd.verb != "sync") ||
+        (!cmd.metrics_file.empty() && cmd.verb != "sync" && !audit) ||
         ((cmd.json || cmd.max_lag_seconds) && cmd.verb != "status") ||
-        ((cmd.since || cmd.until || !cmd.tags.empty()) && !windowed)) {
+        ((cmd.since || cmd.until) && !windowed && !audit) || (!cmd.tags.empty() && !windowed) ||
+        (cmd.recheck && !audit)) {
         throw ConfigError("option not valid for '" + cmd.verb + "' (see --help)");
     }
     if (cmd.verb == "backfill" && !cmd.since) {

@@ -11,7 +11,7 @@
 namespace jobsync {
 
 struct CommandLine {
-    std::string verb; // migrate | sync | status | verify | backfill | grant-read | listen
+    std::string verb; // migrate | sync | status | verify | backfill | grant-read | listen | audit
     std::string config_path;
     LogLevel log_level = LogLevel::info;
     LogFormat log_format = LogFormat::logfmt;
@@ -20,8 +20,9 @@ struct CommandLine {
     long wait_lock_seconds = -1;             // sync --wait-lock SECONDS
     bool json = false;                       // status --json
     std::optional<long> max_lag_seconds;     // status --max-lag DURATION
-    std::string metrics_file;                // sync --metrics-file PATH
-    std::optional<UnixSeconds> since, until; // verify --since/--until, backfill --from/--to
+    std::string metrics_file;                // sync/audit --metrics-file PATH
+    std::optional<UnixSeconds> since, until; // verify/audit --since/--until, backfill --from/--to
+    bool recheck = false;                    // audit --recheck
     std::vector<std::string> tags;           // verify/backfill --tags A,B
     std::string role;                        // grant-read ROLE
 };

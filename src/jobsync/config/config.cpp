@@ -1,5 +1,6 @@
 #include "jobsync/config/config.hpp"
 
+#include "jobsync/config/audit_config.hpp"
 #include "jobsync/config/config_file.hpp"
 #include "jobsync/config/credentials.hpp"
 #include "jobsync/config/database_url.hpp"
@@ -315,7 +316,7 @@ Config load_config(const std::string& path, bool require_credentials)
     const std::string text = read_config_file(path);
     const toml::table root_table = parse_toml(text, diag);
     const Section root{root_table, "", diag};
-    reject_unknown_keys(root, {"database", "credentials", "source", "sync", "listen"});
+    reject_unknown_keys(root, {"database", "credentials", "source", "sync", "listen", "audit"});
 
     Config config;
     config.path = path;
@@ -324,6 +325,7 @@ Config load_config(const std::string& path, bool require_credentials)
     config.sources = load_sources(root, config.credentials, require_credentials);
     config.sync = load_sync(root);
     config.listen = load_listen(root);
+    config.audit = load_audit(root);
     config.file_holds_secret = file_holds_secret(root_table, config.database);
     warn_about_permissions(path, config.file_holds_secret);
     return config;

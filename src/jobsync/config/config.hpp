@@ -78,6 +78,18 @@ struct ListenConfig {
 
 constexpr long kMaxListenRequestTimeoutSeconds = 3600;
 
+// [audit]: `ci-jobsync audit` HEADs output objects on COS (config/audit_config.cpp).
+struct AuditConfig {
+    std::string endpoint; // "" => https://<bucket>.cos.<region>.myqcloud.com; else every
+                          // HEAD goes here with that Host (a proxy, the emulator)
+    double max_requests_per_second = 50; // HEAD requests, retries included
+    int concurrency = 8;                 // requests in flight
+    long recheck_after_seconds = 30L * 86400;
+    bool filehash = false; // opt-in: CI's billed server-side MD5 for unverifiable objects
+    double filehash_requests_per_second = 5; // its own bucket of tokens
+    std::string metrics_file;                // "" => none; --metrics-file overrides
+};
+
 struct Config {
     std::string path; // the file it came from, for messages
     DatabaseConfig database;
@@ -85,6 +97,7 @@ struct Config {
     std::vector<SourceConfig> sources;
     SyncConfig sync;
     ListenConfig listen;
+    AuditConfig audit;
     // The file itself holds an API secret or a database password (not just
     // their names in comments): then it should be readable by its owner only.
     bool file_holds_secret = false;

@@ -43,14 +43,13 @@ bool is_loopback_authority(std::string_view authority)
     return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
-void read_endpoint(const Section& section, SourceConfig& source)
+std::optional<BaseUrl> read_base_url(const Section& section, std::string_view key,
+                                     const std::string& whose)
 {
-    std::optional<std::string> text = read_string(section, "endpoint");
+    std::optional<std::string> text = read_string(section, key);
     const bool allow_insecure_http = read_boolean(section, "allow_insecure_http").value_or(false);
     if (!text) {
-        source.host = source.bucket + ".ci." + source.region + ".myqcloud.com";
-        source.endpoint = "https://" + source.host;
-        return;
+        return std::nullopt;
     }
     std::string endpoint = *text;
     while (!endpoint.empty() && endpoint.back() == '/') {
@@ -63,24 +62,36 @@ void read_endpoint(const Section& section, SourceConfig& source)
         scheme_end = 8;
     }
     const std::string host = endpoint.substr(scheme_end);
-    const toml::source_region& where = section.table.get("endpoint")->source();
+    const toml::source_region& where = section.table.get(key)->source();
     // The value is not echoed: user info in a URL may carry a password.
     if (scheme_end == 0 || host.empty() ||
         !std::all_of(host.begin(), host.end(), is_authority_char)) {
-        section.diag.fail(where, label(section, "endpoint") +
+        section.diag.fail(where, label(section, key) +
                                      " must be http:// or https:// followed by host[:port] only, "
                                      "like \"http://127.0.0.1:18080\"");
     }
     // Checked above to be host[:port] only, so the host can be named.
     if (scheme_end == 7 && !allow_insecure_http && !is_loopback_authority(host)) {
-        section.diag.fail(where, label(section, "endpoint") + " of source '" + source.bucket +
-                                     "': plain http:// to '" + host +
+        section.diag.fail(where, label(section, key) + whose + ": plain http:// to '" + host +
                                      "', which is not a loopback address, would send signed "
                                      "requests in clear; use https://, or set "
-                                     "allow_insecure_http = true in this [[source]]");
+                                     "allow_insecure_http = true in " +
+                                     (section.name.empty() ? "the file" : "this " + section.name));
     }
-    source.endpoint = endpoint;
-    source.host = host;
+    return BaseUrl{endpoint, host};
+}
+
+void read_endpoint(const Section& section, SourceConfig& source)
+{
+    const std::optional<BaseUrl> base =
+        read_base_url(section, "endpoint", " of source '" + source.bucket + "'");
+    if (!base) {
+        source.host = source.bucket + ".ci." + source.region + ".myqcloud.com";
+        source.endpoint = "https://" + source.host;
+        return;
+    }
+    source.endpoint = base->url;
+    source.host = base->authority;
 }
 
 } // namespace jobsync

@@ -5,9 +5,23 @@
 #include "jobsync/config/config.hpp"
 #include "jobsync/config/toml_reader.hpp"
 
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace jobsync {
+
+struct BaseUrl {
+    std::string url;       // scheme://authority, no trailing '/'
+    std::string authority; // host[:port]
+};
+
+// A base URL key: http:// or https:// followed by host[:port] only; plain
+// http:// only to a loopback host unless the section sets
+// allow_insecure_http = true. nullopt when the key is absent. `whose` follows
+// the key's name in messages (" of source 'b'").
+std::optional<BaseUrl> read_base_url(const Section& section, std::string_view key,
+                                     const std::string& whose);
 
 // Sets source.endpoint and source.host from [[source]] endpoint, or to
 // https://<bucket>.ci.<region>.myqcloud.com; bucket and region must be set.

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# `audit` against COS with a real round trip: the emulator answers every HEAD
+# after a fixed latency (--latency-ms). Syncs N jobs, then audits their output
+# objects twice: with the default [audit] (max_requests_per_second = 50,
+# concurrency = 8: the rate limit binds) and with the rate lifted (the
+# concurrency binds: at most concurrency / latency HEADs/s). Prints HEADs/s of
+# each beside its bound, and checks that a second audit sends no request.
+# Its own Release build, PostgreSQL and emulator. Figures, not a test.
+#   scripts/bench_audit.sh [--jobs N] [--latency-ms MS]
+#     --jobs N         Transcode jobs, about one output object each (default 1500)
+#     --latency-ms MS  latency of every answer (default 50)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib_postgres.sh
+source scripts/lib_bench.sh
+
+jobs=1500
+latency_ms=50
+while [ $# -gt 0 ]; do
+  case $1 in
+    --jobs) jobs=$2; shift 2 ;;
+    --latency-ms) latency_ms=$2; shift 2 ;;
+    *) echo "usage: scripts/bench_audit.sh [--jobs N] [--latency-ms MS]" >&2; exit 2 ;;
+  esac
+done
+
+bin=${BENCH_AUDIT_BUILD_DIR:-build-bench-audit}
+cmake -S . -B "$bin" -DCMAKE_BUILD_TYPE=Release -DJOBSYNC_BUILD_TESTS=OFF >/dev/null
+cmake --build "$bin" -j "$(nproc)" --target ci-jobsync ci-emulator >/dev/null
+worker_bin=$(find "$bin" -name ci-jobsync -type f | head -1)
+emulator_bin=$(find "$bin" -name ci-emulator -type f | head -1)
+
+dir=${BENCH_DIR:-/tmp/ci-jobsync-bench-audit}
+pg_port=${BENCH_PG_PORT:-55496}
+rm -rf "$dir" && mkdir -p "$dir"
+emulator_pid=
+cleanup() {
+  if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true; fi
+  pg_temp_stop "$dir/pg"
+}
+trap cleanup EXIT
+pg_temp_start "$dir/pg" "$pg_port"
+
+spacing=30
+start=$(date -u -d "@$(($(date +%s) - jobs * spacing - 86400))" +%Y-%m-%dT%H:%M:%S+0000)
+"$emulator_bin" --jobs "$jobs" --seed 12 --start "$start" --spacing-seconds "$spacing" \
+  --tags Transcode --latency-ms "$latency_ms" --threads 32 \
+  --port-file "$dir/api.port" >"$dir/emulator.log" 2>&1 &
+emulator_pid=$!
+bench_wait_emulator
+
+# config DB [AUDIT LINES]: a new database and its config.
+config() {
+  local db=$1 extra=${2:-}
+  createdb "$db"
+  cat >"$dir/$db.toml" <<TOML
+[database]
+url = "postgresql://postgres@127.0.0.1:$pg_port/$db"
+[[source]]
+bucket = "examplebucket-1250000000"
+region = "ap-guangzhou"
+endpoint = "$api"
+tags = ["Transcode"]
+[audit]
+endpoint = "$api"
+$extra
+TOML
+  "$worker_bin" -q --config "$dir/$db.toml" sync
+}
+
+# audit DB: one audit; sets requests, seconds and rate from its summary line.
+audit() {
+  local db=$1 line status=0
+  "$worker_bin" -q --config "$dir/$db.toml" audit >"$dir/$db.audit.log" 2>&1 || status=$?
+  [ "$status" -le 1 ] || { echo "audit of $db failed ($status):" >&2; tail -20 "$dir/$db.audit.log" >&2; exit 1; }
+  line=$(grep '^audit: ' "$dir/$db.audit.log" | tail -1)
+  requests=$(echo "$line" | sed -n 's/.*; \([0-9]*\) requests.*/\1/p')
+  seconds=$(echo "$line" | sed -n 's/.* retries, \([0-9.]*\) s.*/\1/p')
+  checked=$(echo "$line" | sed -n 's/^audit: \([0-9]*\) of.*/\1/p')
+  rate=$(awk -v r="$requests" -v s="$seconds" 'BEGIN { printf("%.1f", (s > 0 ? r / s : 0)) }')
+}
+
+echo "$jobs Transcode jobs, ${latency_ms} ms per answer; $(nproc) cores, shared"
+echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo '+local changes')"
+
+config defaults
+audit defaults
+echo "default [audit] (50/s, concurrency 8): $checked objects, $requests HEADs in ${seconds} s: ${rate} HEADs/s (limit 50/s)"
+audit defaults
+[ "$requests" = 0 ] || { echo "a second audit sent $requests requests" >&2; exit 1; }
+echo "second audit, nothing new: $requests requests"
+
+config unbounded "max_requests_per_second = 100000"
+audit unbounded
+bound=$(awk -v c=8 -v l="$latency_ms" 'BEGIN { printf("%.0f", c * 1000 / l) }')
+echo "rate lifted (concurrency 8): $checked objects, $requests HEADs in ${seconds} s: ${rate} HEADs/s (bound 8 / ${latency_ms} ms = ${bound}/s)"
