@@ -91,7 +91,9 @@ struct ScrapedWorker {
         db.truncate_all();
         ConfigSpec spec = spec_for(emulator);
         spec.sync_extra = "\n[listen]\naddress = \"127.0.0.1:" + std::to_string(listen_port) +
-                          "\"\ntoken = \"" + kToken + "\"\n";
+                          "\"\ntoken = \"" + kToken + "\"\n" +
+                          // The output audit HEADs the emulator's objects.
+                          "\n[audit]\nendpoint = \"" + emulator.server->endpoint() + "\"\n";
         load_test_config(db, spec, &config_path);
         metrics_file = stack.textfile_dir() + "/ci-jobsync.prom";
         const ProcessResult first = run_jobsync(sync_args());
@@ -241,9 +243,16 @@ TEST_CASE("real Prometheus: every expression of the dashboard and the alert rule
 
 TEST_CASE("real Prometheus: the output audit's expressions have data", "[audit]")
 {
-    // Issue 24's `ci-jobsync audit` writes the ci_jobsync_audit_* metrics:
-    // once merged, run it here into worker.stack.textfile_dir().
     ScrapedWorker worker;
+    // `ci-jobsync audit` writes the ci_jobsync_audit_* metrics into a textfile
+    // of its own beside the sync's.
+    const ProcessResult audit =
+        run_jobsync({"--config", worker.config_path, "audit", "--metrics-file",
+                     worker.stack.textfile_dir() + "/ci-jobsync-audit.prom"});
+    INFO(audit.output);
+    REQUIRE(audit.exit_code == 0);
+    REQUIRE_FALSE(
+        worker.stack.wait_for_data("ci_jobsync_audit_last_run_timestamp_seconds").empty());
     check_promql(worker.stack, select(dashboard_promql(), true, true),
                  select(alert_expressions(), true, true));
 }
