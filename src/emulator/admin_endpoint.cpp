@@ -70,6 +70,7 @@ HttpResponse RequestHandler::handle_admin(const Exchange& exchange)
         const ServerStats s = stats();
         return text("requests=" + std::to_string(s.requests) +
                     " jobs_requests=" + std::to_string(s.jobs_requests) +
+                    " workflow_requests=" + std::to_string(s.workflow_requests) +
                     " rejected_signatures=" + std::to_string(s.rejected_signatures) +
                     " faults_injected=" + std::to_string(s.faults_injected) +
                     " jobs=" + std::to_string(dataset_.size()) +
@@ -96,11 +97,19 @@ HttpResponse RequestHandler::handle_admin(const Exchange& exchange)
     return admin_set_faults(exchange);
 }
 
-// Every unfinished generated job, or those of ids=a,b,...: each finished one
-// is called back when a callback URL is set.
+// Every unfinished generated job, or those of ids=a,b,..., or the jobs of the
+// workflow runs runs=a,b,... (their other tasks end with them): each finished
+// job is called back when a callback URL is set.
 HttpResponse RequestHandler::admin_finish(const Exchange& exchange)
 {
     const UnixSeconds now = now_unix_seconds();
+    if (const std::string* runs = find_param(exchange.params, "runs")) {
+        std::vector<std::string> job_ids;
+        for (const std::string& run_id : split_list(*runs, ',')) {
+            job_ids.push_back(job_id_of_run(run_id));
+        }
+        return text(std::to_string(dataset_.finish_jobs(job_ids, now)));
+    }
     if (const std::string* ids = find_param(exchange.params, "ids")) {
         return text(std::to_string(dataset_.finish_jobs(split_list(*ids, ','), now)));
     }

@@ -1,6 +1,6 @@
-// The CI API on 127.0.0.1 (GET /jobs, GET /queue) with signature
-// verification, optional injected faults and token-guarded admin endpoints,
-// served by the project's HttpServer.
+// The CI API on 127.0.0.1 (GET /jobs, /queue, /workflow, /workflowexecution,
+// /inventorytriggerjob) with signature verification, optional injected faults and token-guarded
+// admin endpoints, served by the project's HttpServer.
 #pragma once
 
 #include "emulator/api_rules.hpp"
@@ -44,6 +44,8 @@ struct ServerOptions {
 struct ServerStats {
     long requests = 0;      // every request received
     long jobs_requests = 0; // GET /jobs and /jobs/<ids> answered 200
+    // GET /workflow, /workflowexecution[/<RunId>], /inventorytriggerjob[/<id>] answered 200
+    long workflow_requests = 0;
     long rejected_signatures = 0;
     long faults_injected = 0;
     CallbackStats callbacks; // all 0 without a callback URL

@@ -202,9 +202,14 @@ void append_operation(std::string& out, const JobSpec& job)
 
 } // namespace
 
+std::string workflow_name_for_id(std::string_view workflow_id)
+{
+    return "workflow-" + std::string(workflow_id.substr(workflow_id.empty() ? 0 : 1, 8));
+}
+
 std::string workflow_name_for(const JobSpec& job)
 {
-    return "workflow-" + std::string(std::string_view(job.workflow_id).substr(1, 8));
+    return workflow_name_for_id(job.workflow_id);
 }
 
 std::string workflow_run_id_for(const JobSpec& job)

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -60,6 +61,7 @@ struct JobSpec {
 // The Workflow fields rendered for a workflow-triggered job, derived from the
 // job so re-rendering gives the same bytes.
 std::string workflow_name_for(const JobSpec& job);
+std::string workflow_name_for_id(std::string_view workflow_id);
 std::string workflow_run_id_for(const JobSpec& job);
 
 // The <JobsDetail>...</JobsDetail> element for a job, well-formed, text escaped.
