@@ -13,13 +13,7 @@
 namespace jobsync::emulator {
 namespace {
 
-constexpr int kChinaOffsetMinutes = 480;
 const std::string kPrefix = "/inventorytriggerjob/";
-
-std::string time_text(const std::optional<UnixSeconds>& instant)
-{
-    return instant ? format_api_time(*instant, kChinaOffsetMinutes) : "-";
-}
 
 struct BatchRequest {
     JobQuery query; // tag "inventorytriggerjob"; queue_type holds type, queue_id jobId,
@@ -87,15 +81,15 @@ void append_batch_job(std::string& body, const BatchJobSpec& job, const std::str
     append_element(body, "Name", job.name);
     append_element(body, "JobId", job.job_id);
     append_element(body, "State", job.state);
-    append_element(body, "CreationTime", time_text(job.creation_time));
-    append_element(body, "StartTime", time_text(job.start_time));
-    append_element(body, "EndTime", time_text(job.end_time));
+    append_element(body, "CreationTime", wire_time(job.creation_time));
+    append_element(body, "StartTime", wire_time(job.start_time));
+    append_element(body, "EndTime", wire_time(job.end_time));
     body += "<Input>";
     append_element(body, "Prefix", job.input_prefix);
     body += "</Input><Operation>";
     body += "<TimeInterval>";
-    append_element(body, "Start", time_text(job.creation_time - 30 * 86400));
-    append_element(body, "End", time_text(job.creation_time));
+    append_element(body, "Start", wire_time(job.creation_time - 30 * 86400));
+    append_element(body, "End", wire_time(job.creation_time));
     body += "</TimeInterval>";
     if (job.type == "Workflow") {
         append_element(body, "WorkflowIds", job.workflow_id);

@@ -12,6 +12,12 @@
 
 namespace jobsync::emulator {
 
+// The service answers in China time: "+0800" (runs: "+08:00").
+inline constexpr int kChinaOffsetMinutes = 480;
+
+// A time as the service writes it ("2024-01-01T08:00:00+0800"); "-" when unset.
+std::string wire_time(const std::optional<UnixSeconds>& instant);
+
 using ElementList = std::vector<std::pair<std::string, std::string>>; // element name, text
 
 struct StreamSpec {

@@ -9,8 +9,6 @@
 namespace jobsync::emulator {
 namespace {
 
-constexpr int kChinaOffsetMinutes = 480;
-
 void append_topology(std::string& body, const WorkflowSpec& workflow)
 {
     std::string first_nodes;

@@ -15,7 +15,6 @@
 namespace jobsync::emulator {
 namespace {
 
-constexpr int kChinaOffsetMinutes = 480;
 const std::string kPrefix = "/workflowexecution/";
 
 // Runs are answered with "+08:00", as the service's run samples show.
@@ -24,12 +23,6 @@ std::string run_time(UnixSeconds instant)
     std::string text = format_api_time(instant, kChinaOffsetMinutes);
     text.insert(text.size() - 2, ":");
     return text;
-}
-
-// Tasks mirror their jobs, whose times are "+0800".
-std::string task_time(const std::optional<UnixSeconds>& instant)
-{
-    return instant ? format_api_time(*instant, kChinaOffsetMinutes) : "-";
 }
 
 struct RunsRequest {
@@ -133,16 +126,17 @@ std::optional<Rejection> list_runs(const QueryParams& params, const WorkflowData
     return std::nullopt;
 }
 
+// Tasks mirror their jobs, whose times are "+0800".
 void append_task(std::string& body, const RunTaskSpec& task)
 {
     body += "<Tasks>";
     append_element(body, "Type", task.type);
-    append_element(body, "CreateTime", task_time(task.create_time));
-    append_element(body, "EndTime", task_time(task.end_time));
+    append_element(body, "CreateTime", wire_time(task.create_time));
+    append_element(body, "EndTime", wire_time(task.end_time));
     append_element(body, "State", task.state);
     append_element(body, "JobId", task.job_id);
     append_element(body, "Name", task.node_name);
-    append_element(body, "StartTime", task_time(task.start_time));
+    append_element(body, "StartTime", wire_time(task.start_time));
     append_element(body, "Code", task.code);
     append_element(body, "Message", task.message);
     body += "</Tasks>";

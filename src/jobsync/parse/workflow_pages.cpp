@@ -2,7 +2,6 @@
 
 #include "jobsync/parse/field_values.hpp"
 
-
 namespace jobsync {
 
 namespace {
