@@ -49,7 +49,8 @@ std::string describe(const FaultOptions& faults)
                   "latency_ms=%ld clock_offset_seconds=%ld",
                   faults.server_error_rate, faults.throttle_rate, faults.truncate_rate,
                   faults.token_ttl_seconds, faults.latency_ms, faults.clock_offset_seconds);
-    return text;
+    return faults.denied_path.empty() ? std::string(text)
+                                      : std::string(text) + " denied_path=" + faults.denied_path;
 }
 
 } // namespace
@@ -214,6 +215,9 @@ HttpResponse RequestHandler::admin_set_faults(const Exchange& exchange)
             ok = parse_rate(value, faults.throttle_rate);
         } else if (name == "truncate_rate") {
             ok = parse_rate(value, faults.truncate_rate);
+        } else if (name == "denied_path") {
+            ok = value.empty() || value[0] == '/';
+            faults.denied_path = value;
         } else if (name == "clock_offset_seconds") {
             ok = parse_offset(value, faults.clock_offset_seconds);
         } else if (name == "token_ttl_seconds" || name == "latency_ms" || name == "seed") {

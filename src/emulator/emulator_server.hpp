@@ -21,6 +21,9 @@ struct FaultOptions {
     double token_reject_rate = 0;  // 400 InvalidArgument "nextToken expired" to a token request
     long latency_ms = 0;           // sleep before every /jobs answer
     long clock_offset_seconds = 0; // the emulator's clock is this far ahead (skew tests)
+    // A path prefix ("/workflowexecution") whose signed requests get 403
+    // AccessDenied, as a key without that API's CAM action does; "" => none.
+    std::string denied_path;
     std::uint64_t seed = 7;
 };
 

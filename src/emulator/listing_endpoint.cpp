@@ -1,6 +1,6 @@
 // What every listing endpoint (/jobs, /workflow, /workflowexecution,
 // /inventorytriggerjob) does around its answer: the latency fault, the
-// signature, then an injected 500, 503 or truncation, and the count.
+// signature, a denied path, then an injected 500, 503 or truncation, and the count.
 #include "emulator/request_handler.hpp"
 
 #include <chrono>
@@ -29,6 +29,11 @@ HttpResponse RequestHandler::serve_with_faults(const Exchange& exchange,
     }
     if (auto rejected = verify(exchange)) {
         return *rejected;
+    }
+    if (!faults.denied_path.empty() && exchange.request.path.rfind(faults.denied_path, 0) == 0) {
+        faults_injected_.fetch_add(1);
+        return error(exchange, 403, "AccessDenied",
+                     "Access Denied: the key is not authorized for " + exchange.request.path);
     }
     // A request the service would refuse is refused before any fault is drawn.
     HttpResponse response;

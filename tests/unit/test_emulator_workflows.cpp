@@ -302,7 +302,7 @@ TEST_CASE("emulator workflows: batch jobs, their runs by jobId, one by id, NonEx
     CHECK(child_text(none_xml.document.first_node("Response"), "NonExistJobId") == "bnope");
 }
 
-TEST_CASE("emulator workflows: signatures, strict times, faults and request counts")
+TEST_CASE("emulator workflows: signatures, strict times, a denied path, faults and counts")
 {
     ServerOptions options;
     options.api.strict_times = true;
@@ -334,6 +334,19 @@ TEST_CASE("emulator workflows: signatures, strict times, faults and request coun
     CHECK(fixture.server->stats().workflow_requests == 3);
     CHECK(fixture.server->stats().jobs_requests == 0);
 
+    // A key refused one API (its CAM action missing): only that path answers 403.
+    FaultOptions denied;
+    denied.denied_path = "/workflowexecution";
+    fixture.server->set_faults(denied);
+    const Reply refused = signed_get(fixture.port, "/workflowexecution/" + workflow, {});
+    CHECK(refused.status == 403);
+    CHECK(error_code(refused) == "AccessDenied");
+    CHECK(signed_get(fixture.port, "/workflowexecution", {{"workflowId", workflow}}).status == 403);
+    get_ok(fixture.port, "/workflow", {});
+    CHECK(signed_get(fixture.port, "/jobs", {{"tag", "Transcode"}}).status == 200);
+    CHECK(fixture.server->stats().faults_injected == 2);
+    fixture.server->reset_stats();
+
     FaultOptions faults;
     faults.server_error_rate = 1.0;
     fixture.server->set_faults(faults);
@@ -342,5 +355,5 @@ TEST_CASE("emulator workflows: signatures, strict times, faults and request coun
         CHECK(failed.status == 500);
     }
     CHECK(fixture.server->stats().faults_injected == 3);
-    CHECK(fixture.server->stats().workflow_requests == 3);
+    CHECK(fixture.server->stats().workflow_requests == 0);
 }
