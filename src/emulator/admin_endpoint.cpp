@@ -50,7 +50,8 @@ std::string describe(const FaultOptions& faults)
                   faults.server_error_rate, faults.throttle_rate, faults.truncate_rate,
                   faults.token_ttl_seconds, faults.latency_ms, faults.clock_offset_seconds,
                   faults.refuse_by_id ? 1 : 0, faults.refused_job_ids.size());
-    return text;
+    return faults.denied_path.empty() ? std::string(text)
+                                      : std::string(text) + " denied_path=" + faults.denied_path;
 }
 
 } // namespace
@@ -71,6 +72,7 @@ HttpResponse RequestHandler::handle_admin(const Exchange& exchange)
         const ServerStats s = stats();
         return text("requests=" + std::to_string(s.requests) +
                     " jobs_requests=" + std::to_string(s.jobs_requests) +
+                    " workflow_requests=" + std::to_string(s.workflow_requests) +
                     " rejected_signatures=" + std::to_string(s.rejected_signatures) +
                     " faults_injected=" + std::to_string(s.faults_injected) +
                     " head_requests=" + std::to_string(s.head_requests) +
@@ -102,11 +104,19 @@ HttpResponse RequestHandler::handle_admin(const Exchange& exchange)
     return admin_set_faults(exchange);
 }
 
-// Every unfinished generated job, or those of ids=a,b,...: each finished one
-// is called back when a callback URL is set.
+// Every unfinished generated job, or those of ids=a,b,..., or the jobs of the
+// workflow runs runs=a,b,... (their other tasks end with them): each finished
+// job is called back when a callback URL is set.
 HttpResponse RequestHandler::admin_finish(const Exchange& exchange)
 {
     const UnixSeconds now = now_unix_seconds();
+    if (const std::string* runs = find_param(exchange.params, "runs")) {
+        std::vector<std::string> job_ids;
+        for (const std::string& run_id : split_list(*runs, ',')) {
+            job_ids.push_back(job_id_of_run(run_id));
+        }
+        return text(std::to_string(dataset_.finish_jobs(job_ids, now)));
+    }
     if (const std::string* ids = find_param(exchange.params, "ids")) {
         return text(std::to_string(dataset_.finish_jobs(split_list(*ids, ','), now)));
     }
@@ -260,6 +270,9 @@ HttpResponse RequestHandler::admin_set_faults(const Exchange& exchange)
             faults.refuse_by_id = value == "1";
         } else if (name == "refused_job_ids") { // a,b,...; empty: none
             faults.refused_job_ids = split_list(value, ',');
+        } else if (name == "denied_path") {
+            ok = value.empty() || value[0] == '/';
+            faults.denied_path = value;
         } else if (name == "clock_offset_seconds") {
             ok = parse_offset(value, faults.clock_offset_seconds);
         } else if (name == "token_ttl_seconds" || name == "latency_ms" || name == "seed") {

@@ -113,6 +113,25 @@ void Dataset::add_raw(StoredJob job)
 void Dataset::mark_changed()
 {
     index_stale_ = true;
+    ++version_;
+}
+
+std::uint64_t Dataset::version() const
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    return version_;
+}
+
+std::vector<JobSpec> Dataset::workflow_specs() const
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<JobSpec> result;
+    for (const auto& entry : jobs_) {
+        if (entry.second.spec && !entry.second.workflow_id.empty()) {
+            result.push_back(*entry.second.spec);
+        }
+    }
+    return result;
 }
 
 // Called in creation order: a later writer replaces an earlier one.

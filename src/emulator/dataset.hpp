@@ -60,6 +60,11 @@ public:
     // query's order: a snapshot copy.
     std::vector<StoredJob> select(const JobQuery& query) const;
     std::vector<JobSpec> specs() const; // every generated job, sorted by job id
+    // The generated jobs that carry a workflow id, sorted by job id.
+    std::vector<JobSpec> workflow_specs() const;
+    // Changes with every add, finish and remove: a cache of derived data
+    // (the workflow catalog) is current while this is unchanged.
+    std::uint64_t version() const;
     std::optional<JobSpec> find(const std::string& job_id) const;
     // The JobsDetail element GET /jobs serves for this job, generated or loaded.
     std::optional<std::string> detail_xml(const std::string& job_id) const;
@@ -101,6 +106,7 @@ private:
 
     mutable std::mutex mutex_;
     std::map<std::string, StoredJob> jobs_; // by job id
+    std::uint64_t version_ = 0;
     mutable std::mutex observer_mutex_;
     FinishObserver observer_;
 

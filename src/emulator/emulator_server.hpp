@@ -1,6 +1,6 @@
-// The CI API on 127.0.0.1 (GET /jobs, GET /queue) with signature
-// verification, optional injected faults and token-guarded admin endpoints,
-// served by the project's HttpServer.
+// The CI API on 127.0.0.1 (GET /jobs, /queue, /workflow, /workflowexecution,
+// /inventorytriggerjob) with signature verification, optional injected faults and token-guarded
+// admin endpoints, served by the project's HttpServer.
 #pragma once
 
 #include "emulator/api_rules.hpp"
@@ -28,6 +28,9 @@ struct FaultOptions {
     bool refuse_by_id = false;
     // 400 InvalidArgument to a GET /jobs/<ids> naming any of these ids.
     std::vector<std::string> refused_job_ids;
+    // A path prefix ("/workflowexecution") whose signed requests get 403
+    // AccessDenied, as a key without that API's CAM action does; "" => none.
+    std::string denied_path;
     std::uint64_t seed = 7;
 };
 
@@ -51,6 +54,8 @@ struct ServerOptions {
 struct ServerStats {
     long requests = 0;      // every request received
     long jobs_requests = 0; // GET /jobs and /jobs/<ids> answered 200
+    // GET /workflow, /workflowexecution[/<RunId>], /inventorytriggerjob[/<id>] answered 200
+    long workflow_requests = 0;
     long rejected_signatures = 0;
     long faults_injected = 0;
     long head_requests = 0;     // HEAD on a COS object host, every answer

@@ -135,7 +135,7 @@ void choose_operation(JobSpec& job, const GeneratorOptions& options, Prng& rng)
     }
     job.job_level = rng.chance(0.85) ? 0 : static_cast<int>(rng.range(1, 2));
     if (rng.chance(0.12)) {
-        job.workflow_id = pooled_id("w", options.seed, "workflow", rng.below(3));
+        job.workflow_id = workflow_id_for_slot(options.seed, rng.below(kWorkflowsWithJobs));
     }
 }
 
@@ -187,6 +187,11 @@ void pause_job(JobSpec& job)
 }
 
 } // namespace
+
+std::string workflow_id_for_slot(std::uint64_t seed, std::uint64_t slot)
+{
+    return pooled_id("w", seed, "workflow", slot);
+}
 
 namespace {
 

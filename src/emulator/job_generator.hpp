@@ -24,6 +24,11 @@ struct GeneratorOptions {
     double old_unfinished_rate = 0;
 };
 
+// Workflow-triggered jobs (12%) name one of the bucket's first
+// kWorkflowsWithJobs workflows: workflow_id_for_slot(seed, 0..2).
+inline constexpr std::uint64_t kWorkflowsWithJobs = 3;
+std::string workflow_id_for_slot(std::uint64_t seed, std::uint64_t slot);
+
 // Deterministic: the same options give the same jobs, byte for byte. Only the
 // newest 3% can be unfinished (Submitted/Running), as on a real account.
 // Job ids are unique ("j" + 32 hex digits derived from seed and index).

@@ -7,11 +7,9 @@
 namespace jobsync::emulator {
 namespace {
 
-constexpr int kChinaOffsetMinutes = 480; // the service answers in +0800
-
 std::string time_text(const std::optional<UnixSeconds>& t, bool blank)
 {
-    return t ? format_api_time(*t, kChinaOffsetMinutes) : (blank ? "" : "-");
+    return !t && blank ? "" : wire_time(t);
 }
 
 void open_tag(std::string& out, std::string_view name)
@@ -202,9 +200,19 @@ void append_operation(std::string& out, const JobSpec& job)
 
 } // namespace
 
+std::string wire_time(const std::optional<UnixSeconds>& instant)
+{
+    return instant ? format_api_time(*instant, kChinaOffsetMinutes) : "-";
+}
+
+std::string workflow_name_for_id(std::string_view workflow_id)
+{
+    return "workflow-" + std::string(workflow_id.substr(workflow_id.empty() ? 0 : 1, 8));
+}
+
 std::string workflow_name_for(const JobSpec& job)
 {
-    return "workflow-" + std::string(std::string_view(job.workflow_id).substr(1, 8));
+    return workflow_name_for_id(job.workflow_id);
 }
 
 std::string workflow_run_id_for(const JobSpec& job)

@@ -6,10 +6,17 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace jobsync::emulator {
+
+// The service answers in China time: "+0800" (runs: "+08:00").
+inline constexpr int kChinaOffsetMinutes = 480;
+
+// A time as the service writes it ("2024-01-01T08:00:00+0800"); "-" when unset.
+std::string wire_time(const std::optional<UnixSeconds>& instant);
 
 using ElementList = std::vector<std::pair<std::string, std::string>>; // element name, text
 
@@ -60,6 +67,7 @@ struct JobSpec {
 // The Workflow fields rendered for a workflow-triggered job, derived from the
 // job so re-rendering gives the same bytes.
 std::string workflow_name_for(const JobSpec& job);
+std::string workflow_name_for_id(std::string_view workflow_id);
 std::string workflow_run_id_for(const JobSpec& job);
 
 // The <JobsDetail>...</JobsDetail> element for a job, well-formed, text escaped.

@@ -100,4 +100,37 @@ TokenCheck decode_page_token(const std::string& text, const std::string& digest,
     return TokenCheck::ok;
 }
 
+std::optional<Rejection> resume_offset(const std::string& next_token, const std::string& digest,
+                                       const TokenRules& tokens, UnixSeconds now,
+                                       std::uint64_t& offset)
+{
+    offset = 0;
+    if (next_token.empty()) {
+        return std::nullopt;
+    }
+    const bool offset_tokens = tokens.style == TokenStyle::offset; // no issue time to expire
+    PageToken token;
+    switch (decode_page_token(next_token, digest, tokens.key,
+                              offset_tokens ? 0 : tokens.ttl_seconds, now, token)) {
+    case TokenCheck::invalid:
+        return Rejection{400, "InvalidArgument", "invalid nextToken"};
+    case TokenCheck::expired:
+        return Rejection{400, "InvalidArgument", "nextToken expired"};
+    case TokenCheck::ok:
+        break;
+    }
+    if (tokens.reject()) {
+        return Rejection{400, "InvalidArgument", "nextToken expired"};
+    }
+    offset = token.offset;
+    return std::nullopt;
+}
+
+std::string issue_token(std::uint64_t offset, const std::string& digest, const TokenRules& tokens,
+                        UnixSeconds now)
+{
+    const bool offset_tokens = tokens.style == TokenStyle::offset;
+    return encode_page_token({offset, offset_tokens ? 0 : now}, digest, tokens.key);
+}
+
 } // namespace jobsync::emulator

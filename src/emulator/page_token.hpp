@@ -6,9 +6,12 @@
 // the same listing at the same position always gets the same token.
 #pragma once
 
+#include "emulator/api_rules.hpp"
 #include "emulator/dataset.hpp"
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 
 namespace jobsync::emulator {
@@ -38,5 +41,23 @@ std::string encode_page_token(const PageToken& token, const std::string& digest,
 TokenCheck decode_page_token(const std::string& text, const std::string& digest,
                              const std::string& key, long ttl_seconds, UnixSeconds now,
                              PageToken& token);
+
+// What a page token is bound to and checked against, for every token-paged
+// listing (/jobs, /workflowexecution, /inventorytriggerjob).
+struct TokenRules {
+    const std::string& key;
+    long ttl_seconds;
+    TokenStyle style;
+    std::function<bool()> reject; // an injected "nextToken expired"
+};
+
+// The offset a request's nextToken resumes at (0 for ""), or the 400 it earns.
+std::optional<Rejection> resume_offset(const std::string& next_token, const std::string& digest,
+                                       const TokenRules& tokens, UnixSeconds now,
+                                       std::uint64_t& offset);
+
+// The token of the page starting at offset, issued now.
+std::string issue_token(std::uint64_t offset, const std::string& digest, const TokenRules& tokens,
+                        UnixSeconds now);
 
 } // namespace jobsync::emulator

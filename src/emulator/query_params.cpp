@@ -2,6 +2,8 @@
 
 #include "jobsync/core/url_encode.hpp"
 
+#include <algorithm>
+
 namespace jobsync::emulator {
 
 QueryParams parse_query(std::string_view raw)
@@ -42,6 +44,28 @@ std::vector<std::string> split_list(std::string_view text, char separator)
         pos = end + 1;
     }
     return items;
+}
+
+// A positive integer no larger than max, or nullopt; "" means the default.
+std::optional<long> positive(const std::string* text, long fallback, long max)
+{
+    if (!text || text->empty()) {
+        return fallback;
+    }
+    if (text->size() > 9 || text->find_first_not_of("0123456789") != std::string::npos) {
+        return std::nullopt;
+    }
+    const long value = std::stol(*text);
+    return value >= 1 && value <= max ? std::optional<long>(value) : std::nullopt;
+}
+
+bool is_one_of(const std::string* text, std::initializer_list<const char*> allowed)
+{
+    if (!text || text->empty()) {
+        return true;
+    }
+    return std::any_of(allowed.begin(), allowed.end(),
+                       [&](const char* value) { return *text == value; });
 }
 
 } // namespace jobsync::emulator

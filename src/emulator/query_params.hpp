@@ -3,6 +3,8 @@
 
 #include "jobsync/core/cos_signer.hpp"
 
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,5 +22,11 @@ const std::string* find_param(const QueryParams& params, std::string_view name);
 
 // Splits "a,b,c" into its non-empty items.
 std::vector<std::string> split_list(std::string_view text, char separator);
+
+// A positive integer no larger than max, or nullopt; absent or "" => fallback.
+std::optional<long> positive(const std::string* text, long fallback, long max);
+
+// True when text is absent, "", or one of allowed.
+bool is_one_of(const std::string* text, std::initializer_list<const char*> allowed);
 
 } // namespace jobsync::emulator

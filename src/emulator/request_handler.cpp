@@ -14,7 +14,8 @@ RequestHandler::RequestHandler(Dataset& dataset, const ServerOptions& options)
       token_style_(options.offset_tokens ? TokenStyle::offset : TokenStyle::sealed),
       callbacks_(options.callback.url.empty()
                      ? nullptr
-                     : std::make_unique<CallbackSender>(dataset, options.callback))
+                     : std::make_unique<CallbackSender>(dataset, options.callback)),
+      workflows_(dataset, options.generator)
 {
 }
 
@@ -41,12 +42,20 @@ HttpResponse RequestHandler::route(const Exchange& exchange)
         return handle_object(exchange, *cos);
     }
     const bool jobs = path == "/jobs" || path.rfind("/jobs/", 0) == 0; // list, or by id
-    if (!jobs && path != "/queue") {
+    const bool runs = path == "/workflowexecution" || path.rfind("/workflowexecution/", 0) == 0;
+    const bool batch =
+        path == "/inventorytriggerjob" || path.rfind("/inventorytriggerjob/", 0) == 0;
+    if (!jobs && !runs && !batch && path != "/queue" && path != "/workflow") {
         return error(exchange, 404, "NoSuchKey", "The specified resource does not exist.");
     }
     if (exchange.request.method != "GET") {
         return error(exchange, 405, "MethodNotAllowed",
                      "The specified method is not allowed against this resource.");
+    }
+    if (runs || batch || path == "/workflow") {
+        return runs    ? handle_workflow_execution(exchange)
+               : batch ? handle_batch_jobs(exchange)
+                       : handle_workflow(exchange);
     }
     return jobs ? handle_jobs(exchange) : handle_queue(exchange);
 }
@@ -123,6 +132,7 @@ ServerStats RequestHandler::stats() const
     ServerStats stats;
     stats.requests = requests_.load();
     stats.jobs_requests = jobs_requests_.load();
+    stats.workflow_requests = workflow_requests_.load();
     stats.rejected_signatures = rejected_signatures_.load();
     stats.faults_injected = faults_injected_.load();
     stats.head_requests = head_requests_.load();
@@ -137,6 +147,7 @@ void RequestHandler::reset_stats()
 {
     requests_ = 0;
     jobs_requests_ = 0;
+    workflow_requests_ = 0;
     rejected_signatures_ = 0;
     faults_injected_ = 0;
     head_requests_ = 0;

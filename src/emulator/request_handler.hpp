@@ -1,4 +1,4 @@
-// Routes a request to the CI endpoints (/jobs, /queue) or the admin ones
+// Routes a request to the CI endpoints (/jobs, /queue, the workflow ones) or the admin ones
 // (/_emulator/...), and adds the headers every service response carries.
 #pragma once
 
@@ -10,9 +10,11 @@
 #include "emulator/page_token.hpp"
 #include "emulator/request_ids.hpp"
 #include "emulator/signature_check.hpp"
+#include "emulator/workflow_generator.hpp"
 #include "http_server/http_server.hpp"
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -46,12 +48,22 @@ private:
     HttpResponse handle_jobs(const Exchange& exchange);
     HttpResponse handle_queue(const Exchange& exchange);
     HttpResponse handle_object(const Exchange& exchange, const CosHost& host);
+    HttpResponse handle_workflow(const Exchange& exchange);           // workflow_endpoint.cpp
+    HttpResponse handle_workflow_execution(const Exchange& exchange); // its own file too
+    HttpResponse handle_batch_jobs(const Exchange& exchange);         // batch_job_endpoint.cpp
     HttpResponse handle_admin(const Exchange& exchange);
     HttpResponse admin_add_jobs(const Exchange& exchange);
     HttpResponse admin_set_faults(const Exchange& exchange);
     HttpResponse admin_finish(const Exchange& exchange);
     HttpResponse admin_notify(const Exchange& exchange);
     HttpResponse admin_set_objects(const Exchange& exchange);
+
+    // Fills the body of a 200, or returns what the request earns instead.
+    using ListingAnswer = std::function<std::optional<Rejection>(std::string& body)>;
+    // Latency, signature, answer, injected faults; `answered` counts the 200s.
+    HttpResponse serve_with_faults(const Exchange& exchange, const ListingAnswer& answer,
+                                   std::atomic<long>& answered);
+    TokenRules token_rules();
 
     // nullopt when signed correctly; else the 403 to send (counted).
     std::optional<HttpResponse> verify(const Exchange& exchange);
@@ -75,9 +87,11 @@ private:
     std::atomic<std::uint64_t> next_added_index_{1ULL << 40}; // beyond any generated index
     std::unique_ptr<CallbackSender> callbacks_;               // null without a callback URL
     ObjectCases object_cases_;
+    WorkflowCatalog workflows_;
 
     std::atomic<long> requests_{0};
     std::atomic<long> jobs_requests_{0};
+    std::atomic<long> workflow_requests_{0};
     std::atomic<long> rejected_signatures_{0};
     std::atomic<long> faults_injected_{0};
     std::atomic<long> head_requests_{0};

@@ -85,6 +85,61 @@ std::string values_of(const KnownJob& j)
            ", '<JobsDetail/>', '\\x00')";
 }
 
+// Four workflow runs (of migration 0015) over the jobs below, and two batch
+// jobs: w1 ran i01 (Success), i02 (Failed) and i03 (still Running); w2 ran i04
+// (Failed at its second step); batch b1 started i01, i02 and i04.
+void insert_known_workflow_rows(pqxx::work& txn)
+{
+    const std::string y10 = yesterday_at("10:00"), y12 = yesterday_at("12:00");
+    const std::string y15 = yesterday_at("15:00"), h2 = "(now() - interval '2 hours')";
+    txn.exec("INSERT INTO workflow_runs (run_id, bucket, workflow_id, workflow_name, object, "
+             "state, create_time, batch_job_id, detail) VALUES "
+             "('i01', 'media-1250000000', 'w1', 'pipeline', 'in/a.mp4', 'Success', " +
+             y10 +
+             ", 'b1', '<WorkflowExecution/>'), "
+             "('i02', 'media-1250000000', 'w1', 'pipeline', 'in/c.mp4', 'Failed', " +
+             y12 +
+             ", 'b1', '<WorkflowExecution/>'), "
+             "('i03', 'media-1250000000', 'w1', 'pipeline', 'in/f.mp4', 'Running', " +
+             h2 +
+             ", NULL, '<WorkflowExecution/>'), "
+             "('i04', 'media-1250000000', 'w2', 'pipeline2', 'in/a.mp4', 'Failed', " +
+             y15 + ", 'b1', '<WorkflowExecution/>')");
+    const auto at = [](const std::string& base, int seconds) {
+        return base + " + interval '" + std::to_string(seconds) + " seconds'";
+    };
+    txn.exec("INSERT INTO workflow_run_tasks (run_id, ordinal, node_name, type, job_id, state, "
+             "code, message, create_time, start_time, end_time) VALUES "
+             "('i01', 1, 'Transcode_1', 'Transcode', 'j01', 'Success', 'Success', NULL, " +
+             y10 + ", " + at(y10, 30) + ", " + at(y10, 150) +
+             "), "
+             "('i01', 2, 'Snapshot_2', 'Snapshot', 'jx1', 'Success', 'Success', NULL, " +
+             y10 + ", " + at(y10, 5) + ", " + at(y10, 100) +
+             "), "
+             "('i02', 1, 'Transcode_1', 'Transcode', 'j03', 'Failed', 'InvalidInput', "
+             "'decode failed', " +
+             y12 + ", " + at(y12, 10) + ", " + at(y12, 20) +
+             "), "
+             "('i02', 2, 'Snapshot_2', 'Snapshot', 'jx2', 'Success', 'Success', NULL, " +
+             y12 + ", " + at(y12, 5) + ", " + at(y12, 30) +
+             "), "
+             "('i03', 1, 'Transcode_1', 'Transcode', 'j09', 'Running', 'Success', NULL, " +
+             h2 + ", " + at(h2, 10) +
+             ", NULL), "
+             "('i04', 1, 'Transcode_1', 'Transcode', 'j06', 'Success', 'Success', NULL, " +
+             y15 + ", " + at(y15, 90) + ", " + at(y15, 390) +
+             "), "
+             "('i04', 2, 'SmartCover_2', 'SmartCover', 'jx3', 'Failed', 'InvalidInput', "
+             "'The input file is not a valid media file', " +
+             y15 + ", " + at(y15, 5) + ", " + at(y15, 400) + ")");
+    txn.exec("INSERT INTO batch_jobs (job_id, bucket, type, name, state, creation_time, detail) "
+             "VALUES ('b1', 'media-1250000000', 'Workflow', 'backfill', 'Running', " +
+             yesterday_at("09:00") +
+             ", '<JobsDetail/>'), "
+             "('b2', 'media-1250000000', 'Job', 'retranscode', 'Success', " +
+             yesterday_at("08:00") + ", '<JobsDetail/>')");
+}
+
 // Eleven jobs whose every view row and query answer is worked out by hand below.
 void insert_known_rows(pqxx::connection& conn)
 {
@@ -152,6 +207,7 @@ void insert_known_rows(pqxx::connection& conn)
              "('media-1250000000', 'Transcode', '', now() - interval '5 minutes', 'ok', NULL), "
              "('media-1250000000', 'Snapshot', '', now() - interval '3 hours', 'failed', "
              "'HTTP 403 AccessDenied')");
+    insert_known_workflow_rows(txn);
     txn.commit();
 }
 
@@ -177,7 +233,8 @@ std::vector<std::string> expand_dates(pqxx::connection& conn, std::vector<std::s
 
 } // namespace
 
-TEST_CASE("views: v_jobs, v_daily_job_stats, v_output_md5_audit and v_failed_jobs on known rows")
+TEST_CASE("views: v_jobs, v_daily_job_stats, v_output_md5_audit, v_failed_jobs and "
+          "v_workflow_runs on known rows")
 {
     TempDatabase& db = shared_database();
     db.truncate_all();
@@ -195,6 +252,14 @@ TEST_CASE("views: v_jobs, v_daily_job_stats, v_output_md5_audit and v_failed_job
                                "j09|" + db.scalar("SELECT (now() - interval '2 hours')::date") +
                                    "|10.000000|NULL|NULL|in/f.mp4|NULL|NULL|NULL|NULL"}));
     CHECK(db.count("v_jobs") == 11);
+    // One row per run, its counts and duration from its tasks.
+    CHECK(rows_of(*conn, "SELECT run_id, workflow_id, object, state, tasks, tasks_succeeded, "
+                         "tasks_failed, tasks_running, duration_seconds FROM v_workflow_runs "
+                         "ORDER BY run_id") ==
+          std::vector<std::string>{"i01|w1|in/a.mp4|Success|2|2|0|0|150.000000",
+                                   "i02|w1|in/c.mp4|Failed|2|1|1|0|30.000000",
+                                   "i03|w1|in/f.mp4|Running|1|0|0|1|NULL",
+                                   "i04|w2|in/a.mp4|Failed|2|1|1|0|400.000000"});
 
     CHECK(rows_of(*conn, "SELECT day, tag, queue_id, state, jobs, day_jobs, failure_rate, "
                          "p50_run_seconds, p95_run_seconds, p95_queue_wait_seconds "
@@ -233,6 +298,8 @@ TEST_CASE("views: every query of docs/queries.md returns the rows expected on kn
     const std::string end_j06 = db.scalar("SELECT end_time FROM jobs WHERE job_id = 'j06'");
     const std::string created_j09 =
         db.scalar("SELECT creation_time FROM jobs WHERE job_id = 'j09'");
+    const std::string created_b1 =
+        db.scalar("SELECT creation_time FROM batch_jobs WHERE job_id = 'b1'");
 
     const std::map<std::string, std::vector<std::string>> expected{
         {"failed_transcodes_yesterday",
@@ -258,6 +325,12 @@ TEST_CASE("views: every query of docs/queries.md returns the rows expected on kn
         {"missing_outputs_7d", {"j06|Transcode|media-1250000000|out/a.mp4"}},
         {"mismatches_by_tag", {"Transcode|1|1"}},
         {"unverifiable_share_by_bucket", {"media-1250000000|2|1|0.500"}},
+        {"upload_pipeline_status",
+         {"i04|pipeline2|Failed|2|1|1|0|400.000000|SmartCover_2 InvalidInput: The input file is "
+          "not a valid media file",
+          "i01|pipeline|Success|2|2|0|0|150.000000|NULL"}},
+        {"workflow_failure_rate_30d", {"w2|pipeline2|1|1|1.000|0", "w1|pipeline|2|1|0.500|1"}},
+        {"batch_progress", {"b1|backfill|Running|" + created_b1 + "|3|1|2|0"}},
         {"partition_freshness",
          {"media-1250000000|Snapshot||180|failed|HTTP 403 AccessDenied",
           "media-1250000000|Transcode||5|ok|NULL"}},

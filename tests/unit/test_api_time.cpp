@@ -16,6 +16,15 @@ TEST_CASE("api_time: parses the API's format across offsets")
     CHECK(parse_api_time("2024-02-29T00:00:00+0000") == 1709164800);
 }
 
+TEST_CASE("api_time: the three spellings of the workflow and batch-job bodies")
+{
+    CHECK(parse_api_time("2022-06-27T15:23:10+0800") == 1656314590);  // jobs, batch jobs
+    CHECK(parse_api_time("2022-08-09T14:54:17+08:00") == 1660028057); // workflow runs
+    CHECK(parse_api_time("2021-09-14 15:00:26+0800") == 1631602826);  // a WorkflowFinish sample
+    CHECK_FALSE(parse_api_time("2021-09-14  15:00:26+0800").has_value());
+    CHECK_FALSE(parse_api_time("2021-09-14_15:00:26+0800").has_value());
+}
+
 TEST_CASE("api_time: rejects placeholders and malformed text")
 {
     for (const char* bad :

@@ -129,7 +129,7 @@ std::string quoted(std::string_view value)
 
 std::string JobContext::who() const
 {
-    return "JobId " + xml::printable(job_id, kShownBytes);
+    return std::string(id_element) + " " + xml::printable(job_id, kShownBytes);
 }
 
 std::optional<std::string_view> JobContext::decoded(const xml::Node* node)

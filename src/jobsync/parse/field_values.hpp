@@ -40,7 +40,8 @@ struct JobContext {
     xml::TextReader& reader;
     std::vector<PageWarning>& warnings;
     std::string_view job_id;
-    std::size_t position; // 1-based among the page's JobsDetail elements
+    std::size_t position;                  // 1-based among the page's JobsDetail elements
+    std::string_view id_element = "JobId"; // how who() names the record ("RunId" for a run)
 
     std::string who() const;
 

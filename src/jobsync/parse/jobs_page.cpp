@@ -5,6 +5,7 @@
 #include "jobsync/parse/drift_collector.hpp"
 #include "jobsync/parse/field_values.hpp"
 #include "jobsync/parse/required_fields.hpp"
+#include "jobsync/parse/response_document.hpp"
 #include "jobsync/xml/name_map.hpp"
 #include "jobsync/xml/node_pool.hpp"
 #include "jobsync/xml/raw_text.hpp"
@@ -23,53 +24,6 @@ using xml::name_of;
 using xml::new_document;
 using xml::next_same;
 using xml::Node;
-
-[[noreturn]] void throw_malformed(std::size_t offset, const std::string& what)
-{
-    throw RetryableError("malformed XML in /jobs response at byte " + std::to_string(offset) +
-                         ": " + what);
-}
-
-// Parses page.body (without modifying it) and returns its <Response> element.
-const Node* parse_document(const JobsPage& page, Document& doc)
-{
-    // RapidXML stops at a NUL, which would hide whatever follows it. This is
-    // also what keeps NULs out of every field (SqlParams relies on it).
-    const std::size_t nul = page.body.find('\0');
-    if (nul != std::string::npos) {
-        throw_malformed(nul, "NUL byte");
-    }
-    xml::parse(doc, page.body);
-    const Node* root = xml::first_child_element(&doc);
-    if (root == nullptr) {
-        throw_malformed(page.body.size(), "no root element");
-    }
-    for (const Node* n = root->next_sibling(); n != nullptr; n = n->next_sibling()) {
-        if (n->type() == rapidxml::node_element) {
-            throw_malformed(xml::element_offset(n, page.body.data()), "more than one root element");
-        }
-    }
-    if (name_of(root) != "Response") {
-        throw PartitionError("response root is <" + std::string(name_of(root)) +
-                             ">, expected <Response>");
-    }
-    return root;
-}
-
-// The service sends one empty JobsDetail when nothing matches: no child
-// carries any text or element. Anything with content is a job, and a job
-// without a JobId fails its page.
-bool is_placeholder(const Node* detail)
-{
-    for (const Node* child = detail->first_node(); child != nullptr;
-         child = child->next_sibling()) {
-        if (child->type() == rapidxml::node_element &&
-            (child->value_size() > 0 || xml::has_child_elements(child))) {
-            return false;
-        }
-    }
-    return true;
-}
 
 // A FieldSpec table's positions by element name: a stream has 33 fields, and
 // a linear search per child element cost more than reading it.
@@ -248,15 +202,6 @@ void read_media_info(JobContext& ctx, const Node* media, JobRecord& job)
     }
 }
 
-std::size_t count_children(const Node* parent, std::string_view name)
-{
-    std::size_t count = 0;
-    for (const Node* n = child(parent, name); n != nullptr; n = next_same(n)) {
-        ++count;
-    }
-    return count;
-}
-
 // The Md5 of the Md5Info naming object_name. A lone Md5Info without a name
 // belongs to a lone ObjectName.
 OptText find_md5(JobContext& ctx, const Node* file, std::string_view object_name)
@@ -402,7 +347,7 @@ JobsPage parse_jobs_page(std::string body)
     xml::TextReader reader(page.decoded);
     const std::unique_ptr<Document> doc = new_document();
     try {
-        const Node* root = parse_document(page, *doc);
+        const Node* root = parse_response("/jobs", page.body, *doc);
         page.jobs.reserve(count_children(root, "JobsDetail"));
         std::size_t position = 0;
         for (const Node* detail = child(root, "JobsDetail"); detail; detail = next_same(detail)) {
@@ -418,7 +363,8 @@ JobsPage parse_jobs_page(std::string body)
         }
     } catch (const rapidxml::parse_error& e) {
         // From the parse, or from a bad character reference in a field read.
-        throw_malformed(e.where<char>() - page.body.data(), e.what());
+        throw_malformed("/jobs", static_cast<std::size_t>(e.where<char>() - page.body.data()),
+                        e.what());
     }
     return page;
 }

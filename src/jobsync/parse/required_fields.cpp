@@ -21,17 +21,24 @@ std::optional<std::string> key_problem(std::string_view value)
 
 } // namespace
 
-std::optional<Rejection> job_id_problem(std::string_view job_id, std::size_t position)
+std::optional<Rejection> id_problem(std::string_view item_element, std::string_view id_element,
+                                    std::string_view id, std::size_t position)
 {
-    const std::string where = "JobsDetail #" + std::to_string(position);
-    if (job_id.empty()) {
-        return Rejection{"JobId", where + " has no JobId"};
+    const std::string where = std::string(item_element) + " #" + std::to_string(position);
+    const std::string field(id_element);
+    if (id.empty()) {
+        return Rejection{field, where + " has no " + field};
     }
-    const std::optional<std::string> problem = key_problem(job_id);
+    const std::optional<std::string> problem = key_problem(id);
     if (problem) {
-        return Rejection{"JobId", where + ": JobId " + quoted(job_id) + *problem};
+        return Rejection{field, where + ": " + field + " " + quoted(id) + *problem};
     }
     return std::nullopt;
+}
+
+std::optional<Rejection> job_id_problem(std::string_view job_id, std::size_t position)
+{
+    return id_problem("JobsDetail", "JobId", job_id, position);
 }
 
 std::optional<Rejection> read_required(JobContext& ctx, const xml::Node* detail, JobRecord& job)

@@ -19,6 +19,11 @@ struct Rejection {
     std::string reason; // "JobsDetail #3 has no JobId"
 };
 
+// Why a key column cannot take the id of the position-th item_element
+// ("WorkflowExecutionList #2 has no RunId"); nullopt when it can.
+std::optional<Rejection> id_problem(std::string_view item_element, std::string_view id_element,
+                                    std::string_view id, std::size_t position);
+
 // Why jobs cannot take this JobId ("JobsDetail #3 has no JobId", "... is
 // longer than 128 bytes", "... is not valid UTF-8"); nullopt when it can.
 std::optional<Rejection> job_id_problem(std::string_view job_id, std::size_t position);
