@@ -34,6 +34,7 @@ CREATE TABLE output_md5_objects (
     files        bigint NOT NULL,   -- output_files rows with this MD5 and object
     CONSTRAINT output_md5_objects_key UNIQUE NULLS NOT DISTINCT (md5_norm, bucket, object_name)
 );
+CREATE INDEX output_md5_objects_object_idx ON output_md5_objects (bucket, object_name);
 CREATE TABLE output_md5s (
     md5_norm  text PRIMARY KEY,
     objects   bigint NOT NULL       -- distinct (bucket, object_name) with this MD5
@@ -125,10 +126,12 @@ SELECT md5_norm, count(*) FROM output_md5_objects GROUP BY md5_norm;
 
 -- 4. The views, same columns and meaning.
 
--- Days come from a calendar joined on creation_time ranges, so a filter on
--- day (or tag, queue) reaches jobs through jobs_creation_time_idx and the
--- percentiles are computed over the window's jobs only. day D holds the jobs
+-- Days come from a calendar, each day's jobs from a range of creation_time
+-- (jobs_creation_time_idx), so a filter on day (or tag) reaches jobs and the
+-- percentiles are computed over the window's jobs only. Day D holds the jobs
 -- created in [D, D + 1) in the session's time zone: creation_time::date = D.
+-- LATERAL, so each day is one index range scan and the planner's estimate
+-- per day does not depend on how many days the history holds.
 CREATE OR REPLACE VIEW v_daily_job_stats AS
 WITH days AS (
     SELECT d::date AS day
@@ -137,25 +140,27 @@ WITH days AS (
                          interval '1 day') d
 ),
 per_state AS (
-    SELECT days.day,
-           j.tag,
-           j.queue_id,
-           j.state,
-           count(*) AS jobs,
-           count(*) FILTER (WHERE j.state = 'Failed') AS failed,
-           count(*) FILTER (WHERE j.state IN ('Success', 'Failed')) AS finished,
-           percentile_cont(0.5) WITHIN GROUP (
-               ORDER BY extract(epoch FROM j.end_time - j.start_time)) AS p50_run,
-           percentile_cont(0.95) WITHIN GROUP (
-               ORDER BY extract(epoch FROM j.end_time - j.start_time)) AS p95_run,
-           percentile_cont(0.5) WITHIN GROUP (
-               ORDER BY extract(epoch FROM j.start_time - j.creation_time)) AS p50_wait,
-           percentile_cont(0.95) WITHIN GROUP (
-               ORDER BY extract(epoch FROM j.start_time - j.creation_time)) AS p95_wait
+    SELECT days.day, s.*
     FROM days
-    JOIN jobs j ON j.creation_time >= days.day::timestamptz
-               AND j.creation_time < (days.day + 1)::timestamptz
-    GROUP BY days.day, j.tag, j.queue_id, j.state
+    CROSS JOIN LATERAL (
+        SELECT j.tag,
+               j.queue_id,
+               j.state,
+               count(*) AS jobs,
+               count(*) FILTER (WHERE j.state = 'Failed') AS failed,
+               count(*) FILTER (WHERE j.state IN ('Success', 'Failed')) AS finished,
+               percentile_cont(0.5) WITHIN GROUP (
+                   ORDER BY extract(epoch FROM j.end_time - j.start_time)) AS p50_run,
+               percentile_cont(0.95) WITHIN GROUP (
+                   ORDER BY extract(epoch FROM j.end_time - j.start_time)) AS p95_run,
+               percentile_cont(0.5) WITHIN GROUP (
+                   ORDER BY extract(epoch FROM j.start_time - j.creation_time)) AS p50_wait,
+               percentile_cont(0.95) WITHIN GROUP (
+                   ORDER BY extract(epoch FROM j.start_time - j.creation_time)) AS p95_wait
+        FROM jobs j
+        WHERE j.creation_time >= days.day::timestamptz
+          AND j.creation_time < (days.day + 1)::timestamptz
+        GROUP BY j.tag, j.queue_id, j.state) s
 )
 SELECT day,
        tag,
@@ -172,21 +177,28 @@ FROM per_state
 WINDOW w AS (PARTITION BY day, tag, queue_id);
 
 -- Objects are matched with plain equality (hash, merge or index joins; a
--- filter on bucket and object_name reaches per_object's scan), the MD5 facts
--- come from output_md5s. Files of an object not fully named (a NULL bucket
+-- filter on bucket and object_name reaches each aggregate's scan); counts of
+-- distinct values are two plain groupings (no per-group sort), the MD5 facts
+-- come from output_md5_objects and output_md5s. Files of an object not fully named (a NULL bucket
 -- or object_name, which equality never matches) are the second branch, read
 -- through output_files_unnamed_idx and matched on (coalesce, IS NULL) pairs.
 CREATE OR REPLACE VIEW v_output_md5_audit AS
-WITH per_object AS (
-    SELECT bucket, object_name,
-           count(DISTINCT job_id) AS writer_jobs,
-           count(DISTINCT lower(nullif(md5, ''))) AS distinct_md5s
-    FROM output_files GROUP BY bucket, object_name
+WITH object_writers AS (
+    SELECT bucket, object_name, count(*) AS writer_jobs
+    FROM (SELECT bucket, object_name, job_id FROM output_files
+          GROUP BY bucket, object_name, job_id) w
+    GROUP BY bucket, object_name
+),
+object_md5s AS (
+    SELECT bucket, object_name, count(*) AS distinct_md5s
+    FROM output_md5_objects GROUP BY bucket, object_name
 ),
 files AS (
-    SELECT f.*, lower(nullif(f.md5, '')) AS md5_norm, po.writer_jobs, po.distinct_md5s
+    SELECT f.*, lower(nullif(f.md5, '')) AS md5_norm, po.writer_jobs,
+           coalesce(pm.distinct_md5s, 0) AS distinct_md5s
     FROM output_files f
-    JOIN per_object po ON po.bucket = f.bucket AND po.object_name = f.object_name
+    JOIN object_writers po ON po.bucket = f.bucket AND po.object_name = f.object_name
+    LEFT JOIN object_md5s pm ON pm.bucket = f.bucket AND pm.object_name = f.object_name
     UNION ALL
     SELECT f.*, lower(nullif(f.md5, '')), po.writer_jobs, po.distinct_md5s
     FROM output_files f
