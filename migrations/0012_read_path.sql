@@ -6,8 +6,8 @@
 -- every scan of jobs read it. Compressed with lz4 (faster both ways than
 -- pglz) and moved out of line as soon as a row passes 128 bytes: the heap
 -- keeps the columns, the TOAST table the XML; detail still returns the whole
--- JobsDetail. Rows already stored move when rewritten (an update, or
--- VACUUM FULL ci.jobs; see docs/operations.md).
+-- JobsDetail. Rows already stored move when their detail is written again
+-- (docs/operations.md).
 ALTER TABLE jobs ALTER COLUMN detail SET COMPRESSION lz4;
 ALTER TABLE jobs SET (toast_tuple_target = 128);
 
