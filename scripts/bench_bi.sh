@@ -92,6 +92,11 @@ t0=$(date +%s)
   --tags all --queues "$queues" --admin-token-file "$dir/admin_token" \
   --port-file "$dir/api.port" >"$dir/emulator.log" 2>&1 &
 emulator_pid=$!
+# Generating a million jobs takes minutes on a busy machine: wait up to 20.
+for _ in $(seq 1200); do
+  [ -s "$dir/api.port" ] || ! kill -0 "$emulator_pid" 2>/dev/null && break
+  sleep 1
+done
 bench_wait_emulator
 admin_curl -X POST "$api/_emulator/finish" >/dev/null
 echo "emulator: $jobs jobs ready in $(($(date +%s) - t0)) s"
@@ -245,6 +250,7 @@ for scale in $scales; do
     cold[$scale,$i]=$(run_ms "$db" "${sqls[$i]}")
     warm[$scale,$i]=$(median3 "$(run_ms "$db" "${sqls[$i]}")" "$(run_ms "$db" "${sqls[$i]}")" \
       "$(run_ms "$db" "${sqls[$i]}")")
+    echo "measured ${scale}M ${names[$i]}: cold ${cold[$scale,$i]} ms, warm ${warm[$scale,$i]} ms"
   done
 done
 
