@@ -24,22 +24,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-bin=${BENCH_AUDIT_BUILD_DIR:-build-bench-audit}
-cmake -S . -B "$bin" -DCMAKE_BUILD_TYPE=Release -DJOBSYNC_BUILD_TESTS=OFF >/dev/null
-cmake --build "$bin" -j "$(nproc)" --target ci-jobsync ci-emulator >/dev/null
-worker_bin=$(find "$bin" -name ci-jobsync -type f | head -1)
-emulator_bin=$(find "$bin" -name ci-emulator -type f | head -1)
+bench_release_build "${BENCH_AUDIT_BUILD_DIR:-build-bench-audit}"
 
 dir=${BENCH_DIR:-/tmp/ci-jobsync-bench-audit}
-pg_port=${BENCH_PG_PORT:-55496}
-rm -rf "$dir" && mkdir -p "$dir"
-emulator_pid=
-cleanup() {
-  if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true; fi
-  pg_temp_stop "$dir/pg"
-}
-trap cleanup EXIT
-pg_temp_start "$dir/pg" "$pg_port"
+bench_start_postgres "${BENCH_PG_PORT:-55496}"
 
 spacing=30
 start=$(date -u -d "@$(($(date +%s) - jobs * spacing - 86400))" +%Y-%m-%dT%H:%M:%S+0000)

@@ -25,22 +25,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-bin=${BENCH_LATENCY_BUILD_DIR:-build-bench-latency}
-cmake -S . -B "$bin" -DCMAKE_BUILD_TYPE=Release -DJOBSYNC_BUILD_TESTS=OFF >/dev/null
-cmake --build "$bin" -j "$(nproc)" --target ci-jobsync ci-emulator >/dev/null
-worker_bin=$(find "$bin" -name ci-jobsync -type f | head -1)
-emulator_bin=$(find "$bin" -name ci-emulator -type f | head -1)
+bench_release_build "${BENCH_LATENCY_BUILD_DIR:-build-bench-latency}"
 
 dir=${BENCH_DIR:-/tmp/ci-jobsync-bench-latency}
-pg_port=${BENCH_PG_PORT:-55497}
-rm -rf "$dir" && mkdir -p "$dir"
-emulator_pid=
-cleanup() {
-  if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true; fi
-  pg_temp_stop "$dir/pg"
-}
-trap cleanup EXIT
-pg_temp_start "$dir/pg" "$pg_port"
+bench_start_postgres "${BENCH_PG_PORT:-55497}"
 
 spacing=30
 # The newest job a day old: all of them are inside the first window.

@@ -1,4 +1,4 @@
-# Shared set-up of the benchmark scripts (bench.sh, bench_latency.sh,
+# Shared set-up of the benchmark scripts (bench.sh, bench_latency.sh, bench_audit.sh,
 # bench_listen.sh): the signing credentials, the emulator's admin token, and
 # waiting for a started emulator. Source it; $dir is the script's work folder.
 
@@ -21,4 +21,28 @@ bench_wait_emulator() {
   for _ in $(seq 1200); do [ -s "$dir/api.port" ] && break; sleep 0.1; done
   [ -s "$dir/api.port" ] || { cat "$dir/emulator.log" >&2; return 1; }
   api="http://127.0.0.1:$(cat "$dir/api.port")"
+}
+
+# bench_release_build BUILD_DIR: a Release build of the worker and the
+# emulator only; sets worker_bin and emulator_bin.
+bench_release_build() {
+  cmake -S . -B "$1" -DCMAKE_BUILD_TYPE=Release -DJOBSYNC_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$1" -j "$(nproc)" --target ci-jobsync ci-emulator >/dev/null
+  worker_bin=$(find "$1" -name ci-jobsync -type f | head -1)
+  emulator_bin=$(find "$1" -name ci-emulator -type f | head -1)
+}
+
+# bench_start_postgres PORT: an empty $dir and a throwaway PostgreSQL in
+# $dir/pg on PORT; on exit the emulator ($emulator_pid, once started) and
+# PostgreSQL are stopped.
+bench_start_postgres() {
+  pg_port=$1
+  rm -rf "$dir" && mkdir -p "$dir"
+  emulator_pid=
+  trap bench_cleanup EXIT
+  pg_temp_start "$dir/pg" "$pg_port"
+}
+bench_cleanup() {
+  if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true; fi
+  pg_temp_stop "$dir/pg"
 }
