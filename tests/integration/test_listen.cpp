@@ -3,6 +3,7 @@
 // acknowledged survives a SIGKILL.
 #include "jobsync/core/api_time.hpp"
 #include "jobsync/listen/listener.hpp"
+#include "support/callback_support.hpp"
 #include "support/dataset_assertions.hpp"
 #include "support/http_request.hpp"
 #include "support/process.hpp"
@@ -63,32 +64,10 @@ struct Listener {
     std::thread thread;
 };
 
-std::string task_finish_xml(const std::string& job_id, const std::string& bucket,
-                            const std::string& state = "Success")
-{
-    return "<Response><EventName>TaskFinish</EventName><JobsDetail><Code>Success</Code><JobId>" +
-           job_id + "</JobId><State>" + state + "</State><Input><BucketId>" + bucket +
-           "</BucketId></Input></JobsDetail></Response>";
-}
-
 std::string task_finish_json(const std::string& job_id, const std::string& bucket)
 {
     return R"({"EventName":"TaskFinish","JobsDetail":[{"JobId":")" + job_id +
            R"(","State":"Success","Input":{"BucketId":")" + bucket + R"("}}]})";
-}
-
-// Waits until the query returns `expected`, at most `seconds`.
-bool eventually(const TempDatabase& db, const std::string& sql, const std::string& expected,
-                double seconds = 20)
-{
-    const auto deadline = Clock::now() + std::chrono::milliseconds(long(seconds * 1000));
-    while (Clock::now() < deadline) {
-        if (db.scalar(sql) == expected) {
-            return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return db.scalar(sql) == expected;
 }
 
 double percentile(std::vector<double> values, double p)

@@ -3,6 +3,7 @@
 // at once instead of waiting behind the failing batch; the failing ids back
 // off and, after [listen] max_attempts, move to inbox_dropped with a log line
 // naming bucket and ids, a metric and a `status` line.
+#include "support/callback_support.hpp"
 #include "support/http_request.hpp"
 #include "support/process.hpp"
 #include "support/sync_fixture.hpp"
@@ -22,26 +23,6 @@ namespace {
 const std::string kToken = "backoff-listen-token-0123456789";
 const std::vector<std::string> kTags{"Transcode", "Snapshot"};
 const std::string kDeniedBucket = "deniedbucket-1250000001";
-
-std::string task_finish_xml(const std::string& job_id, const std::string& bucket)
-{
-    return "<Response><EventName>TaskFinish</EventName><JobsDetail><Code>Success</Code><JobId>" +
-           job_id + "</JobId><State>Success</State><Input><BucketId>" + bucket +
-           "</BucketId></Input></JobsDetail></Response>";
-}
-
-bool eventually(const TempDatabase& db, const std::string& sql, const std::string& expected,
-                double seconds = 60)
-{
-    const auto deadline = Clock::now() + std::chrono::milliseconds(long(seconds * 1000));
-    while (Clock::now() < deadline) {
-        if (db.scalar(sql) == expected) {
-            return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return db.scalar(sql) == expected;
-}
 
 std::string quoted_ids(const std::vector<std::string>& ids)
 {

@@ -6,6 +6,7 @@
 // bucket records the configured one's ids; callback jobs outside the
 // configured tags, queues and start_time are written (the documented choice).
 #include "jobsync/core/api_time.hpp"
+#include "support/callback_support.hpp"
 #include "support/http_request.hpp"
 #include "support/process.hpp"
 #include "support/sync_fixture.hpp"
@@ -32,26 +33,6 @@ namespace {
 
 const std::string kToken = "edges-listen-token-0123456789";
 const std::vector<std::string> kTags{"Transcode", "Snapshot"};
-
-std::string task_finish_xml(const std::string& job_id, const std::string& bucket)
-{
-    return "<Response><EventName>TaskFinish</EventName><JobsDetail><Code>Success</Code><JobId>" +
-           job_id + "</JobId><State>Success</State><Input><BucketId>" + bucket +
-           "</BucketId></Input></JobsDetail></Response>";
-}
-
-bool eventually(const TempDatabase& db, const std::string& sql, const std::string& expected,
-                double seconds = 30)
-{
-    const auto deadline = Clock::now() + std::chrono::milliseconds(long(seconds * 1000));
-    while (Clock::now() < deadline) {
-        if (db.scalar(sql) == expected) {
-            return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return db.scalar(sql) == expected;
-}
 
 // `ci-jobsync listen` as a child process, with the token from the environment.
 class ListenChild {
