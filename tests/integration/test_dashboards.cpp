@@ -5,6 +5,7 @@
 // /metrics. A metric renamed or dropped leaves an expression without data.
 // Test cases tagged [audit] need issue 24's output audit (v_output_audit and
 // the ci_jobsync_audit_* metrics); ctest runs them as test_dashboards_audit.
+#include "support/callback_support.hpp"
 #include "support/dashboard_queries.hpp"
 #include "support/http_request.hpp"
 #include "support/process.hpp"
@@ -103,9 +104,7 @@ struct ScrapedWorker {
         listener = std::make_unique<ChildProcess>(
             JOBSYNC_BINARY, std::vector<std::string>{"--config", config_path, "listen"});
         const std::string base = "http://127.0.0.1:" + std::to_string(listen_port);
-        for (int i = 0; i < 400 && http_request("GET", base + "/healthz").status != 200; ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(25));
-        }
+        wait_until_healthy(base);
         const std::string job_id = emulator.dataset.specs().front().job_id;
         const HttpAnswer callback =
             http_request("POST", base + "/ci/notify?token=" + kToken,

@@ -47,12 +47,7 @@ struct Listener {
         stop = true;
         thread.join();
     }
-    void wait_until_healthy() const
-    {
-        for (int i = 0; i < 200 && http_request("GET", base() + "/healthz").status != 200; ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(25));
-        }
-    }
+    void wait_until_healthy() const { ::testing::wait_until_healthy(base()); }
     std::string base() const { return "http://127.0.0.1:" + std::to_string(port); }
     std::string notify_url() const { return base() + "/ci/notify?token=" + kToken; }
 
@@ -249,11 +244,7 @@ TEST_CASE("listen: acknowledged callbacks survive a SIGKILL and land on the next
     load_test_config(db, spec, &config_path);
     const std::string base = "http://127.0.0.1:" + std::to_string(port);
     const std::map<std::string, std::string> env{{"CI_JOBSYNC_LISTEN_TOKEN", kToken}};
-    const auto wait_healthy = [&] {
-        for (int i = 0; i < 400 && http_request("GET", base + "/healthz").status != 200; ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(25));
-        }
-    };
+    const auto wait_healthy = [&] { wait_until_healthy(base); };
 
     // Every by-id fetch fails, so nothing leaves the inbox before the kill.
     jobsync::emulator::FaultOptions failing;

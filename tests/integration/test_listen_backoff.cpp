@@ -59,9 +59,7 @@ TEST_CASE("listen: one bucket's refused by-id batch backs off and is dropped; th
 
     ChildProcess listen(JOBSYNC_BINARY, {"--config", config_path, "listen"},
                         {{"CI_JOBSYNC_LISTEN_TOKEN", kToken}});
-    for (int i = 0; i < 400 && http_request("GET", base + "/healthz").status != 200; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
+    wait_until_healthy(base);
     const std::string notify = base + "/ci/notify?token=" + kToken;
 
     // The denied bucket's callbacks come first: the oldest rows of the inbox.

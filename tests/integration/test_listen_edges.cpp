@@ -72,9 +72,7 @@ private:
         process_ = std::make_unique<ChildProcess>(
             JOBSYNC_BINARY, std::vector<std::string>{"--config", config_path_, "listen"},
             std::map<std::string, std::string>{{"CI_JOBSYNC_LISTEN_TOKEN", token}});
-        for (int i = 0; i < 400 && http_request("GET", base() + "/healthz").status != 200; ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(25));
-        }
+        wait_until_healthy(base());
         REQUIRE(http_request("GET", base() + "/healthz").status == 200);
     }
 

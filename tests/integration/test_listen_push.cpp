@@ -4,6 +4,7 @@
 // jobs' final state, outputs and MD5s within 3 s (p95, printed), by-id
 // requests are batched, and SIGTERM exits 0.
 #include "jobsync/core/api_time.hpp"
+#include "support/callback_support.hpp"
 #include "support/dataset_assertions.hpp"
 #include "support/http_request.hpp"
 #include "support/process.hpp"
@@ -34,13 +35,6 @@ double percentile(std::vector<double> values, double p)
 {
     std::sort(values.begin(), values.end());
     return values.at(std::min(values.size() - 1, std::size_t(p * double(values.size()))));
-}
-
-void wait_until_healthy(const std::string& base)
-{
-    for (int i = 0; i < 400 && http_request("GET", base + "/healthz").status != 200; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
 }
 
 // Polls the jobs table and notes when each watched job's row first shows a

@@ -1,5 +1,8 @@
 #include "support/callback_support.hpp"
 
+#include "support/http_request.hpp"
+#include "support/wait_until.hpp"
+
 #include <chrono>
 #include <thread>
 
@@ -25,6 +28,12 @@ bool eventually(const TempDatabase& db, const std::string& sql, const std::strin
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return db.scalar(sql) == expected;
+}
+
+void wait_until_healthy(const std::string& base)
+{
+    wait_until([&] { return http_request("GET", base + "/healthz").status == 200; },
+               std::chrono::seconds(60), base + "/healthz answers 200");
 }
 
 } // namespace testing

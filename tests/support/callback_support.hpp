@@ -17,4 +17,9 @@ std::string task_finish_xml(const std::string& job_id, const std::string& bucket
 bool eventually(const TempDatabase& db, const std::string& sql, const std::string& expected,
                 double seconds = 60);
 
+// Waits until the listener at `base` (http://127.0.0.1:PORT) answers
+// GET /healthz with 200; throws after a minute (a hang guard: a loaded
+// machine may take seconds to start a sanitized binary).
+void wait_until_healthy(const std::string& base);
+
 } // namespace testing

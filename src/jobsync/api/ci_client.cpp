@@ -200,7 +200,6 @@ void CiClient::describe_batch(const std::vector<std::string>& batch, JobsById& r
     });
 }
 
-
 RequestTarget CiClient::ci_target(std::string path, QueryParams params) const
 {
     RequestTarget target;
