@@ -39,10 +39,10 @@ src_a=${BENCH_AB_SRC:-/tmp/ci-jobsync-bench-ab-src}
 [ -d "$src_a/.git" ] || [ -f "$src_a/.git" ] || git worktree add -q --detach "$src_a" "$rev_a"
 git -C "$src_a" checkout -q --detach "$rev_a"
 echo "building A ($(git rev-parse --short "$rev_a")) and B ($(git rev-parse --short HEAD)$(git diff --quiet || echo '+local changes'))"
-(cd "$src_a" && bench_release_build build-bench)
-bin_a=$src_a/build-bench
-bench_release_build build-bench
-bin_b=build-bench
+(cd "$src_a" && bench_release_build build-bench-ab)
+bin_a=$src_a/build-bench-ab
+bench_release_build build-bench-ab
+bin_b=build-bench-ab
 bin=$bin_b # the emulator: one service for both sides
 
 bench_start_postgres "$pg_port"
