@@ -11,7 +11,7 @@ seconds="${1:-60}"
 shift $(($# > 0 ? 1 : 0))
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build-fuzz"
-targets=(jobs_page error_body config callback)
+targets=(jobs_page error_body config callback workflow_pages)
 [ $# -eq 0 ] || targets=("$@")
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
