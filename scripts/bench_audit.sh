@@ -14,45 +14,21 @@ cd "$(dirname "$0")/.."
 source scripts/lib_postgres.sh
 source scripts/lib_bench.sh
 
-jobs=1500
-latency_ms=50
-while [ $# -gt 0 ]; do
-  case $1 in
-    --jobs) jobs=$2; shift 2 ;;
-    --latency-ms) latency_ms=$2; shift 2 ;;
-    *) echo "usage: scripts/bench_audit.sh [--jobs N] [--latency-ms MS]" >&2; exit 2 ;;
-  esac
-done
+bench_jobs_latency_args bench_audit.sh 1500 50 "$@"
 
 bench_release_build "${BENCH_AUDIT_BUILD_DIR:-build-bench-audit}"
 
 dir=${BENCH_DIR:-/tmp/ci-jobsync-bench-audit}
 bench_start_postgres "${BENCH_PG_PORT:-55496}"
 
-spacing=30
-start=$(date -u -d "@$(($(date +%s) - jobs * spacing - 86400))" +%Y-%m-%dT%H:%M:%S+0000)
-"$emulator_bin" --jobs "$jobs" --seed 12 --start "$start" --spacing-seconds "$spacing" \
-  --tags Transcode --latency-ms "$latency_ms" --threads 32 \
-  --port-file "$dir/api.port" >"$dir/emulator.log" 2>&1 &
-emulator_pid=$!
-bench_wait_emulator
+bench_start_latency_emulator 12 32
 
 # config DB [AUDIT LINES]: a new database and its config.
 config() {
   local db=$1 extra=${2:-}
-  createdb "$db"
-  cat >"$dir/$db.toml" <<TOML
-[database]
-url = "postgresql://postgres@127.0.0.1:$pg_port/$db"
-[[source]]
-bucket = "examplebucket-1250000000"
-region = "ap-guangzhou"
-endpoint = "$api"
-tags = ["Transcode"]
-[audit]
-endpoint = "$api"
-$extra
-TOML
+  bench_transcode_config "$db" "[audit]
+endpoint = \"$api\"
+$extra"
   "$worker_bin" -q --config "$dir/$db.toml" sync
 }
 

@@ -15,46 +15,21 @@ cd "$(dirname "$0")/.."
 source scripts/lib_postgres.sh
 source scripts/lib_bench.sh
 
-jobs=40000
-latency_ms=100
-while [ $# -gt 0 ]; do
-  case $1 in
-    --jobs) jobs=$2; shift 2 ;;
-    --latency-ms) latency_ms=$2; shift 2 ;;
-    *) echo "usage: scripts/bench_latency.sh [--jobs N] [--latency-ms MS]" >&2; exit 2 ;;
-  esac
-done
+bench_jobs_latency_args bench_latency.sh 40000 100 "$@"
 
 bench_release_build "${BENCH_LATENCY_BUILD_DIR:-build-bench-latency}"
 
 dir=${BENCH_DIR:-/tmp/ci-jobsync-bench-latency}
 bench_start_postgres "${BENCH_PG_PORT:-55497}"
 
-spacing=30
-# The newest job a day old: all of them are inside the first window.
-start=$(date -u -d "@$(($(date +%s) - jobs * spacing - 86400))" +%Y-%m-%dT%H:%M:%S+0000)
-"$emulator_bin" --jobs "$jobs" --seed 11 --start "$start" --spacing-seconds "$spacing" \
-  --tags Transcode --latency-ms "$latency_ms" --threads 16 \
-  --port-file "$dir/api.port" >"$dir/emulator.log" 2>&1 &
-emulator_pid=$!
-bench_wait_emulator
+bench_start_latency_emulator 11 16
 
 # new_database DB [SYNC LINES]: a new, migrated database and its config.
 new_database() {
   local db=$1 extra=${2:-}
-  createdb "$db"
-  cat >"$dir/$db.toml" <<TOML
-[database]
-url = "postgresql://postgres@127.0.0.1:$pg_port/$db"
-[[source]]
-bucket = "examplebucket-1250000000"
-region = "ap-guangzhou"
-endpoint = "$api"
-tags = ["Transcode"]
-[sync]
+  bench_transcode_config "$db" "[sync]
 page_size = 100
-$extra
-TOML
+$extra"
   "$worker_bin" -q --config "$dir/$db.toml" migrate
 }
 

@@ -1,6 +1,7 @@
 # Shared set-up of the benchmark scripts (bench.sh, bench_latency.sh, bench_audit.sh,
-# bench_listen.sh): the signing credentials, the emulator's admin token, and
-# waiting for a started emulator. Source it; $dir is the script's work folder.
+# bench_listen.sh): the signing credentials, the emulator's admin token,
+# waiting for a started emulator, and what the two latency benchmarks share
+# (options, emulator, config). Source it; $dir is the script's work folder.
 
 # Throwaway credentials: the emulator checks signatures made with them.
 export TENCENTCLOUD_SECRET_ID=AKIDbench0123456789abcdef
@@ -45,4 +46,49 @@ bench_start_postgres() {
 bench_cleanup() {
   if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true; fi
   pg_temp_stop "$dir/pg"
+}
+
+# bench_jobs_latency_args SCRIPT JOBS LATENCY_MS "$@": sets jobs and
+# latency_ms from --jobs N and --latency-ms MS (else the defaults given);
+# anything else prints SCRIPT's usage and exits 2.
+bench_jobs_latency_args() {
+  local script=$1
+  jobs=$2 latency_ms=$3
+  shift 3
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --jobs) jobs=$2; shift 2 ;;
+      --latency-ms) latency_ms=$2; shift 2 ;;
+      *) echo "usage: scripts/$script [--jobs N] [--latency-ms MS]" >&2; exit 2 ;;
+    esac
+  done
+}
+
+# bench_start_latency_emulator SEED THREADS: $jobs Transcode jobs 30 s apart,
+# the newest a day old (all inside a first window), every answer after
+# $latency_ms; waits for it (sets api).
+bench_start_latency_emulator() {
+  local spacing=30 start
+  start=$(date -u -d "@$(($(date +%s) - jobs * spacing - 86400))" +%Y-%m-%dT%H:%M:%S+0000)
+  "$emulator_bin" --jobs "$jobs" --seed "$1" --start "$start" --spacing-seconds "$spacing" \
+    --tags Transcode --latency-ms "$latency_ms" --threads "$2" \
+    --port-file "$dir/api.port" >"$dir/emulator.log" 2>&1 &
+  emulator_pid=$!
+  bench_wait_emulator
+}
+
+# bench_transcode_config DB [LINES]: a new database DB and $dir/DB.toml with
+# one Transcode source against $api, then LINES.
+bench_transcode_config() {
+  createdb "$1"
+  cat >"$dir/$1.toml" <<TOML
+[database]
+url = "postgresql://postgres@127.0.0.1:$pg_port/$1"
+[[source]]
+bucket = "examplebucket-1250000000"
+region = "ap-guangzhou"
+endpoint = "$api"
+tags = ["Transcode"]
+${2:-}
+TOML
 }

@@ -1,8 +1,8 @@
 // GET /inventorytriggerjob (batch jobs: inclusive creation-time bounds,
 // token paging like /jobs) and GET /inventorytriggerjob/<id> (one, or its id
 // in NonExistJobId).
+#include "emulator/listing_page.hpp"
 #include "emulator/listing_request.hpp"
-#include "emulator/page_token.hpp"
 #include "emulator/query_params.hpp"
 #include "emulator/request_handler.hpp"
 #include "emulator/xml_escape.hpp"
@@ -15,45 +15,24 @@ namespace {
 
 const std::string kPrefix = "/inventorytriggerjob/";
 
-struct BatchRequest {
-    JobQuery query; // tag "inventorytriggerjob"; queue_type holds type, queue_id jobId,
-                    // input_object name
-    std::size_t size = 10;
-    std::string next_token;
-};
-
+// tag "inventorytriggerjob"; queue_type holds type, queue_id jobId, input_object name
 std::optional<std::string> parse_batch_request(const QueryParams& params, bool strict_times,
-                                               BatchRequest& out)
+                                               ListingRequest& out)
 {
     out.query.tag = "inventorytriggerjob";
-    const std::pair<const char*, std::string*> strings[] = {{"type", &out.query.queue_type},
-                                                            {"workflowId", &out.query.workflow_id},
-                                                            {"jobId", &out.query.queue_id},
-                                                            {"name", &out.query.input_object},
-                                                            {"nextToken", &out.next_token}};
-    for (const auto& [name, target] : strings) {
-        if (const std::string* value = value_of(params, name)) {
-            *target = *value;
-        }
+    const std::string* type = value_of(params, "type");
+    if (!is_one_of(type, {"Workflow", "Job"})) {
+        return std::string("type must be Workflow or Job");
     }
-    if (!is_one_of(&out.query.queue_type, {"Workflow", "Job"})) {
-        return "type must be Workflow or Job";
+    if (type) {
+        out.query.queue_type = *type;
     }
-    if (auto error = parse_order(params, out.query.ascending)) {
-        return error;
-    }
-    if (auto error = parse_size(params, out.size)) {
-        return error;
-    }
-    if (auto error = parse_states(
-            params, {"All", "Submitted", "Running", "Success", "Failed", "Pause", "Cancel"},
-            out.query.states)) {
-        return error;
-    }
-    if (auto error = parse_time(params, "startCreationTime", strict_times, out.query.start)) {
-        return error;
-    }
-    return parse_time(params, "endCreationTime", strict_times, out.query.end);
+    return parse_listing_params(
+        params,
+        {{"workflowId", &out.query.workflow_id},
+         {"jobId", &out.query.queue_id},
+         {"name", &out.query.input_object}},
+        {"All", "Submitted", "Running", "Success", "Failed", "Pause", "Cancel"}, strict_times, out);
 }
 
 // Inclusive bounds, unlike /jobs.
@@ -109,39 +88,18 @@ std::optional<Rejection> list_batch_jobs(const QueryParams& params, const Workfl
                                          const std::string& request_id, const std::string& bucket,
                                          std::string& body)
 {
-    BatchRequest request;
+    ListingRequest request;
     if (const auto problem = parse_batch_request(params, strict_times, request)) {
         return Rejection{400, "InvalidArgument", *problem};
     }
-    const UnixSeconds now = now_unix_seconds();
-    const std::string digest = filter_digest(request.query, tokens.style);
-    std::uint64_t offset = 0;
-    if (auto refused = resume_offset(request.next_token, digest, tokens, now, offset)) {
-        return refused;
-    }
-    std::vector<const BatchJobSpec*> selected;
-    for (const BatchJobSpec& job : data.batch_jobs) {
-        if (matches(job, request.query)) {
-            selected.push_back(&job);
-        }
-    }
-    if (!request.query.ascending) {
-        std::reverse(selected.begin(), selected.end());
-    }
-    body = "<Response>";
-    append_element(body, "RequestId", request_id);
-    const std::size_t end = std::min<std::size_t>(selected.size(), offset + request.size);
-    if (offset >= end) {
-        body += "<JobsDetail/>"; // the answer when nothing matches, as /jobs gives it
-    }
-    for (std::size_t i = offset; i < end; ++i) {
-        append_batch_job(body, *selected[i], bucket);
-    }
-    const std::string next_token =
-        end < selected.size() ? issue_token(end, digest, tokens, now) : std::string();
-    append_element(body, "NextToken", next_token);
-    body += "</Response>";
-    return std::nullopt;
+    // "<JobsDetail/>": the answer when nothing matches, as /jobs gives it.
+    return list_page(
+        request, data.batch_jobs, tokens, request_id, "<JobsDetail/>",
+        [](const BatchJobSpec& job, const JobQuery& query) { return matches(job, query); },
+        [&bucket](std::string& out, const BatchJobSpec& job) {
+            append_batch_job(out, job, bucket);
+        },
+        body);
 }
 
 void describe_batch_job(const std::string& job_id, const WorkflowData& data,

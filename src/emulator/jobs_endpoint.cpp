@@ -34,7 +34,7 @@ std::string jobs_body(const JobPage& page, const std::string& next_token)
 std::optional<Rejection> list_jobs(const QueryParams& params, const Dataset& dataset,
                                    const TokenRules& tokens, bool strict_times, std::string& body)
 {
-    JobsRequest request;
+    ListingRequest request;
     if (const auto problem = parse_jobs_request(params, dataset, strict_times, request)) {
         return Rejection{400, "InvalidArgument", *problem};
     }

@@ -20,7 +20,7 @@ bool is_documented_tag(const std::string& tag)
 }
 
 std::optional<std::string> parse_jobs_request(const QueryParams& params, const Dataset& dataset,
-                                              bool strict_times, JobsRequest& out)
+                                              bool strict_times, ListingRequest& out)
 {
     const std::string* tag = value_of(params, "tag");
     if (!tag) {
@@ -30,32 +30,13 @@ std::optional<std::string> parse_jobs_request(const QueryParams& params, const D
         return "invalid tag: " + *tag;
     }
     out.query.tag = *tag;
-    const std::pair<const char*, std::string*> strings[] = {
-        {"queueId", &out.query.queue_id},
-        {"queueType", &out.query.queue_type},
-        {"workflowId", &out.query.workflow_id},
-        {"inputObject", &out.query.input_object},
-        {"nextToken", &out.next_token}};
-    for (const auto& [name, target] : strings) {
-        if (const std::string* value = value_of(params, name)) {
-            *target = *value;
-        }
-    }
-    if (auto error = parse_order(params, out.query.ascending)) {
-        return error;
-    }
-    if (auto error = parse_size(params, out.size)) {
-        return error;
-    }
-    if (auto error = parse_states(
-            params, {"All", "Submitted", "Running", "Success", "Failed", "Pause", "Cancel"},
-            out.query.states)) {
-        return error;
-    }
-    if (auto error = parse_time(params, "startCreationTime", strict_times, out.query.start)) {
-        return error;
-    }
-    return parse_time(params, "endCreationTime", strict_times, out.query.end);
+    return parse_listing_params(
+        params,
+        {{"queueId", &out.query.queue_id},
+         {"queueType", &out.query.queue_type},
+         {"workflowId", &out.query.workflow_id},
+         {"inputObject", &out.query.input_object}},
+        {"All", "Submitted", "Running", "Success", "Failed", "Pause", "Cancel"}, strict_times, out);
 }
 
 } // namespace jobsync::emulator

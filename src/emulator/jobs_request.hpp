@@ -2,6 +2,7 @@
 #pragma once
 
 #include "emulator/dataset.hpp"
+#include "emulator/listing_request.hpp"
 #include "jobsync/core/cos_signer.hpp"
 
 #include <optional>
@@ -9,18 +10,12 @@
 
 namespace jobsync::emulator {
 
-struct JobsRequest {
-    JobQuery query;
-    std::size_t size = 10;
-    std::string next_token; // "" => first page
-};
-
 // Fills `out`; returns the InvalidArgument message when a parameter is bad.
 // strict_times: creation-time bounds only in the documented
 // %Y-%m-%dT%H:%M:%S%z (e.g. +0800); otherwise also +08:00, Z, a space for T
 // and fractional seconds.
 std::optional<std::string> parse_jobs_request(const QueryParams& params, const Dataset& dataset,
-                                              bool strict_times, JobsRequest& out);
+                                              bool strict_times, ListingRequest& out);
 
 // Tags the service knows (DescribeMediaJobs docs); a tag outside this list
 // and absent from the dataset is rejected.

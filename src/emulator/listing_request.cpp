@@ -96,4 +96,31 @@ std::optional<std::string> parse_order(const QueryParams& params, bool& ascendin
     return std::nullopt;
 }
 
+std::optional<std::string> parse_listing_params(
+    const QueryParams& params, std::initializer_list<std::pair<const char*, std::string*>> strings,
+    std::initializer_list<const char*> states, bool strict_times, ListingRequest& out)
+{
+    for (const auto& [name, target] : strings) {
+        if (const std::string* value = value_of(params, name)) {
+            *target = *value;
+        }
+    }
+    if (const std::string* token = value_of(params, "nextToken")) {
+        out.next_token = *token;
+    }
+    if (auto error = parse_order(params, out.query.ascending)) {
+        return error;
+    }
+    if (auto error = parse_size(params, out.size)) {
+        return error;
+    }
+    if (auto error = parse_states(params, states, out.query.states)) {
+        return error;
+    }
+    if (auto error = parse_time(params, "startCreationTime", strict_times, out.query.start)) {
+        return error;
+    }
+    return parse_time(params, "endCreationTime", strict_times, out.query.end);
+}
+
 } // namespace jobsync::emulator

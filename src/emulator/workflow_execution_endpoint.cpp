@@ -2,8 +2,8 @@
 // creation-time bounds, token paging like /jobs; jobId = a batch job's id
 // lists the runs it started) and GET /workflowexecution/<RunId> (one run
 // with its Tasks).
+#include "emulator/listing_page.hpp"
 #include "emulator/listing_request.hpp"
-#include "emulator/page_token.hpp"
 #include "emulator/prng.hpp"
 #include "emulator/query_params.hpp"
 #include "emulator/request_handler.hpp"
@@ -25,14 +25,9 @@ std::string run_time(UnixSeconds instant)
     return text;
 }
 
-struct RunsRequest {
-    JobQuery query; // tag "workflowexecution"; queue_id holds jobId, input_object name
-    std::size_t size = 10;
-    std::string next_token;
-};
-
+// tag "workflowexecution"; queue_id holds jobId, input_object name
 std::optional<std::string> parse_runs_request(const QueryParams& params, bool strict_times,
-                                              RunsRequest& out)
+                                              ListingRequest& out)
 {
     const std::string* workflow_id = value_of(params, "workflowId");
     if (!workflow_id) {
@@ -40,28 +35,9 @@ std::optional<std::string> parse_runs_request(const QueryParams& params, bool st
     }
     out.query.tag = "workflowexecution";
     out.query.workflow_id = *workflow_id;
-    const std::pair<const char*, std::string*> strings[] = {{"jobId", &out.query.queue_id},
-                                                            {"name", &out.query.input_object},
-                                                            {"nextToken", &out.next_token}};
-    for (const auto& [name, target] : strings) {
-        if (const std::string* value = value_of(params, name)) {
-            *target = *value;
-        }
-    }
-    if (auto error = parse_order(params, out.query.ascending)) {
-        return error;
-    }
-    if (auto error = parse_size(params, out.size)) {
-        return error;
-    }
-    if (auto error = parse_states(params, {"All", "Success", "Failed", "Running", "Cancel"},
-                                  out.query.states)) {
-        return error;
-    }
-    if (auto error = parse_time(params, "startCreationTime", strict_times, out.query.start)) {
-        return error;
-    }
-    return parse_time(params, "endCreationTime", strict_times, out.query.end);
+    return parse_listing_params(
+        params, {{"jobId", &out.query.queue_id}, {"name", &out.query.input_object}},
+        {"All", "Success", "Failed", "Running", "Cancel"}, strict_times, out);
 }
 
 // Inclusive bounds, unlike /jobs.
@@ -94,36 +70,14 @@ std::optional<Rejection> list_runs(const QueryParams& params, const WorkflowData
                                    const TokenRules& tokens, bool strict_times,
                                    const std::string& request_id, std::string& body)
 {
-    RunsRequest request;
+    ListingRequest request;
     if (const auto problem = parse_runs_request(params, strict_times, request)) {
         return Rejection{400, "InvalidArgument", *problem};
     }
-    const UnixSeconds now = now_unix_seconds();
-    const std::string digest = filter_digest(request.query, tokens.style);
-    std::uint64_t offset = 0;
-    if (auto refused = resume_offset(request.next_token, digest, tokens, now, offset)) {
-        return refused;
-    }
-    std::vector<const RunSpec*> selected;
-    for (const RunSpec& run : data.runs) {
-        if (matches(run, request.query)) {
-            selected.push_back(&run);
-        }
-    }
-    if (!request.query.ascending) {
-        std::reverse(selected.begin(), selected.end());
-    }
-    body = "<Response>";
-    append_element(body, "RequestId", request_id);
-    const std::size_t end = std::min<std::size_t>(selected.size(), offset + request.size);
-    for (std::size_t i = offset; i < end; ++i) {
-        append_list_item(body, *selected[i]);
-    }
-    const std::string next_token =
-        end < selected.size() ? issue_token(end, digest, tokens, now) : std::string();
-    append_element(body, "NextToken", next_token);
-    body += "</Response>";
-    return std::nullopt;
+    return list_page(
+        request, data.runs, tokens, request_id, nullptr,
+        [](const RunSpec& run, const JobQuery& query) { return matches(run, query); },
+        append_list_item, body);
 }
 
 // Tasks mirror their jobs, whose times are "+0800".

@@ -57,12 +57,6 @@ void ConnectionDeadlines::closed(const void* connection)
     open_.erase(connection);
 }
 
-long ConnectionDeadlines::cut_count() const
-{
-    const std::lock_guard<std::mutex> lock(mutex_);
-    return cut_;
-}
-
 void ConnectionDeadlines::sweep()
 {
     // A quarter of the deadline between sweeps: a connection lives at most
@@ -78,7 +72,6 @@ void ConnectionDeadlines::sweep()
                 // Under the mutex: closed() cannot run, so fd is still this connection's.
                 shutdown(entry.fd, SHUT_RDWR);
                 entry.cut = true;
-                ++cut_;
             }
         }
     }

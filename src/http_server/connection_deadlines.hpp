@@ -32,8 +32,6 @@ public:
     // that may already belong to another connection.
     void closed(const void* connection);
 
-    long cut_count() const; // connections shut down so far
-
 private:
     struct Entry {
         int fd = -1;
@@ -43,10 +41,9 @@ private:
     void sweep();
 
     const std::chrono::milliseconds deadline_;
-    mutable std::mutex mutex_;
+    std::mutex mutex_;
     std::condition_variable wake_;
     std::unordered_map<const void*, Entry> open_;
-    long cut_ = 0;
     bool stopping_ = false;
     std::thread thread_;
 };

@@ -183,7 +183,7 @@ TEST_CASE("ci_client retry: the stop flag ends the request path")
     const Server server(always_failing());
     std::atomic<bool> stop{false};
     CiClient client(server.source, {}, policy(5, 1, 10));
-    client.set_abort_flag(&stop);
+    client.set_stop(&stop);
     // SIGTERM arrives during the first backoff.
     client.set_sleeper([&stop](long) { stop = true; });
 

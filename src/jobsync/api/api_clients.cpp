@@ -2,9 +2,8 @@
 
 namespace jobsync {
 
-ApiClientFactory::ApiClientFactory(const SyncConfig& sync, RateLimiter& limiter,
-                                   const std::atomic<bool>* stop_flag)
-    : sync_(sync), limiter_(limiter), stop_flag_(stop_flag)
+ApiClientFactory::ApiClientFactory(const SyncConfig& sync, RateLimiter& limiter, StopToken stop)
+    : sync_(sync), limiter_(limiter), stop_(stop)
 {
 }
 
@@ -18,7 +17,7 @@ std::unique_ptr<CiClient> ApiClientFactory::make(const SourceConfig& source)
                                                          sync_.request_timeout_seconds,
                                                          sync_.max_response_bytes},
                                              retry);
-    client->set_abort_flag(stop_flag_);
+    client->set_stop(stop_);
     client->set_rate_limiter(&limiter_);
     client->set_ids_per_request(sync_.ids_per_request);
     client->set_by_id_refusals(&by_id_refusals_);

@@ -10,7 +10,6 @@
 #include "jobsync/api/rate_limiter.hpp"
 #include "jobsync/config/config.hpp"
 
-#include <atomic>
 #include <map>
 #include <memory>
 
@@ -20,15 +19,14 @@ namespace jobsync {
 // every worker thread.
 class ApiClientFactory {
 public:
-    ApiClientFactory(const SyncConfig& sync, RateLimiter& limiter,
-                     const std::atomic<bool>* stop_flag);
+    ApiClientFactory(const SyncConfig& sync, RateLimiter& limiter, StopToken stop);
 
     std::unique_ptr<CiClient> make(const SourceConfig& source);
 
 private:
     const SyncConfig& sync_;
     RateLimiter& limiter_;
-    const std::atomic<bool>* stop_flag_;
+    StopToken stop_;
     ByIdRefusals by_id_refusals_;
 };
 

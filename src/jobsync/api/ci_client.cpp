@@ -10,7 +10,6 @@
 #include <chrono>
 #include <random>
 #include <set>
-#include <thread>
 
 namespace jobsync {
 namespace {
@@ -109,10 +108,10 @@ CiClient::CiClient(const SourceConfig& source, HttpOptions http, RetryPolicy ret
 {
 }
 
-void CiClient::set_abort_flag(const std::atomic<bool>* flag)
+void CiClient::set_stop(StopToken stop)
 {
-    abort_flag_ = flag;
-    http_.set_abort_flag(flag);
+    stop_ = stop;
+    http_.set_stop(stop);
 }
 
 JobsPage CiClient::list_jobs(const ListJobsQuery& query)
@@ -243,10 +242,10 @@ void CiClient::request(const RequestTarget& target, const std::string& what,
     bool clock_corrected = false;
 
     for (int attempt = 1;; ++attempt) {
-        if (abort_flag_ != nullptr && abort_flag_->load()) {
+        if (stop_.stopped()) {
             throw RunError("interrupted");
         }
-        if (limiter_ != nullptr && !limiter_->acquire(abort_flag_)) {
+        if (limiter_ != nullptr && !limiter_->acquire(stop_)) {
             throw RunError("interrupted");
         }
         std::string failure;
@@ -350,13 +349,8 @@ void CiClient::pause(long delay_ms)
         sleeper_(delay_ms);
         return;
     }
-    // Sleep in slices so SIGTERM stops a long backoff promptly.
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms);
-    while (std::chrono::steady_clock::now() < until) {
-        if (abort_flag_ != nullptr && abort_flag_->load()) {
-            throw RunError("interrupted");
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(std::min<long>(delay_ms, 100)));
+    if (!stop_.sleep_for(std::chrono::milliseconds(delay_ms))) {
+        throw RunError("interrupted");
     }
 }
 

@@ -14,7 +14,6 @@
 #include "jobsync/core/cos_signer.hpp"
 #include "jobsync/parse/jobs_page.hpp"
 
-#include <atomic>
 #include <deque>
 #include <functional>
 #include <optional>
@@ -109,7 +108,8 @@ public:
     void recycle(JobsPage&& page) { bodies_.give(page.release_body()); }
 
     const RequestCounters& counters() const { return counters_; }
-    void set_abort_flag(const std::atomic<bool>* flag);
+    // Once `stop` is stopped, requests, limiter waits and backoffs end with RunError.
+    void set_stop(StopToken stop);
     // Every attempt, retries included, takes a token from the run's limiter.
     void set_rate_limiter(RateLimiter* limiter) { limiter_ = limiter; }
     // Ids one by-id request asks for (sync.ids_per_request).
@@ -153,7 +153,7 @@ private:
     RetryPolicy retry_;
     RequestCounters counters_;
     long clock_offset_seconds_ = 0; // learned from a RequestTimeTooSkewed response's Date
-    const std::atomic<bool>* abort_flag_ = nullptr;
+    StopToken stop_;
     RateLimiter* limiter_ = nullptr;
     int ids_per_request_ = SyncConfig{}.ids_per_request;
     ByIdRefusals own_by_id_refusals_;

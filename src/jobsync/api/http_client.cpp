@@ -14,7 +14,7 @@ namespace jobsync {
 struct HttpClient::Impl {
     HttpOptions options;
     CURL* handle = nullptr;
-    const std::atomic<bool>* abort_flag = nullptr;
+    StopToken stop;
 
     // Per-transfer state the callbacks write into.
     HttpResponse response;
@@ -77,7 +77,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user)
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t)
 {
     const auto* impl = static_cast<HttpClient::Impl*>(user);
-    return impl->abort_flag != nullptr && impl->abort_flag->load() ? 1 : 0;
+    return impl->stop.stopped() ? 1 : 0;
 }
 
 std::string host_of(const std::string& url)
@@ -113,9 +113,9 @@ HttpClient::~HttpClient()
     }
 }
 
-void HttpClient::set_abort_flag(const std::atomic<bool>* flag)
+void HttpClient::set_stop(StopToken stop)
 {
-    impl_->abort_flag = flag;
+    impl_->stop = stop;
 }
 
 HttpResponse HttpClient::send(const std::string& method, const std::string& url,

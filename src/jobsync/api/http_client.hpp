@@ -1,7 +1,8 @@
 // A libcurl easy handle reused for every request of one worker (keep-alive).
 #pragma once
 
-#include <atomic>
+#include "jobsync/core/stop_token.hpp"
+
 #include <map>
 #include <memory>
 #include <string>
@@ -43,8 +44,8 @@ public:
         return send("GET", url, header_lines, std::move(body_buffer));
     }
 
-    // While *flag is true, transfers abort promptly (SIGTERM handling).
-    void set_abort_flag(const std::atomic<bool>* flag);
+    // Once `stop` is stopped, transfers abort promptly (SIGTERM handling).
+    void set_stop(StopToken stop);
 
     struct Impl; // public only so the C callbacks in the .cpp can name it
 

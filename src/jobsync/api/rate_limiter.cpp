@@ -1,7 +1,6 @@
 #include "jobsync/api/rate_limiter.hpp"
 
 #include <algorithm>
-#include <thread>
 
 namespace jobsync {
 
@@ -44,7 +43,7 @@ bool RateLimiter::try_acquire()
     return true;
 }
 
-bool RateLimiter::acquire(const std::atomic<bool>* abort)
+bool RateLimiter::acquire(StopToken stop)
 {
     if (unlimited()) {
         return true;
@@ -59,15 +58,7 @@ bool RateLimiter::acquire(const std::atomic<bool>* abort)
         due = now + std::chrono::duration_cast<Clock::duration>(
                         std::chrono::duration<double>(wait_seconds));
     }
-    // Sleep in short slices so SIGTERM is not held up by a long wait.
-    constexpr auto kSlice = std::chrono::milliseconds(100);
-    for (Clock::time_point now = Clock::now(); now < due; now = Clock::now()) {
-        if (abort && abort->load()) {
-            return false;
-        }
-        std::this_thread::sleep_for(std::min<Clock::duration>(due - now, kSlice));
-    }
-    return !(abort && abort->load());
+    return stop.sleep_for(due - Clock::now()); // false when stopped, even with no wait
 }
 
 } // namespace jobsync

@@ -4,7 +4,8 @@
 // processes on one database each take their share (set_rate, from the round).
 #pragma once
 
-#include <atomic>
+#include "jobsync/core/stop_token.hpp"
+
 #include <chrono>
 #include <mutex>
 
@@ -20,8 +21,8 @@ public:
 
     // Takes a token, sleeping until one is due. Thread-safe; waiters are
     // served in the order they arrive (each reserves its slot). Returns false
-    // without waiting further when *abort becomes true.
-    bool acquire(const std::atomic<bool>* abort = nullptr);
+    // without waiting further when `stop` is stopped.
+    bool acquire(StopToken stop = {});
 
     // Takes a token if one is available now.
     bool try_acquire();

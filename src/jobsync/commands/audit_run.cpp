@@ -31,12 +31,11 @@ struct BatchResult {
 
 class AuditRun {
 public:
-    AuditRun(const Config& config, AuditProgress* progress, const std::atomic<bool>* stop_flag)
-        : config_(config), progress_(progress), stop_flag_(stop_flag),
+    AuditRun(const Config& config, AuditProgress* progress, StopToken stop)
+        : config_(config), progress_(progress), stop_(stop),
           head_limiter_(config.audit.max_requests_per_second),
           hash_limiter_(config.audit.filehash_requests_per_second),
-          heads_(config.sync, head_limiter_, stop_flag),
-          hashes_(config.sync, hash_limiter_, stop_flag)
+          heads_(config.sync, head_limiter_, stop), hashes_(config.sync, hash_limiter_, stop)
     {
         for (int i = 0; i < config.audit.concurrency; ++i) {
             checkers_.push_back(std::make_unique<ObjectChecker>(config, heads_, hashes_));
@@ -49,12 +48,12 @@ public:
     void set_due(long due) { due_ = due; }
     void show();
     RequestCounters counters() const;
-    bool stopping() const { return stop_flag_ != nullptr && stop_flag_->load(); }
+    bool stopping() const { return stop_.stopped(); }
 
 private:
     const Config& config_;
     AuditProgress* progress_;
-    const std::atomic<bool>* stop_flag_;
+    StopToken stop_;
     RateLimiter head_limiter_;
     RateLimiter hash_limiter_;
     ApiClientFactory heads_;
@@ -156,7 +155,7 @@ RequestCounters AuditRun::counters() const
 } // namespace
 
 AuditSummary run_audit(const Config& config, const AuditOptions& options, AuditProgress* progress,
-                       const std::atomic<bool>* stop_flag)
+                       StopToken stop)
 {
     const auto started = std::chrono::steady_clock::now();
     DbSession db(config.database);
@@ -165,7 +164,7 @@ AuditSummary run_audit(const Config& config, const AuditOptions& options, AuditP
     const AuditSelection selection{options.since, options.until, options.recheck,
                                    config.audit.recheck_after_seconds};
     summary.due = output_check_store::collect_due(db.conn(), selection);
-    AuditRun run(config, progress, stop_flag);
+    AuditRun run(config, progress, stop);
     run.set_due(summary.due);
     std::optional<DueObject> after;
     while (!summary.interrupted) {

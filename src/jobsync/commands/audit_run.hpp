@@ -6,8 +6,8 @@
 
 #include "jobsync/commands/audit_progress.hpp"
 #include "jobsync/config/config.hpp"
+#include "jobsync/core/stop_token.hpp"
 
-#include <atomic>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -35,7 +35,7 @@ struct AuditSummary {
 // Runs the audit (applying migrations first). progress may be null.
 // Throws RunError when the database is unusable.
 AuditSummary run_audit(const Config& config, const AuditOptions& options, AuditProgress* progress,
-                       const std::atomic<bool>* stop_flag);
+                       StopToken stop);
 
 // The named problems, then one summary line.
 void print_audit_summary(const AuditSummary& summary, std::ostream& out);

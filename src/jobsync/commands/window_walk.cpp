@@ -44,10 +44,9 @@ std::vector<Partition> selected_partitions(const Config& config, const WindowOpt
 // What verify and backfill both set up: the partitions asked for, a
 // database session, and the clients of one rate limiter.
 struct WindowCommand {
-    WindowCommand(const Config& config, const WindowOptions& options,
-                  const std::atomic<bool>* stop_flag)
+    WindowCommand(const Config& config, const WindowOptions& options, StopToken stop)
         : partitions(selected_partitions(config, options)), db(config.database),
-          limiter(config.sync.max_requests_per_second), api(config.sync, limiter, stop_flag),
+          limiter(config.sync.max_requests_per_second), api(config.sync, limiter, stop),
           clients(api)
     {
     }
@@ -99,14 +98,13 @@ private:
 };
 
 // Every page of the partition's window, oldest first, to `handle`. Throws
-// PartitionError when the service fails, RunError when *stop_flag is set.
+// PartitionError when the service fails, RunError when stopped.
 void walk_window(CiClient& client, const Config& config, const Partition& partition,
-                 const Window& window, const std::atomic<bool>* stop_flag,
-                 std::function<void(const JobsPage&)> handle)
+                 const Window& window, StopToken stop, std::function<void(const JobsPage&)> handle)
 {
     WindowSink sink(std::move(handle));
     if (!walk_pages(client, partition, config.sync.page_size, {window.start, window.end, "", {}},
-                    stop_flag, sink)) {
+                    stop.flag(), sink)) {
         throw RunError("interrupted");
     }
 }
@@ -114,11 +112,11 @@ void walk_window(CiClient& client, const Config& config, const Partition& partit
 // One page in its own transaction; a lost connection or a rolled-back
 // transaction is redone (the upserts are idempotent).
 PageWriteResult write_page(DbSession& db, JobStore& store, const Partition& partition,
-                           const JobsPage& page, const std::atomic<bool>* stop_flag)
+                           const JobsPage& page, StopToken stop)
 {
     log_page_warnings(page.warnings, partition.label());
     DbRetryOptions retry;
-    retry.stop_flag = stop_flag;
+    retry.stop_flag = stop;
     return perform(
         db, "writing a page",
         [&] {
@@ -135,9 +133,9 @@ PageWriteResult write_page(DbSession& db, JobStore& store, const Partition& part
 } // namespace
 
 int run_verify(const Config& config, const WindowOptions& options, std::ostream& out,
-               const std::atomic<bool>* stop_flag)
+               StopToken stop)
 {
-    WindowCommand command(config, options, stop_flag);
+    WindowCommand command(config, options, stop);
     const std::vector<Partition>& partitions = command.partitions;
     ApiClients& clients = command.clients;
     VerifyCounts counts;
@@ -147,7 +145,7 @@ int run_verify(const Config& config, const WindowOptions& options, std::ostream&
         const Window window = window_of(config, partition, options, now);
         JobFactsById served;
         try {
-            walk_window(clients.for_source(*partition.source), config, partition, window, stop_flag,
+            walk_window(clients.for_source(*partition.source), config, partition, window, stop,
                         [&served](const JobsPage& page) {
                             for (const JobRecord& job : page.jobs) {
                                 served[std::string(job.job_id)] = facts_of(job);
@@ -172,10 +170,9 @@ int run_verify(const Config& config, const WindowOptions& options, std::ostream&
     return counts.differing() > 0 || failed > 0 ? 1 : 0;
 }
 
-int run_backfill(const Config& config, const WindowOptions& options,
-                 const std::atomic<bool>* stop_flag)
+int run_backfill(const Config& config, const WindowOptions& options, StopToken stop)
 {
-    WindowCommand command(config, options, stop_flag);
+    WindowCommand command(config, options, stop);
     DbSession& db = command.db;
     apply_migrations(db.conn(), config.database.schema);
     JobStore store;
@@ -190,9 +187,8 @@ int run_backfill(const Config& config, const WindowOptions& options,
         PageWriteResult totals;
         try {
             walk_window(command.clients.for_source(*partition.source), config, partition, window,
-                        stop_flag, [&](const JobsPage& page) {
-                            const PageWriteResult r =
-                                write_page(db, store, partition, page, stop_flag);
+                        stop, [&](const JobsPage& page) {
+                            const PageWriteResult r = write_page(db, store, partition, page, stop);
                             if (board != nullptr) {
                                 board->page_committed(partition.label(),
                                                       static_cast<long>(page.jobs.size()),

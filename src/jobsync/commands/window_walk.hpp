@@ -3,8 +3,8 @@
 #pragma once
 
 #include "jobsync/config/config.hpp"
+#include "jobsync/core/stop_token.hpp"
 
-#include <atomic>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -24,12 +24,11 @@ struct WindowOptions {
 // (state, progress, end time, output MD5s), one line each naming the job id,
 // then a summary line. Returns 1 when any differ, 0 when none do.
 int run_verify(const Config& config, const WindowOptions& options, std::ostream& out,
-               const std::atomic<bool>* stop_flag);
+               StopToken stop);
 
 // `backfill`: writes every job of the window (idempotent upserts), for repairs
 // and first loads of old history; checkpoints are not moved. Returns the exit
 // status (0 ok, 1 a partition failed).
-int run_backfill(const Config& config, const WindowOptions& options,
-                 const std::atomic<bool>* stop_flag);
+int run_backfill(const Config& config, const WindowOptions& options, StopToken stop);
 
 } // namespace jobsync

@@ -4,23 +4,11 @@
 #include "jobsync/core/logger.hpp"
 
 #include <chrono>
-#include <thread>
 
 namespace jobsync {
 namespace {
 
 constexpr long kBackoffStepMs = 50;
-
-bool stopping(const DbRetryOptions& options)
-{
-    return options.stop_flag != nullptr && options.stop_flag->load();
-}
-
-// Grows with each consecutive fault of a kind, so a busy server gets room.
-void back_off(int consecutive)
-{
-    std::this_thread::sleep_for(std::chrono::milliseconds(kBackoffStepMs * consecutive));
-}
 
 } // namespace
 
@@ -52,7 +40,7 @@ void DbRetryState::handle(const std::exception& error)
         back_off(conflicts_);
         return;
     case DbFault::lock_timeout:
-        if (stopping(options_)) {
+        if (options_.stop_flag.stopped()) {
             throw RunError("interrupted while " + what_);
         }
         if (++lock_timeouts_ > options_.max_lock_timeouts) {
@@ -72,7 +60,7 @@ void DbRetryState::replace_connection(const std::exception& error)
 {
     std::string last_error = error.what();
     for (;;) {
-        if (stopping(options_)) {
+        if (options_.stop_flag.stopped()) {
             throw RunError("interrupted while " + what_);
         }
         if (++connection_losses_ > options_.max_connection_losses) {
@@ -87,6 +75,15 @@ void DbRetryState::replace_connection(const std::exception& error)
         } catch (const RunError& e) {
             last_error = e.what();
         }
+    }
+}
+
+// Grows with each consecutive fault of a kind, so a busy server gets room;
+// a stop ends the pause and the work is not redone.
+void DbRetryState::back_off(int consecutive)
+{
+    if (!options_.stop_flag.sleep_for(std::chrono::milliseconds(kBackoffStepMs * consecutive))) {
+        throw RunError("interrupted while " + what_);
     }
 }
 

@@ -5,9 +5,9 @@
 // anything else propagates.
 #pragma once
 
+#include "jobsync/core/stop_token.hpp"
 #include "jobsync/db/db_session.hpp"
 
-#include <atomic>
 #include <functional>
 #include <string>
 
@@ -19,8 +19,10 @@ struct DbRetryOptions {
     // outage of about 20 s is ridden out.
     int max_connection_losses = 5;
     int max_conflicts = 5;
-    int max_lock_timeouts = 10;                   // each one waited database.lock_timeout
-    const std::atomic<bool>* stop_flag = nullptr; // set => a lost connection is not replaced
+    int max_lock_timeouts = 10; // each one waited database.lock_timeout
+    // Stopped => no more redos: a pause between them ends and perform()
+    // throws RunError("interrupted while ...").
+    StopToken stop_flag;
     // A count that grows when the work commits something (pages): long work
     // is allowed the limits again after each step it completes.
     std::function<long()> progress;
@@ -38,6 +40,7 @@ public:
 
 private:
     void replace_connection(const std::exception& error);
+    void back_off(int consecutive);
     void wait_for_lock(const std::exception& error);
 
     DbSession& db_;

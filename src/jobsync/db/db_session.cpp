@@ -6,27 +6,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
 namespace jobsync {
 namespace {
 
 constexpr long kFirstConnectDelayMs = 250;
-constexpr long kStopPollMs = 50;
-
-bool raised(const std::atomic<bool>* flag)
-{
-    return flag != nullptr && flag->load();
-}
-
-// Sleeps in short steps so a stop signal ends the pause.
-void pause_unless_stopped(long ms, const std::atomic<bool>* stop_flag)
-{
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-    while (!raised(stop_flag) && std::chrono::steady_clock::now() < until) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(std::min(ms, kStopPollMs)));
-    }
-}
 
 } // namespace
 
@@ -46,7 +30,7 @@ pqxx::connection& DbSession::conn()
     return *conn_;
 }
 
-void DbSession::reconnect(const std::atomic<bool>* stop_flag)
+void DbSession::reconnect(StopToken stop)
 {
     conn_.reset();
     long delay_ms = kFirstConnectDelayMs;
@@ -55,13 +39,14 @@ void DbSession::reconnect(const std::atomic<bool>* stop_flag)
             conn_ = open_connection(config_);
             return;
         } catch (const RunError& e) {
-            if (attempt >= connect_attempts_ || raised(stop_flag)) {
+            if (attempt >= connect_attempts_ || stop.stopped()) {
                 throw;
             }
             log_warn("reconnecting to PostgreSQL failed; retrying",
                      {{"attempt", std::to_string(attempt)}, {"error", e.what()}});
         }
-        pause_unless_stopped(delay_ms, stop_flag);
+        stop.sleep_for(
+            std::chrono::milliseconds(delay_ms)); // a stop ends it: the next failure throws
         delay_ms *= 2;
     }
 }

@@ -3,10 +3,10 @@
 #pragma once
 
 #include "jobsync/config/config.hpp"
+#include "jobsync/core/stop_token.hpp"
 
 #include <pqxx/pqxx>
 
-#include <atomic>
 #include <memory>
 
 namespace jobsync {
@@ -26,9 +26,10 @@ public:
 
     // Drops the old connection (its session locks die with it) and opens a
     // new one, retrying with backoff while the server restarts (the pauses
-    // end early when stop_flag is raised). Throws RunError naming host and
-    // port when it stays unreachable; the session then has no connection.
-    void reconnect(const std::atomic<bool>* stop_flag = nullptr);
+    // end when `stop` is stopped). Throws RunError naming host and port when
+    // it stays unreachable or the stop came first; the session then has no
+    // connection.
+    void reconnect(StopToken stop = {});
 
 private:
     DatabaseConfig config_;

@@ -64,9 +64,8 @@ DrainStats& DrainStats::operator+=(const DrainStats& other)
     return *this;
 }
 
-InboxDrain::InboxDrain(const Config& config, DbSession& db, ApiClients& clients,
-                       const std::atomic<bool>* stop_flag)
-    : config_(config), db_(db), clients_(clients), stop_flag_(stop_flag)
+InboxDrain::InboxDrain(const Config& config, DbSession& db, ApiClients& clients, StopToken stop)
+    : config_(config), db_(db), clients_(clients), stop_(stop)
 {
 }
 
@@ -78,7 +77,7 @@ bool InboxDrain::drain_batch(DrainStats& stats)
 bool InboxDrain::drain_one(DrainStats& stats, const std::optional<std::string>& pass_started)
 {
     DbRetryOptions retry;
-    retry.stop_flag = stop_flag_;
+    retry.stop_flag = stop_;
     inbox_store::InboxTake take;
     take.limit = static_cast<std::size_t>(config_.sync.ids_per_request);
     take.pass_started = pass_started;
@@ -173,7 +172,7 @@ bool InboxDrain::drain_one(DrainStats& stats, const std::optional<std::string>& 
 void InboxDrain::back_off(const InboxBatch& batch, const std::string& error, DrainStats& stats)
 {
     DbRetryOptions retry;
-    retry.stop_flag = stop_flag_;
+    retry.stop_flag = stop_;
     inbox_store::RetryPolicy policy;
     policy.max_attempts = config_.listen.max_attempts;
     const inbox_store::FailedAttempt failed = perform(
@@ -212,7 +211,7 @@ void InboxDrain::back_off(const InboxBatch& batch, const std::string& error, Dra
 DrainStats InboxDrain::drain_all()
 {
     DbRetryOptions retry;
-    retry.stop_flag = stop_flag_;
+    retry.stop_flag = stop_;
     const std::string pass_started = perform(
         db_, "reading the database clock",
         [&] {
@@ -223,7 +222,7 @@ DrainStats InboxDrain::drain_all()
         },
         retry);
     DrainStats stats;
-    while ((stop_flag_ == nullptr || !stop_flag_->load()) && drain_one(stats, pass_started)) {
+    while (!stop_.stopped() && drain_one(stats, pass_started)) {
     }
     return stats;
 }

@@ -10,7 +10,6 @@
 #include "jobsync/db/inbox_store.hpp"
 #include "jobsync/db/job_store.hpp"
 
-#include <atomic>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -33,9 +32,8 @@ struct DrainStats {
 
 class InboxDrain {
 public:
-    // stop_flag aborts the by-id requests and the database retries.
-    InboxDrain(const Config& config, DbSession& db, ApiClients& clients,
-               const std::atomic<bool>* stop_flag);
+    // `stop` aborts the by-id requests and the database retries.
+    InboxDrain(const Config& config, DbSession& db, ApiClients& clients, StopToken stop);
 
     // One batch of the ids due (up to [sync] ids_per_request ids of one
     // bucket). Returns false when none is due. When the service refuses the
@@ -55,7 +53,7 @@ private:
     const Config& config_;
     DbSession& db_;
     ApiClients& clients_;
-    const std::atomic<bool>* stop_flag_;
+    StopToken stop_;
     JobStore store_;
 };
 

@@ -46,26 +46,21 @@ private:
     bool rung_ = false;
 };
 
-bool raised(const std::atomic<bool>* flag)
-{
-    return flag != nullptr && flag->load();
-}
-
 // Drains until the inbox is empty; a failure is logged and retried later (the
 // ids stay in the inbox).
-void drain_available(InboxDrain& drain, ListenMetrics& metrics, const std::atomic<bool>& abort)
+void drain_available(InboxDrain& drain, ListenMetrics& metrics, StopToken abort)
 {
     try {
         for (;;) {
             DrainStats batch;
             const bool more = drain.drain_batch(batch);
             metrics.drained(batch);
-            if (!more || abort.load()) {
+            if (!more || abort.stopped()) {
                 return;
             }
         }
     } catch (const std::exception& e) {
-        if (!abort.load()) {
+        if (!abort.stopped()) {
             log_error("inbox batch not written; retried later", {{"error", e.what()}});
         }
     }
@@ -73,8 +68,7 @@ void drain_available(InboxDrain& drain, ListenMetrics& metrics, const std::atomi
 
 } // namespace
 
-int run_listen(const Config& config, const std::atomic<bool>* stop_flag,
-               const ListenOptions& options)
+int run_listen(const Config& config, StopToken stop, const ListenOptions& options)
 {
     if (config.listen.token.size() < kMinTokenLength) {
         throw ConfigError(config.path +
@@ -110,22 +104,22 @@ int run_listen(const Config& config, const std::atomic<bool>* stop_flag,
 
     // The fetcher's requests are not aborted by the stop signal itself: what
     // was acknowledged is written out first, within final_drain_ms.
-    std::atomic<bool> fetcher_abort{false};
+    StopSource fetcher_abort;
     RateLimiter limiter(config.sync.max_requests_per_second);
-    ApiClientFactory api(config.sync, limiter, &fetcher_abort);
+    ApiClientFactory api(config.sync, limiter, fetcher_abort.token());
     std::thread fetcher([&] {
         ApiClients clients(api);
-        InboxDrain drain(config, db, clients, &fetcher_abort);
-        while (!raised(stop_flag)) {
+        InboxDrain drain(config, db, clients, fetcher_abort.token());
+        while (!stop.stopped()) {
             if (doorbell.wait(std::chrono::milliseconds(options.idle_poll_ms))) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(options.debounce_ms));
+                stop.sleep_for(std::chrono::milliseconds(options.debounce_ms));
             }
-            drain_available(drain, metrics, fetcher_abort);
+            drain_available(drain, metrics, fetcher_abort.token());
         }
-        drain_available(drain, metrics, fetcher_abort);
+        drain_available(drain, metrics, fetcher_abort.token());
     });
-    while (!raised(stop_flag)) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    while (!stop.stopped()) { // the server's threads serve meanwhile
+        stop.sleep_for(std::chrono::hours(1));
     }
     log_info("stopping: no new callbacks; writing out the inbox");
     server.stop(); // waits for the handlers in flight: what they acknowledged is in the inbox
@@ -133,13 +127,11 @@ int run_listen(const Config& config, const std::atomic<bool>* stop_flag,
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(options.final_drain_ms);
     std::thread watchdog([&] {
-        while (!fetcher_abort.load() && std::chrono::steady_clock::now() < deadline) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        fetcher_abort = true;
+        fetcher_abort.token().sleep_for(deadline - std::chrono::steady_clock::now());
+        fetcher_abort.request_stop();
     });
     fetcher.join();
-    fetcher_abort = true;
+    fetcher_abort.request_stop(); // ends the watchdog's wait
     watchdog.join();
     const DrainStats totals = metrics.drain_totals();
     log_info("listen stopped", {{"callbacks", std::to_string(metrics.accepted_count())},

@@ -3,8 +3,7 @@
 #pragma once
 
 #include "jobsync/config/config.hpp"
-
-#include <atomic>
+#include "jobsync/core/stop_token.hpp"
 
 namespace jobsync {
 
@@ -14,10 +13,9 @@ struct ListenOptions {
     long final_drain_ms = 10000; // after a stop, at most this long to write out what waits
 };
 
-// Migrates, serves until stop_flag is raised, then stops accepting, writes
+// Migrates, serves until `stop` is stopped, then stops accepting, writes
 // out what the inbox holds (bounded by final_drain_ms) and returns 0.
 // Throws ConfigError without a token, RunError when the address cannot be bound.
-int run_listen(const Config& config, const std::atomic<bool>* stop_flag,
-               const ListenOptions& options = {});
+int run_listen(const Config& config, StopToken stop, const ListenOptions& options = {});
 
 } // namespace jobsync
