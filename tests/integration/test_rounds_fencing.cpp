@@ -65,7 +65,9 @@ TEST_CASE("rounds fencing: a worker stopped inside a slice and resumed after the
           "was planned has its commits refused; no job is lost")
 {
     TempDatabase& db = shared_database();
-    EmulatorFixture emulator(generated_jobs(kJobs, 81, {"Transcode"}), latency(30));
+    // Requests slow enough that a worker waits on one most of the time: it
+    // is then stopped between two page transactions (see below).
+    EmulatorFixture emulator(generated_jobs(kJobs, 81, {"Transcode"}), latency(200));
     const std::string config_path = prepare(db, emulator);
 
     // Both workers in the round before the plan is made (the planner waits

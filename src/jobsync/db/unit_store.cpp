@@ -95,6 +95,16 @@ bool hold(pqxx::transaction_base& txn, const UnitHolder& holder, const UnitKey& 
     return !held.empty();
 }
 
+bool still_holds(pqxx::transaction_base& txn, const UnitHolder& holder, const UnitKey& unit)
+{
+    return !txn.exec_params(std::string("SELECT 1 FROM sync_claims WHERE ") + kHeldUnit +
+                                " AND $8::int IS NULL",
+                            holder.round_id, unit.partition.bucket, unit.partition.tag,
+                            unit.partition.queue_id, kind_of(unit), unit.plan_id, unit.slice,
+                            nullptr, holder.worker_id, unit.claim_no)
+                .empty();
+}
+
 void add_slice_units(pqxx::transaction_base& txn, const std::string& schema,
                      const UnitHolder& holder, const ClaimKey& partition, long long plan_id,
                      const std::vector<int>& slices, std::optional<int> walking_slice)

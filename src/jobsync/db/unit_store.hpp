@@ -55,6 +55,10 @@ std::optional<ClaimedUnit> claim_next(pqxx::connection& conn, long long round_id
 // false when it was taken over or released (the caller rolls back).
 bool hold(pqxx::transaction_base& txn, const UnitHolder& holder, const UnitKey& unit);
 
+// True while holder still holds the unit (a read: no lock, no renewal), for
+// a walk that starts or resumes.
+bool still_holds(pqxx::transaction_base& txn, const UnitHolder& holder, const UnitKey& unit);
+
 // In the caller's (fenced) transaction: a todo unit per slice of the plan,
 // and, for `walking_slice`, a unit already claimed by holder (claim 1: a new
 // plan's one slice, walked by its planner at once). Units the round has

@@ -131,6 +131,9 @@ bool SliceWalk::walk_from_row(std::optional<JobsPage>& first_page, PartitionStat
     std::optional<SliceState> row;
     {
         pqxx::read_transaction txn(context_.db.conn());
+        if (!unit_store::still_holds(txn, context_.holder, unit_)) {
+            throw ClaimLost{}; // taken over while this walk was away
+        }
         row = plan_store::load_slice(txn, unit_.plan_id, unit_.slice);
         if (const std::optional<Plan> plan = plan_store::find_plan(txn, partition_)) {
             window_end_ = plan->window.end;
