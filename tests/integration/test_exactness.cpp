@@ -2,6 +2,7 @@
 // the emulator, and expired or stale continuation tokens. Every case ends
 // with the database equal to the emulator's data, or with nothing moved.
 #include "jobsync/core/api_time.hpp"
+#include "jobsync/core/errors.hpp"
 #include "jobsync/sync/sync_run.hpp"
 #include "support/dataset_assertions.hpp"
 #include "support/dataset_comparison.hpp"
@@ -47,13 +48,13 @@ struct FaultedRun {
     std::exception_ptr error; // what the sync threw, if it did
 };
 
-// One sync with a trigger on sync_checkpoints that makes the first `times`
-// page commits fail with `action` (PL/pgSQL); the trigger is gone afterwards.
+// One sync with a trigger on sync_slices that makes the first `times` page
+// commits fail with `action` (PL/pgSQL); the trigger is gone afterwards.
 FaultedRun sync_with_checkpoint_fault(const TempDatabase& db, const jobsync::Config& config,
                                       int times, const std::string& action)
 {
-    const FaultTrigger trigger(db, "BEFORE UPDATE ON sync_checkpoints FOR EACH ROW",
-                               "IF NEW.walk_pages > OLD.walk_pages THEN "
+    const FaultTrigger trigger(db, "BEFORE UPDATE ON sync_slices FOR EACH ROW",
+                               "IF NEW.pages > OLD.pages THEN "
                                "n := nextval('fault_seq'); IF n <= " +
                                    std::to_string(times) + " THEN " + action + " END IF; END IF;");
     FaultedRun run;
@@ -66,11 +67,8 @@ FaultedRun sync_with_checkpoint_fault(const TempDatabase& db, const jobsync::Con
     return run;
 }
 
-// Walks in progress with a stored continuation token: a partition's chain
-// or, when its first window was split, its slices'.
-const char* const kStoredTokens =
-    "SELECT (SELECT count(*) FROM sync_checkpoints WHERE walk_next_token IS NOT NULL) + "
-    "(SELECT count(*) FROM sync_slices WHERE next_token IS NOT NULL)";
+// Walks in progress with a stored continuation token (a plan's slices).
+const char* const kStoredTokens = "SELECT count(*) FROM sync_slices WHERE next_token IS NOT NULL";
 
 } // namespace
 

@@ -147,10 +147,10 @@ TEST_CASE("rejected pages: a resume continues after the token of a page of rejec
         CHECK(sync_once(config).failed == 1);
     }
     // Four pages committed (the last of them the rejected job's), their token kept.
-    CHECK(db.scalar("SELECT walk_pages FROM sync_checkpoints") == "4");
-    CHECK_FALSE(db.scalar("SELECT walk_next_token FROM sync_checkpoints").empty());
-    CHECK(db.scalar("SELECT extract(epoch FROM walk_last_creation_time)::bigint "
-                    "FROM sync_checkpoints") == std::to_string(jobs[2].creation_time));
+    CHECK(db.scalar("SELECT pages FROM sync_slices") == "4");
+    CHECK_FALSE(db.scalar("SELECT next_token FROM sync_slices").empty());
+    CHECK(db.scalar("SELECT extract(epoch FROM last_creation_time)::bigint "
+                    "FROM sync_slices") == std::to_string(jobs[2].creation_time));
     CHECK(db.count("quarantine") == 1);
 
     emulator.server->reset_stats();

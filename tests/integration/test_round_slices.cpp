@@ -110,8 +110,9 @@ void require_walked_once(TempDatabase& db, const EmulatorFixture& emulator, int 
     CHECK(db.scalar("SELECT sum(slices) FROM sync_runs") == std::to_string(slices));
     CHECK(db.scalar("SELECT count(DISTINCT round_id) FROM sync_runs") == "1");
     CHECK(db.scalar("SELECT status FROM sync_rounds") == "done");
-    CHECK(db.scalar("SELECT count(*) FROM sync_claims WHERE slice = 0 AND state = 'done'") == "1");
-    CHECK(db.scalar("SELECT count(*) FROM sync_claims WHERE slice > 0 AND state = 'done'") ==
+    CHECK(db.scalar("SELECT count(*) FROM sync_claims WHERE kind = 'plan' AND state = 'done'") ==
+          "1");
+    CHECK(db.scalar("SELECT count(*) FROM sync_claims WHERE kind = 'slice' AND state = 'done'") ==
           std::to_string(slices));
     CHECK(db.scalar("SELECT count(*) FROM sync_claims") == std::to_string(slices + 1));
     CHECK(db.scalar("SELECT count(*) FROM sync_slices") == "0");
@@ -145,7 +146,7 @@ TEST_CASE("round slices: two and three syncs started together share one big part
         CHECK(db.scalar("SELECT sum(takeovers) FROM sync_claims") == "0");
         // The split is real: slices were walked by more than one worker.
         CHECK(std::stoi(db.scalar(
-                  "SELECT count(DISTINCT claimed_by) FROM sync_claims WHERE slice > 0")) > 1);
+                  "SELECT count(DISTINCT claimed_by) FROM sync_claims WHERE kind = 'slice'")) > 1);
         const long together = jobs_requests(emulator);
         INFO("alone " << alone << ", together " << together);
         CHECK(together * 10 <= alone * 11);
@@ -164,8 +165,8 @@ TEST_CASE("round slices: a worker SIGKILLed while walking a slice loses it to an
     // Killed once a slice it holds has committed pages.
     const std::string holds_a_slice =
         "SELECT count(*) FROM sync_claims c JOIN sync_workers w ON w.worker_id = c.claimed_by "
-        "JOIN sync_slices s ON s.bucket = c.bucket AND s.tag = c.tag AND s.queue_id = c.queue_id "
-        "AND s.slice = c.slice - 1 WHERE c.slice > 0 AND c.state = 'walking' AND s.pages > 0 "
+        "JOIN sync_slices s ON s.plan_id = c.plan_id AND s.slice = c.slice "
+        "WHERE c.kind = 'slice' AND c.state = 'walking' AND s.pages > 0 "
         "AND s.done_at IS NULL AND w.pid = " +
         std::to_string(doomed.pid());
     for (int i = 0; i < 3000 && db.scalar(holds_a_slice) == "0"; ++i) {
@@ -191,7 +192,7 @@ TEST_CASE("round slices: a worker SIGKILLed while walking a slice loses it to an
     const ProcessResult result = workers[1]->wait();
     INFO(result.output);
     REQUIRE(result.exit_code == 0);
-    CHECK(result.output.find("taking over a time slice whose worker is gone") != std::string::npos);
+    CHECK(result.output.find("taking over a unit whose worker is gone") != std::string::npos);
 
     // One round, finished by the survivor: the slice resumed from its
     // checkpoint, and if the killed worker was the planner, its partition
@@ -201,9 +202,9 @@ TEST_CASE("round slices: a worker SIGKILLed while walking a slice loses it to an
     CHECK(db.scalar("SELECT count(*) FROM sync_rounds") == "1");
     CHECK(db.scalar("SELECT status FROM sync_rounds") == "done");
     CHECK(db.scalar("SELECT count(*) FROM sync_claims WHERE state <> 'done'") == "0");
-    CHECK(db.scalar("SELECT count(*) FROM sync_claims WHERE slice > 0") ==
+    CHECK(db.scalar("SELECT count(*) FROM sync_claims WHERE kind = 'slice'") ==
           std::to_string(2 * kSlicesPerWorker));
-    CHECK(std::stoi(db.scalar("SELECT sum(takeovers) FROM sync_claims WHERE slice > 0")) >= 1);
+    CHECK(std::stoi(db.scalar("SELECT sum(takeovers) FROM sync_claims WHERE kind = 'slice'")) >= 1);
     CHECK(db.scalar("SELECT count(*) FROM sync_slices") == "0");
     CHECK(db.scalar("SELECT count(*) FROM sync_checkpoints WHERE last_status = 'ok' "
                     "AND walk_window_end IS NULL AND cursor IS NOT NULL") == "1");

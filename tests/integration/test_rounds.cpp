@@ -7,8 +7,6 @@
 #include "support/process.hpp"
 #include "support/sync_fixture.hpp"
 
-#include "jobsync/db/round_store.hpp"
-
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -94,9 +92,10 @@ void require_one_round_walked_once(TempDatabase& db, const EmulatorFixture& emul
     CHECK(db.scalar("SELECT sum(jobs_inserted) FROM sync_runs") == std::to_string(jobs));
     CHECK(db.scalar("SELECT count(DISTINCT round_id) FROM sync_runs") == "1");
     CHECK(db.scalar("SELECT status FROM sync_rounds") == "done");
-    // Slice 0 is each partition's claim; dense ones add a claim per time slice.
-    CHECK(db.scalar("SELECT count(*) FROM sync_claims WHERE slice = 0 AND state = 'done'") == "20");
-    CHECK(db.scalar("SELECT count(*) FROM sync_claims WHERE slice = 0") == "20");
+    // Each partition has its plan unit; each plan a unit per time slice.
+    CHECK(db.scalar("SELECT count(*) FROM sync_claims WHERE kind = 'plan' AND state = 'done'") ==
+          "20");
+    CHECK(db.scalar("SELECT count(*) FROM sync_claims WHERE kind = 'plan'") == "20");
     CHECK(db.scalar("SELECT count(*) FROM sync_claims WHERE state <> 'done'") == "0");
     CHECK(db.scalar("SELECT sum(takeovers) FROM sync_claims") == "0");
     // No partition walked by two runs: each partition's pages were counted once.
@@ -147,8 +146,8 @@ TEST_CASE("rounds: a sync after the round closed walks every partition again")
     CHECK(db.scalar("SELECT count(*) FROM sync_rounds WHERE status = 'done'") == "2");
     CHECK(db.scalar("SELECT count(DISTINCT round_id) FROM sync_runs") == "2");
     CHECK(db.scalar("SELECT count(*) FROM sync_claims c JOIN sync_runs r USING (round_id) "
-                    "WHERE r.run_id = (SELECT max(run_id) FROM sync_runs) AND c.state = 'done'") ==
-          "20");
+                    "WHERE r.run_id = (SELECT max(run_id) FROM sync_runs) AND c.state = 'done' "
+                    "AND c.kind = 'plan'") == "20");
     // Every partition asked the service again (at least one page each).
     CHECK(jobs_requests(emulator) >= 20);
     CHECK(std::stol(db.scalar("SELECT pages FROM sync_runs ORDER BY run_id DESC LIMIT 1")) >= 20);
@@ -165,8 +164,8 @@ TEST_CASE("rounds: a worker SIGKILLed while walking loses its partition to anoth
     // Killed once it has committed pages of a walk it holds.
     const std::string holds_a_walk =
         "SELECT count(*) FROM sync_claims c JOIN sync_workers w ON w.worker_id = c.claimed_by "
-        "JOIN sync_checkpoints k USING (bucket, tag, queue_id) WHERE c.state = 'walking' "
-        "AND k.walk_pages > 0 AND w.pid = " +
+        "JOIN sync_slices s ON s.plan_id = c.plan_id AND s.slice = c.slice "
+        "WHERE c.kind = 'slice' AND c.state = 'walking' AND s.pages > 0 AND w.pid = " +
         std::to_string(doomed.pid());
     // ... and once both are in the round: a survivor slow to start (a loaded
     // machine) would otherwise find the round abandoned and open another.
@@ -184,7 +183,7 @@ TEST_CASE("rounds: a worker SIGKILLed while walking loses its partition to anoth
     const ProcessResult result = survivor.wait();
     INFO(result.output);
     REQUIRE(result.exit_code == 0);
-    CHECK(result.output.find("taking over a partition whose worker is gone") != std::string::npos);
+    CHECK(result.output.find("taking over a unit whose worker is gone") != std::string::npos);
 
     // One round, finished by the survivor: the killed worker's walks were
     // taken over and resumed from their checkpoints; nothing lost or twice.
@@ -192,7 +191,9 @@ TEST_CASE("rounds: a worker SIGKILLed while walking loses its partition to anoth
     CHECK(db.count("jobs") == kJobs);
     CHECK(db.scalar("SELECT count(*) FROM sync_rounds") == "1");
     CHECK(db.scalar("SELECT status FROM sync_rounds") == "done");
-    CHECK(db.scalar("SELECT count(*) FROM sync_claims WHERE state = 'done'") == "20");
+    CHECK(db.scalar("SELECT count(*) FROM sync_claims WHERE kind = 'plan' AND state = 'done'") ==
+          "20");
+    CHECK(db.scalar("SELECT count(*) FROM sync_claims WHERE state <> 'done'") == "0");
     CHECK(std::stoi(db.scalar("SELECT sum(takeovers) FROM sync_claims")) >= 1);
     CHECK(db.scalar("SELECT count(*) FROM sync_claims c JOIN sync_runs r "
                     "ON r.worker_id = c.claimed_by WHERE c.takeovers > 0 AND r.status = 'ok'") ==
@@ -256,9 +257,11 @@ TEST_CASE("rounds: a walk whose worker went silent is taken over when its lease 
     require_same_as_dataset(db, emulator);
     CHECK(db.scalar("SELECT count(*) FROM sync_rounds") == "1");
     CHECK(db.scalar("SELECT status FROM sync_rounds") == "done");
-    CHECK(db.scalar("SELECT count(*) FROM sync_claims WHERE state = 'done'") == "20");
-    CHECK(db.scalar("SELECT takeovers FROM sync_claims WHERE claimed_by <> '" + silent_id +
-                    "' AND tag = 'Transcode' AND queue_id = '" + kQueues[0] + "'") == "1");
+    CHECK(db.scalar("SELECT count(*) FROM sync_claims WHERE kind = 'plan' AND state = 'done'") ==
+          "20");
+    CHECK(db.scalar("SELECT takeovers FROM sync_claims WHERE kind = 'plan' AND claimed_by <> '" +
+                    silent_id + "' AND tag = 'Transcode' AND queue_id = '" + kQueues[0] + "'") ==
+          "1");
     CHECK(db.scalar("SELECT count(*) FROM sync_claims c, sync_rounds r WHERE c.takeovers = 1 "
                     "AND c.started_at >= r.opened_at + interval '2 seconds'") == "1");
 }
@@ -285,40 +288,4 @@ TEST_CASE("rounds: max_requests_per_second holds across the workers of one datab
     INFO("requests " << requests << " in " << seconds << " s");
     REQUIRE(requests > 100);
     CHECK(seconds >= (static_cast<double>(requests) - 60) / kRate);
-}
-
-// The race that let a second worker leave a round it should have shared: its
-// claim skipped the row another worker's claim had locked, then it saw that
-// row still todo (the other claim not yet committed) and found nothing of its
-// own to wait for.
-TEST_CASE("rounds: a worker whose claim skipped a row being claimed elsewhere stays")
-{
-    namespace rs = jobsync::round_store;
-    TempDatabase& db = shared_database();
-    db.truncate_all();
-    const jobsync::ClaimKey partition{"examplebucket-1250000000", "Transcode", ""};
-    jobsync::RoundWorker first{db.schema(), "host:1:a", 60, {partition}};
-    jobsync::RoundWorker second{db.schema(), "host:2:b", 60, {partition}};
-    auto first_conn = db.connect();
-    auto second_conn = db.connect();
-    rs::hold_presence(*first_conn, first);
-    rs::hold_presence(*second_conn, second);
-    const long long round_id = rs::join(*first_conn, first, "host", 1);
-    REQUIRE(rs::join(*second_conn, second, "host", 2) == round_id);
-
-    auto in_flight = db.connect();
-    pqxx::work claiming(*in_flight);
-    claiming.exec("SELECT 1 FROM sync_claims WHERE slice = 0 FOR UPDATE");
-    CHECK_FALSE(rs::claim_next(*second_conn, round_id, second));
-    CHECK(rs::what_is_left(*second_conn, round_id, second) == jobsync::RoundLeft::wait);
-    claiming.abort();
-
-    // Claimed by the first worker: the second waits, since that worker may die.
-    REQUIRE(rs::claim_next(*first_conn, round_id, first));
-    CHECK_FALSE(rs::claim_next(*second_conn, round_id, second));
-    CHECK(rs::what_is_left(*second_conn, round_id, second) == jobsync::RoundLeft::wait);
-    // Walked to its end: the round is finished for both.
-    rs::finish_claim(*first_conn, round_id, first, partition, 0, "done");
-    CHECK(rs::what_is_left(*second_conn, round_id, second) == jobsync::RoundLeft::finished);
-    CHECK(db.scalar("SELECT status FROM sync_rounds") == "done");
 }

@@ -68,8 +68,10 @@ TEST_CASE("sync state: last page per partition, quarantine, failed runs in a row
 
     // A split walk in progress: the slice's page counts for its partition.
     pqxx::nontransaction(*conn).exec_params(
-        "INSERT INTO sync_slices (bucket, tag, queue_id, slice, window_end, last_page_at) "
-        "VALUES ($1, 'Snapshot', '', 0, now(), now() - interval '1 minute')",
+        "WITH p AS (INSERT INTO sync_plans (bucket, tag, queue_id, window_end) "
+        "VALUES ($1, 'Snapshot', '', now()) RETURNING plan_id) "
+        "INSERT INTO sync_slices (plan_id, slice, window_end, last_page_at) "
+        "SELECT plan_id, 0, now(), now() - interval '1 minute' FROM p",
         emulator.generator.bucket);
     // Quarantined jobs, one of a partition no longer synced.
     pqxx::nontransaction(*conn).exec_params(
@@ -82,7 +84,7 @@ TEST_CASE("sync state: last page per partition, quarantine, failed runs in a row
     CHECK(partition(state, "Transcode").quarantined_jobs == 1);
     CHECK(partition(state, "Gone").quarantined_jobs == 1);
     CHECK_FALSE(partition(state, "Gone").cursor.has_value());
-    pqxx::nontransaction(*conn).exec("DELETE FROM sync_slices");
+    pqxx::nontransaction(*conn).exec("DELETE FROM sync_plans");
 
     // A run that succeeds ends the streak and commits its pages.
     REQUIRE(sync_once(load_test_config(db, spec_for(emulator))).failed == 0);

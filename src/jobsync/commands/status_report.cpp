@@ -69,7 +69,7 @@ std::string describe_holders(const PartitionStatusRow& row)
 {
     std::string text = describe_holder(row.holder);
     for (const RoundHolder* holder : row.slice_holders) {
-        text += "; slice " + std::to_string(holder->slice - 1) + ": " + describe_holder(holder);
+        text += "; slice " + std::to_string(holder->slice) + ": " + describe_holder(holder);
     }
     return text;
 }
@@ -78,7 +78,7 @@ nlohmann::json slice_holders_json(const PartitionStatusRow& row)
 {
     nlohmann::json holders = nlohmann::json::array();
     for (const RoundHolder* holder : row.slice_holders) {
-        holders.push_back({{"slice", holder->slice - 1},
+        holders.push_back({{"slice", holder->slice},
                            {"held_by", sanitize_text(holder->worker_id)},
                            {"lease_seconds_left", holder->lease_seconds_left}});
     }
@@ -131,7 +131,9 @@ PartitionStatusRow load_row(pqxx::transaction_base& txn, const Partition& partit
         "SELECT extract(epoch FROM c.cursor)::bigint, "
         "coalesce(to_char(c.last_run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
         "''), "
-        "coalesce(c.last_status, ''), coalesce(c.last_error, ''), c.walk_pages, "
+        "coalesce(c.last_status, ''), coalesce(c.last_error, ''), "
+        "(SELECT coalesce(sum(s.pages), 0) FROM sync_plans p JOIN sync_slices s USING (plan_id) "
+        "  WHERE (p.bucket, p.tag, p.queue_id) = (c.bucket, c.tag, c.queue_id)), "
         "(SELECT count(*) FROM jobs j WHERE j.bucket = c.bucket AND j.tag = c.tag "
         "  AND (c.queue_id = '' OR j.queue_id = c.queue_id) "
         "  AND j.state IN ('Submitted', 'Running', 'Pause') "
@@ -166,13 +168,14 @@ PartitionStatusRow load_row(pqxx::transaction_base& txn, const Partition& partit
     return row;
 }
 
-// The slice plan of a split walk in progress (a database not yet migrated to
-// 0008 has none).
+// The slices of the plan in progress (migration 0017; a split walk has more
+// than one).
 void load_slices(pqxx::transaction_base& txn, const Partition& partition, PartitionStatusRow& row)
 {
     for (const pqxx::row& r :
-         txn.exec_params("SELECT slice, done_at IS NOT NULL FROM sync_slices "
-                         "WHERE bucket = $1 AND tag = $2 AND queue_id = $3 ORDER BY slice",
+         txn.exec_params("SELECT s.slice, s.done_at IS NOT NULL FROM sync_plans p "
+                         "JOIN sync_slices s USING (plan_id) "
+                         "WHERE p.bucket = $1 AND p.tag = $2 AND p.queue_id = $3 ORDER BY s.slice",
                          partition.bucket(), partition.tag, partition.queue_id)) {
         ++row.slices;
         if (r[1].as<bool>()) {
@@ -184,7 +187,7 @@ void load_slices(pqxx::transaction_base& txn, const Partition& partition, Partit
 // "2/4 done: 0,3"; "-" when the walk is not split.
 std::string slices_text(const PartitionStatusRow& row)
 {
-    if (row.slices == 0) {
+    if (row.slices < 2) {
         return "-";
     }
     std::string text =
@@ -311,8 +314,7 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
     auto conn = open_connection(config.database);
     pqxx::read_transaction txn(*conn);
     const UnixSeconds now = now_unix_seconds();
-    const bool has_slices =
-        txn.exec1("SELECT to_regclass('sync_slices') IS NOT NULL")[0].as<bool>();
+    const bool has_plans = txn.exec1("SELECT to_regclass('sync_plans') IS NOT NULL")[0].as<bool>();
     // A database not yet migrated to 0009 has no refresh notes.
     const bool has_refresh_note =
         txn.exec1("SELECT count(*) > 0 FROM pg_attribute WHERE attrelid = "
@@ -324,13 +326,13 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
         rows.push_back(
             load_row(txn, partition, config.sync.refresh_horizon_seconds, has_refresh_note));
         for (const RoundHolder* holder : holders_of(round, partition)) {
-            if (holder->slice == 0) {
+            if (holder->plan_unit) {
                 rows.back().holder = holder;
             } else {
                 rows.back().slice_holders.push_back(holder);
             }
         }
-        if (has_slices) {
+        if (has_plans) {
             load_slices(txn, partition, rows.back());
         }
     }

@@ -3,9 +3,9 @@
 
 #include "jobsync/db/copy_writer.hpp"
 #include "jobsync/db/job_tables.hpp"
+#include "jobsync/domain/partition.hpp"
 #include "jobsync/parse/job_record.hpp"
 #include "jobsync/parse/jobs_page.hpp"
-#include "jobsync/sync/partition.hpp"
 
 #include <pqxx/pqxx>
 

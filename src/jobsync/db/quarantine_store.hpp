@@ -2,7 +2,7 @@
 // bytes so that one bad job never blocks its partition.
 #pragma once
 
-#include "jobsync/sync/partition.hpp"
+#include "jobsync/domain/partition.hpp"
 
 #include <pqxx/pqxx>
 

@@ -4,8 +4,8 @@
 #pragma once
 
 #include "jobsync/core/api_time.hpp"
-#include "jobsync/sync/partition.hpp"
-#include "jobsync/sync/refresh_plan.hpp"
+#include "jobsync/domain/partition.hpp"
+#include "jobsync/domain/refresh_mode.hpp"
 
 #include <pqxx/pqxx>
 

@@ -1,6 +1,7 @@
-// The sync_rounds, sync_claims and sync_workers rows: which worker walks
-// which partition in the round in progress. Every function opens and commits
-// its own transaction (callers wrap it in db_retry's perform).
+// The sync_rounds and sync_workers rows: the round in progress (one pass of
+// the workers of a database over its partitions) and who takes part in it.
+// The units of work they claim are unit_store's. Every function opens and
+// commits its own transaction (callers wrap it in db_retry's perform).
 #pragma once
 
 #include <pqxx/pqxx>
@@ -12,9 +13,7 @@
 
 namespace jobsync {
 
-// A partition as the claim table names it. Its claim rows: slice 0 is the
-// whole partition (its walk, and the planning of its slices), slice k + 1 is
-// time slice k of its sync_slices plan.
+// A partition as the claim table names it.
 struct ClaimKey {
     std::string bucket, tag, queue_id;
     bool operator==(const ClaimKey& other) const
@@ -31,25 +30,12 @@ struct RoundWorker {
     std::vector<ClaimKey> partitions;
 };
 
-struct Claim {
-    ClaimKey key;
-    int slice = 0;           // the claim row: 0 the partition, k + 1 its time slice k
-    bool taken_over = false; // from a worker that was gone
-    long live_walkers = 1;   // workers walking in the round, this one included
-};
-
-// What is left of the round for a worker that found nothing to claim.
-enum class RoundLeft {
-    finished,   // every claim is done, failed or skipped: the round is closed
-    wait,       // another worker walks one of our partitions (it may die), or one is todo
-                // (a claim in flight skipped it): look again
-    none_for_us // the rest is walked by this process or is not ours to walk
-};
-
-// The round in progress, for `status`.
+// The round in progress, for `status`: who holds which unit.
 struct RoundHolder {
     ClaimKey key;
-    int slice = 0; // the claim row: 0 the partition, k + 1 its time slice k
+    bool plan_unit = true; // false: slice `slice` of plan `plan_id`
+    long long plan_id = 0;
+    int slice = 0;
     std::string worker_id;
     long lease_seconds_left = 0; // negative: expired, about to be taken over
 };
@@ -60,6 +46,12 @@ struct RoundView {
     long todo = 0, walking = 0, done = 0, failed = 0, skipped = 0;
     std::vector<RoundHolder> holders;                  // one per walking claim
     std::vector<std::pair<std::string, long>> workers; // worker id, lease seconds left
+};
+
+// The worker's partitions as three text[] parameters for unnest.
+struct KeyArrays {
+    explicit KeyArrays(const std::vector<ClaimKey>& keys);
+    std::string bucket, tag, queue_id;
 };
 
 namespace round_store {
@@ -81,45 +73,21 @@ void hold_presence(pqxx::connection& conn, const RoundWorker& worker);
 // lock, so N workers starting at once join one round. Returns its id.
 long long join(pqxx::connection& conn, const RoundWorker& worker, const std::string& host, int pid);
 
-// Claims the next claim row (a partition or a time slice) of ours that is
-// todo, or walking by a worker that is gone (lease expired or session
-// closed): FOR UPDATE SKIP LOCKED.
-std::optional<Claim> claim_next(pqxx::connection& conn, long long round_id,
-                                const RoundWorker& worker);
-
-// The same, among the time-slice rows (slice > 0) of one partition only.
-std::optional<Claim> claim_slice_of(pqxx::connection& conn, long long round_id,
-                                    const RoundWorker& worker, const ClaimKey& key);
-
-// Adds a todo claim row for each time slice of the partition's plan (plan
-// index k: row k + 1); rows the round has already are kept as they are.
-void add_slice_claims(pqxx::connection& conn, long long round_id, const ClaimKey& key,
-                      const std::vector<int>& slices);
-
-// The partition's time-slice rows still todo or walking, by any worker.
-long slice_claims_pending(pqxx::connection& conn, long long round_id, const ClaimKey& key);
-// Of those, the ones todo (no worker has claimed them).
-long slice_claims_todo(pqxx::connection& conn, long long round_id, const ClaimKey& key);
-
-// The partition's time-slice rows that failed in the round (plan indexes).
-std::vector<int> failed_slices(pqxx::connection& conn, long long round_id, const ClaimKey& key);
+// The SQL condition "the worker named by id_column is alive": its lease
+// (lease_column) runs and its session still holds its presence lock
+// (prefix_param: the parameter holding presence_prefix).
+std::string alive_sql(const std::string& lease_column, const std::string& id_column,
+                      const std::string& prefix_param);
 
 // Workers in the round that are alive, this one included (at least 1).
 long live_workers(pqxx::connection& conn, long long round_id, const RoundWorker& worker);
 
-// Partitions of the round no worker has claimed yet (time slices not counted).
-long partitions_todo(pqxx::connection& conn, long long round_id);
+// Closes the round if every claim is done, failed or skipped.
+void close_if_finished(pqxx::connection& conn, long long round_id);
 
-// state: done, failed or skipped; todo releases the claim for another worker.
-// Does nothing if the claim was taken over meanwhile.
-void finish_claim(pqxx::connection& conn, long long round_id, const RoundWorker& worker,
-                  const ClaimKey& key, int slice, const std::string& state);
-
-// After claim_next found nothing: closes the round when it is finished.
-RoundLeft what_is_left(pqxx::connection& conn, long long round_id, const RoundWorker& worker);
-
-// Renews the worker's lease and those of its walking claims; returns the
-// number of workers walking in the round (at least 1).
+// Renews the worker's lease (its presence in the round; the leases of its
+// claims are renewed by the walks that hold them); returns the number of
+// workers walking in the round (at least 1).
 long renew(pqxx::connection& conn, long long round_id, const RoundWorker& worker);
 
 // Releases the worker's walking claims, removes it, and closes the round if

@@ -6,7 +6,7 @@
 #include "jobsync/db/job_store.hpp"
 #include "jobsync/parse/jobs_page.hpp"
 #include "jobsync/sync/partition.hpp"
-#include "jobsync/sync/partition_walker.hpp"
+#include "jobsync/sync/partition_outcome.hpp"
 
 #include <pqxx/pqxx>
 

@@ -21,11 +21,6 @@ void add_source(std::vector<Partition>& partitions, const SourceConfig& source,
 
 } // namespace
 
-std::string Partition::label() const
-{
-    return bucket() + "/" + tag + "/" + (queue_id.empty() ? "*" : queue_id);
-}
-
 std::vector<Partition> expand_partitions(const Config& config)
 {
     std::vector<Partition> partitions;

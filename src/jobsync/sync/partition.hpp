@@ -2,21 +2,12 @@
 #pragma once
 
 #include "jobsync/config/config.hpp"
+#include "jobsync/domain/partition.hpp"
 
 #include <string>
 #include <vector>
 
 namespace jobsync {
-
-struct Partition {
-    const SourceConfig* source = nullptr;
-    std::string tag;
-    std::string queue_id; // "" => all queues
-
-    const std::string& bucket() const { return source->bucket; }
-    // "examplebucket-1250000000/Transcode/*" for logs and status.
-    std::string label() const;
-};
 
 class QueueLister;
 

@@ -12,19 +12,6 @@ long ceil_div(long count, long per)
 
 } // namespace
 
-const char* to_string(RefreshMode mode)
-{
-    switch (mode) {
-    case RefreshMode::none:
-        return "none";
-    case RefreshMode::walk:
-        return "walk";
-    case RefreshMode::by_id:
-        return "by_id";
-    }
-    return "none";
-}
-
 RefreshPlan plan_refresh(const RefreshFacts& facts)
 {
     RefreshPlan plan;

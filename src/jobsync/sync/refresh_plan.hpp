@@ -2,10 +2,9 @@
 // the oldest of them, or by id, whichever costs fewer requests.
 #pragma once
 
-namespace jobsync {
+#include "jobsync/domain/refresh_mode.hpp"
 
-enum class RefreshMode { none, walk, by_id };
-const char* to_string(RefreshMode mode);
+namespace jobsync {
 
 // What the database says about a partition before its walk.
 struct RefreshFacts {

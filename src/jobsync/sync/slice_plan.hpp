@@ -2,7 +2,7 @@
 // pure arithmetic, so the choice is tested without a service.
 #pragma once
 
-#include "jobsync/db/slice_store.hpp"
+#include "jobsync/db/plan_store.hpp"
 
 #include <vector>
 

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "jobsync/api/ci_client.hpp"
-#include "jobsync/db/slice_store.hpp"
+#include "jobsync/db/plan_store.hpp"
 #include "jobsync/sync/page_walk.hpp"
 
 #include <vector>

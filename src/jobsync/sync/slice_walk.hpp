@@ -1,50 +1,53 @@
-// Walks one slice of a partition's slice plan: GET /jobs page by page over
-// the slice's window (the one paging policy, page_walk), each page's jobs and
-// the slice's checkpoint row committed in one transaction. Any worker can
-// walk any unfinished slice: nothing here depends on who made the plan.
+// The one walk machine: slice k of plan P, GET /jobs page by page over the
+// slice's window (the one paging policy, page_walk), each page's jobs and the
+// slice's row committed in one transaction that first checks this worker
+// still holds the slice's unit (and renews its lease). A refused check rolls
+// the page back and ends the walk: another worker holds the slice. The
+// transaction of the plan's last page moves the cursor and deletes the plan.
 #pragma once
 
-#include "jobsync/api/ci_client.hpp"
-#include "jobsync/db/db_session.hpp"
 #include "jobsync/db/job_store.hpp"
-#include "jobsync/db/slice_store.hpp"
-#include "jobsync/sync/partition_walker.hpp"
+#include "jobsync/db/plan_store.hpp"
+#include "jobsync/parse/jobs_page.hpp"
+#include "jobsync/sync/partition.hpp"
+#include "jobsync/sync/unit_context.hpp"
 
-#include <atomic>
-#include <string>
+#include <optional>
 
 namespace jobsync {
 
-struct SliceOutcome {
-    PartitionStatus status = PartitionStatus::ok; // ok: the slice is done
-    PartitionStats stats;                         // requests and retries included
-    std::string error;
-};
-
-class SliceWalker {
+class SliceWalk {
 public:
-    SliceWalker(DbSession& db, CiClient& client, const SyncConfig& sync,
-                const std::atomic<bool>* stop_flag);
+    SliceWalk(UnitContext& context, const Partition& partition, const UnitKey& unit);
 
-    // Walks slice `slice` of the partition's plan from its checkpoint to its
-    // end (nothing to do when it is done already). Never throws for
-    // slice-level failures (the service's, a bad page): they are returned,
-    // the slice's checkpoint stays where it was. A lost connection is
-    // replaced and the page redone (db_retry). Throws RunError when the run
-    // must stop.
-    SliceOutcome walk(const Partition& partition, int slice);
+    // Walks the slice from its row to its end (nothing to do when it is done
+    // or its plan is gone). `first_page`: the planner's probe page, the
+    // slice's first, committed before anything is fetched. Never throws for
+    // the walk's own failures (the service's, a bad page): they are returned,
+    // the slice's row stays where it was. A lost connection is replaced and
+    // the page redone (db_retry). Throws RunError when the run must stop.
+    UnitOutcome run(std::optional<JobsPage> first_page = std::nullopt);
 
 private:
-    class PageCommitter; // the slice walk's PageSink
+    class PageCommitter;
 
-    // One attempt from the stored checkpoint; false when stopped.
-    bool walk_from_checkpoint(const Partition& partition, int slice, PartitionStats& stats);
+    // One attempt from the stored row; false when stopped.
+    bool walk_from_row(std::optional<JobsPage>& first_page, PartitionStats& stats);
+    SliceClaim claim() const
+    {
+        return {context_.holder.round_id, context_.holder.worker_id, unit_.claim_no, unit_.plan_id,
+                unit_.slice};
+    }
+    // Figures after the plan closed: unfinished jobs, lag.
+    void after_close(PartitionStats& stats);
 
-    DbSession& db_;
-    CiClient& client_;
-    const SyncConfig& sync_;
-    const std::atomic<bool>* stop_flag_;
+    UnitContext& context_;
+    const Partition& partition_;
+    UnitKey unit_;
     JobStore store_;
+    std::optional<UnixSeconds> window_end_; // of the plan, once loaded
+    bool split_ = false;                    // the plan has more than one slice
+    bool closed_ = false;                   // its last page closed the plan
 };
 
 } // namespace jobsync

@@ -1,10 +1,11 @@
 // One `sync`: migrations, then the round (shared with the other `sync`s of
-// the database): the partitions it claims on a bounded pool of workers (each
-// with its own connection and curl handle), then the run record.
+// the database): the units of work it claims on one flat pool of
+// sync.concurrency threads (each with its own connection and curl handle),
+// then the run record.
 #pragma once
 
 #include "jobsync/config/config.hpp"
-#include "jobsync/sync/partition_walker.hpp"
+#include "jobsync/sync/partition_outcome.hpp"
 
 #include <atomic>
 #include <string>

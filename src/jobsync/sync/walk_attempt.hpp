@@ -5,7 +5,7 @@
 #pragma once
 
 #include "jobsync/db/db_session.hpp"
-#include "jobsync/sync/partition_walker.hpp"
+#include "jobsync/sync/partition_outcome.hpp"
 
 #include <atomic>
 #include <functional>
