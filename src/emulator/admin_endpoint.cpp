@@ -3,7 +3,9 @@
 #include "emulator/admin_guard.hpp"
 #include "emulator/query_params.hpp"
 #include "emulator/request_handler.hpp"
+#include "emulator/run_execution.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -124,7 +126,9 @@ HttpResponse RequestHandler::admin_finish(const Exchange& exchange)
 }
 
 // Queues a TaskFinish callback for ids=a,b,... or for every job finished at
-// or after finished_since=TIME, in format=xml|json (default: --callback-format).
+// or after finished_since=TIME, or a WorkflowFinish callback for each of the
+// runs=a,b,... (their state now, whatever it is), in format=xml|json
+// (default: --callback-format).
 HttpResponse RequestHandler::admin_notify(const Exchange& exchange)
 {
     if (!callbacks_) {
@@ -141,9 +145,13 @@ HttpResponse RequestHandler::admin_notify(const Exchange& exchange)
     }
     const std::string* ids_text = find_param(exchange.params, "ids");
     const std::string* since_text = find_param(exchange.params, "finished_since");
-    if ((ids_text == nullptr) == (since_text == nullptr)) {
+    const std::string* runs_text = find_param(exchange.params, "runs");
+    if ((ids_text != nullptr) + (since_text != nullptr) + (runs_text != nullptr) != 1) {
         return error(exchange, 400, "InvalidArgument",
-                     "give exactly one of ids=a,b,... and finished_since=TIME");
+                     "give exactly one of ids=a,b,..., finished_since=TIME and runs=a,b,...");
+    }
+    if (runs_text != nullptr) {
+        return notify_runs(exchange, split_list(*runs_text, ','), format);
     }
     std::vector<std::string> ids;
     if (ids_text != nullptr) {
@@ -166,6 +174,30 @@ HttpResponse RequestHandler::admin_notify(const Exchange& exchange)
         return error(exchange, 503, "SlowDown",
                      "callback queue full: " + std::to_string(ids.size() - queued) + " of " +
                          std::to_string(ids.size()) + " dropped");
+    }
+    return text(std::to_string(queued));
+}
+
+HttpResponse RequestHandler::notify_runs(const Exchange& exchange,
+                                         const std::vector<std::string>& run_ids,
+                                         CallbackFormat format)
+{
+    const std::shared_ptr<const WorkflowData> data = workflows_.current();
+    std::vector<std::pair<std::string, std::string>> runs;
+    for (const std::string& run_id : run_ids) {
+        const auto found = std::find_if(data->runs.begin(), data->runs.end(),
+                                        [&](const RunSpec& run) { return run.run_id == run_id; });
+        if (found == data->runs.end()) {
+            return error(exchange, 400, "InvalidArgument", "no such workflow run: " + run_id);
+        }
+        runs.emplace_back(
+            run_id, workflow_execution_xml(*found, generator_.bucket, ExecutionShape::callback));
+    }
+    const std::size_t queued = callbacks_->enqueue_runs(runs, format);
+    if (queued < runs.size()) {
+        return error(exchange, 503, "SlowDown",
+                     "callback queue full: " + std::to_string(runs.size() - queued) + " of " +
+                         std::to_string(runs.size()) + " dropped");
     }
     return text(std::to_string(queued));
 }

@@ -67,27 +67,45 @@ std::string_view content_type_of(CallbackFormat format)
     return format == CallbackFormat::json ? "application/json" : "application/xml";
 }
 
-std::string task_finish_body(const std::string& jobs_detail_xml, CallbackFormat format)
+namespace {
+
+// <Response><EventName>event</EventName>element</Response>, or its JSON.
+std::string notification_body(const char* event, const char* element_name,
+                              const std::string& element_xml, CallbackFormat format)
 {
     if (format == CallbackFormat::xml) {
-        return "<Response><EventName>TaskFinish</EventName>" + jobs_detail_xml + "</Response>";
+        return std::string("<Response><EventName>") + event + "</EventName>" + element_xml +
+               "</Response>";
     }
-    std::vector<char> buffer(jobs_detail_xml.begin(), jobs_detail_xml.end());
+    std::vector<char> buffer(element_xml.begin(), element_xml.end());
     buffer.push_back('\0');
     rapidxml::xml_document<char> document;
     try {
         document.parse<rapidxml::parse_default>(buffer.data());
     } catch (const rapidxml::parse_error& error) {
-        throw std::invalid_argument(std::string("JobsDetail XML does not parse: ") + error.what());
+        throw std::invalid_argument(std::string(element_name) +
+                                    " XML does not parse: " + error.what());
     }
-    const Node* detail = document.first_node("JobsDetail");
-    if (detail == nullptr) {
-        throw std::invalid_argument("the XML is not a <JobsDetail> element");
+    const Node* element = document.first_node(element_name);
+    if (element == nullptr) {
+        throw std::invalid_argument(std::string("the XML is not a <") + element_name + "> element");
     }
     nlohmann::ordered_json body;
-    body["EventName"] = "TaskFinish";
-    body["JobsDetail"] = to_json(detail);
+    body["EventName"] = event;
+    body[element_name] = to_json(element);
     return body.dump();
+}
+
+} // namespace
+
+std::string task_finish_body(const std::string& jobs_detail_xml, CallbackFormat format)
+{
+    return notification_body("TaskFinish", "JobsDetail", jobs_detail_xml, format);
+}
+
+std::string workflow_finish_body(const std::string& execution_xml, CallbackFormat format)
+{
+    return notification_body("WorkflowFinish", "WorkflowExecution", execution_xml, format);
 }
 
 } // namespace jobsync::emulator

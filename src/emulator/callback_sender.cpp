@@ -30,18 +30,38 @@ CallbackSender::~CallbackSender()
 
 std::size_t CallbackSender::enqueue(const std::vector<std::string>& job_ids, CallbackFormat format)
 {
+    std::vector<Pending> callbacks;
+    for (const std::string& id : job_ids) {
+        callbacks.push_back({id, format, ""});
+    }
+    return push(std::move(callbacks));
+}
+
+std::size_t
+CallbackSender::enqueue_runs(const std::vector<std::pair<std::string, std::string>>& runs,
+                             CallbackFormat format)
+{
+    std::vector<Pending> callbacks;
+    for (const auto& [run_id, execution_xml] : runs) {
+        callbacks.push_back({run_id, format, execution_xml});
+    }
+    return push(std::move(callbacks));
+}
+
+std::size_t CallbackSender::push(std::vector<Pending> callbacks)
+{
     std::size_t queued = 0;
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        for (const std::string& id : job_ids) {
+        for (Pending& callback : callbacks) {
             if (queue_.size() >= capacity_) {
                 break;
             }
-            queue_.push_back({id, format});
+            queue_.push_back(std::move(callback));
             ++queued;
         }
     }
-    dropped_.fetch_add(static_cast<long>(job_ids.size() - queued));
+    dropped_.fetch_add(static_cast<long>(callbacks.size() - queued));
     wake_.notify_all();
     return queued;
 }
@@ -65,24 +85,29 @@ void CallbackSender::send_loop()
 
 bool CallbackSender::send_one(const Pending& callback)
 {
-    // Rendered now, from the dataset: the job's state when it is called back.
-    const auto detail = dataset_.detail_xml(callback.job_id);
-    if (!detail) {
-        std::fprintf(stderr, "ci-emulator: callback for %s not sent: the job is gone\n",
-                     callback.job_id.c_str());
-        return false;
-    }
     try {
-        const int status =
-            post_to_loopback(url_, std::string(content_type_of(callback.format)),
-                             task_finish_body(*detail, callback.format), timeout_ms_);
+        std::string body;
+        if (!callback.execution_xml.empty()) {
+            body = workflow_finish_body(callback.execution_xml, callback.format);
+        } else {
+            // Rendered now, from the dataset: the job's state when it is called back.
+            const auto detail = dataset_.detail_xml(callback.id);
+            if (!detail) {
+                std::fprintf(stderr, "ci-emulator: callback for %s not sent: the job is gone\n",
+                             callback.id.c_str());
+                return false;
+            }
+            body = task_finish_body(*detail, callback.format);
+        }
+        const int status = post_to_loopback(url_, std::string(content_type_of(callback.format)),
+                                            body, timeout_ms_);
         if (status >= 200 && status < 300) {
             return true;
         }
-        std::fprintf(stderr, "ci-emulator: callback for %s answered %d\n", callback.job_id.c_str(),
+        std::fprintf(stderr, "ci-emulator: callback for %s answered %d\n", callback.id.c_str(),
                      status);
     } catch (const std::exception& error) {
-        std::fprintf(stderr, "ci-emulator: callback for %s failed: %s\n", callback.job_id.c_str(),
+        std::fprintf(stderr, "ci-emulator: callback for %s failed: %s\n", callback.id.c_str(),
                      error.what());
     }
     return false;

@@ -1,7 +1,7 @@
 // Calls back a listener when jobs finish, as CI does for a queue's
 // NotifyConfig: one TaskFinish POST per job, from background threads fed by a
 // bounded queue, so the admin call or dataset change that finished the job
-// returns at once.
+// returns at once; and WorkflowFinish POSTs for runs on request.
 #pragma once
 
 #include "emulator/callback_body.hpp"
@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace jobsync::emulator {
@@ -43,15 +44,23 @@ public:
 
     // Queues one TaskFinish per id; returns how many were queued (the rest were dropped).
     std::size_t enqueue(const std::vector<std::string>& job_ids, CallbackFormat format);
+    // Queues one WorkflowFinish per run: (run id, its WorkflowExecution
+    // element in the callback shape, run_execution.hpp), rendered by the
+    // caller now; returns how many were queued.
+    std::size_t enqueue_runs(const std::vector<std::pair<std::string, std::string>>& runs,
+                             CallbackFormat format);
     CallbackFormat default_format() const { return format_; }
     CallbackStats stats() const;
     void reset_stats();
 
 private:
     struct Pending {
-        std::string job_id;
+        std::string id; // the job's (TaskFinish) or the run's (WorkflowFinish)
         CallbackFormat format = CallbackFormat::xml;
+        std::string execution_xml; // "" => a TaskFinish, rendered when sent
     };
+
+    std::size_t push(std::vector<Pending> callbacks);
 
     void send_loop();
     bool send_one(const Pending& callback); // true when answered 2xx

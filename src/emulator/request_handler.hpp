@@ -56,6 +56,9 @@ private:
     HttpResponse admin_set_faults(const Exchange& exchange);
     HttpResponse admin_finish(const Exchange& exchange);
     HttpResponse admin_notify(const Exchange& exchange);
+    // WorkflowFinish callbacks for these runs, rendered from their state now.
+    HttpResponse notify_runs(const Exchange& exchange, const std::vector<std::string>& run_ids,
+                             CallbackFormat format);
     HttpResponse admin_set_objects(const Exchange& exchange);
 
     // Fills the body of a 200, or returns what the request earns instead.

@@ -4,9 +4,9 @@
 // with its Tasks).
 #include "emulator/listing_page.hpp"
 #include "emulator/listing_request.hpp"
-#include "emulator/prng.hpp"
 #include "emulator/query_params.hpp"
 #include "emulator/request_handler.hpp"
+#include "emulator/run_execution.hpp"
 #include "emulator/xml_escape.hpp"
 
 #include <algorithm>
@@ -16,14 +16,6 @@ namespace jobsync::emulator {
 namespace {
 
 const std::string kPrefix = "/workflowexecution/";
-
-// Runs are answered with "+08:00", as the service's run samples show.
-std::string run_time(UnixSeconds instant)
-{
-    std::string text = format_api_time(instant, kChinaOffsetMinutes);
-    text.insert(text.size() - 2, ":");
-    return text;
-}
 
 // tag "workflowexecution"; queue_id holds jobId, input_object name
 std::optional<std::string> parse_runs_request(const QueryParams& params, bool strict_times,
@@ -61,7 +53,7 @@ void append_list_item(std::string& body, const RunSpec& run)
     append_element(body, "RunId", run.run_id);
     append_element(body, "WorkflowId", run.workflow_id);
     append_element(body, "State", run.state);
-    append_element(body, "CreateTime", run_time(run.create_time));
+    append_element(body, "CreateTime", run_wire_time(run.create_time));
     append_element(body, "Object", run.object);
     body += "</WorkflowExecutionList>";
 }
@@ -80,55 +72,19 @@ std::optional<Rejection> list_runs(const QueryParams& params, const WorkflowData
         append_list_item, body);
 }
 
-// Tasks mirror their jobs, whose times are "+0800".
-void append_task(std::string& body, const RunTaskSpec& task)
-{
-    body += "<Tasks>";
-    append_element(body, "Type", task.type);
-    append_element(body, "CreateTime", wire_time(task.create_time));
-    append_element(body, "EndTime", wire_time(task.end_time));
-    append_element(body, "State", task.state);
-    append_element(body, "JobId", task.job_id);
-    append_element(body, "Name", task.node_name);
-    append_element(body, "StartTime", wire_time(task.start_time));
-    append_element(body, "Code", task.code);
-    append_element(body, "Message", task.message);
-    body += "</Tasks>";
-}
-
 std::optional<Rejection> describe_run(const std::string& run_id, const WorkflowData& data,
-                                      const std::string& request_id, std::string& body)
+                                      const std::string& bucket, const std::string& request_id,
+                                      std::string& body)
 {
     const auto found = std::find_if(data.runs.begin(), data.runs.end(),
                                     [&](const RunSpec& run) { return run.run_id == run_id; });
     if (found == data.runs.end()) {
         return Rejection{404, "NoSuchResource", "workflow execution " + run_id + " does not exist"};
     }
-    const RunSpec& run = *found;
     body = "<Response>";
     append_element(body, "RequestId", request_id);
-    body += "<WorkflowExecution>";
-    append_element(body, "RunId", run.run_id);
-    append_element(body, "WorkflowId", run.workflow_id);
-    // One of the service's samples names the workflow in Name.
-    append_element(body, hash64(run.run_id) % 5 == 0 ? "Name" : "WorkflowName", run.workflow_name);
-    append_element(body, "State", run.state);
-    append_element(body, "CreateTime", run_time(run.create_time));
-    append_element(body, "Object", run.object);
-    body += "<Topology><Dependencies>";
-    std::string nodes;
-    for (const RunTaskSpec& task : run.tasks) {
-        nodes += (nodes.empty() ? "" : ",") + task.node_name;
-    }
-    append_element(body, "Start", nodes);
-    for (const RunTaskSpec& task : run.tasks) {
-        append_element(body, task.node_name, "End");
-    }
-    body += "</Dependencies></Topology>";
-    for (const RunTaskSpec& task : run.tasks) {
-        append_task(body, task);
-    }
-    body += "</WorkflowExecution></Response>";
+    body += workflow_execution_xml(*found, bucket, ExecutionShape::detail);
+    body += "</Response>";
     return std::nullopt;
 }
 
@@ -142,7 +98,8 @@ HttpResponse RequestHandler::handle_workflow_execution(const Exchange& exchange)
             const std::shared_ptr<const WorkflowData> data = workflows_.current();
             const std::string& path = exchange.request.path;
             return path.size() > kPrefix.size()
-                       ? describe_run(path.substr(kPrefix.size()), *data, exchange.request_id, body)
+                       ? describe_run(path.substr(kPrefix.size()), *data, generator_.bucket,
+                                      exchange.request_id, body)
                        : list_runs(exchange.params, *data, token_rules(), rules_.strict_times,
                                    exchange.request_id, body);
         },

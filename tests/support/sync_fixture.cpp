@@ -1,5 +1,6 @@
 #include "support/sync_fixture.hpp"
 
+#include "support/emulator_client.hpp"
 #include "support/process.hpp"
 
 namespace testing {
@@ -29,6 +30,7 @@ EmulatorFixture::EmulatorFixture(const jobsync::emulator::GeneratorOptions& opti
     server_options.secret_key = kTestSecretKey;
     server_options.faults = faults;
     server_options.callback = std::move(callback);
+    server_options.admin_token = kAdminToken;
     server = std::make_unique<jobsync::emulator::EmulatorServer>(dataset, server_options);
     server->start();
 }

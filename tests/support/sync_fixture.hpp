@@ -20,6 +20,7 @@ inline const std::string kTestSecretKey = "test-secret-key-never-logged-5f2c9a";
 class EmulatorFixture {
 public:
     // With a callback URL, jobs that finish are called back there (callback_sender.hpp).
+    // The admin endpoints answer the test token (kAdminToken, emulator_client.hpp).
     explicit EmulatorFixture(const jobsync::emulator::GeneratorOptions& generator,
                              jobsync::emulator::FaultOptions faults = {},
                              jobsync::emulator::CallbackOptions callback = {});

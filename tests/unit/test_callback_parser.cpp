@@ -82,6 +82,43 @@ TEST_CASE("callback parser: WorkflowFinish names its tasks' job ids")
     CHECK(hint.jobs[1].job_id == "jt3");
 }
 
+TEST_CASE("callback parser: WorkflowFinish names its run, with or without task jobs")
+{
+    CallbackHint hint = parse_callback(R"(<Response><EventName>WorkflowFinish</EventName>
+      <WorkflowExecution><RunId>i5a8b</RunId><BucketId>examplebucket-1250000000</BucketId>
+      <CreateTime>2021-09-14 15:00:26+0800</CreateTime><Tasks><Task><JobId>jt1</JobId></Task>
+      <Task><Type>Snapshot</Type><State>Failed</State></Task></Tasks></WorkflowExecution>
+      </Response>)");
+    REQUIRE(hint.run);
+    CHECK(hint.run->run_id == "i5a8b");
+    CHECK(hint.run->bucket == "examplebucket-1250000000");
+    // A task that failed before it started a job names none: skipped, the run is fetched.
+    REQUIRE(hint.jobs.size() == 1);
+    CHECK(hint.jobs[0].bucket == "examplebucket-1250000000");
+
+    hint = parse_callback(R"({"EventName":"WorkflowFinish","WorkflowExecution":
+        {"RunId":"i77","State":"Failed","Tasks":{"Task":{"State":"Failed"}}}})");
+    REQUIRE(hint.run);
+    CHECK(hint.run->run_id == "i77");
+    CHECK(hint.run->bucket.empty());
+    CHECK(hint.jobs.empty());
+
+    // TaskFinish has no run; a WorkflowFinish without RunId still names its jobs.
+    CHECK_FALSE(parse_callback(kTaskFinishXml).run);
+    hint = parse_callback(R"(<Response><EventName>WorkflowFinish</EventName><WorkflowExecution>
+      <Tasks><Task><JobId>jt1</JobId></Task></Tasks></WorkflowExecution></Response>)");
+    CHECK_FALSE(hint.run);
+    CHECK(hint.jobs.size() == 1);
+
+    CHECK_THAT(error_of(R"(<Response><EventName>WorkflowFinish</EventName><WorkflowExecution>
+      <RunId>i1/../x</RunId></WorkflowExecution></Response>)"),
+               Catch::Contains("WorkflowExecution: RunId 'i1?..?x' is not letters"));
+    CHECK_THAT(error_of(R"({"EventName":"WorkflowFinish","WorkflowExecution":{"RunId":7}})"),
+               Catch::Contains("RunId is not a string"));
+    CHECK_THAT(error_of(R"({"EventName":"WorkflowFinish","WorkflowExecution":{"State":"x"}})"),
+               Catch::Contains("names no RunId and no task JobId"));
+}
+
 TEST_CASE("callback parser: what is not a notification is refused, saying why")
 {
     CHECK_THAT(error_of(""), Catch::Contains("empty"));

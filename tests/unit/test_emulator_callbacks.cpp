@@ -1,9 +1,11 @@
 // The emulator calls back a listener when jobs finish: TaskFinish bodies in
 // XML and JSON that the worker's callback parser reads, sent over loopback
-// from background threads, counted in /_emulator/stats.
+// from background threads, counted in /_emulator/stats; WorkflowFinish
+// bodies for runs on request.
 #include "emulator/callback_body.hpp"
 #include "emulator/callback_sender.hpp"
 #include "emulator/loopback_post.hpp"
+#include "emulator/workflow_generator.hpp"
 #include "http_server/http_server.hpp"
 #include "jobsync/core/api_time.hpp"
 #include "jobsync/listen/callback_parser.hpp"
@@ -12,6 +14,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <set>
@@ -296,4 +299,52 @@ TEST_CASE("emulator callbacks: refusals, a closed port and a slow listener count
         CHECK(reply.status == 400);
         CHECK_THAT(reply.body, Catch::Contains("--callback-url"));
     }
+}
+
+TEST_CASE("emulator callbacks: notify?runs= sends each run's WorkflowFinish in XML and JSON, "
+          "read by the worker's parser as the run and its task jobs")
+{
+    Recorder receiver;
+    ServerFixture fixture(240, {}, with_callback(receiver.url()));
+    const WorkflowData data =
+        derive_workflow_data(fixture.generator, fixture.dataset.workflow_specs());
+    const auto several = std::find_if(data.runs.begin(), data.runs.end(),
+                                      [](const RunSpec& run) { return run.tasks.size() > 1; });
+    REQUIRE(several != data.runs.end());
+    const RunSpec& run = *several;
+    const RunSpec& other =
+        data.runs.front().run_id != run.run_id ? data.runs.front() : data.runs.back();
+
+    Reply reply = admin(fixture.port, "POST", "/_emulator/notify?runs=" + run.run_id);
+    CHECK(reply.body == "1\n");
+    reply = admin(fixture.port, "POST",
+                  "/_emulator/notify?format=json&runs=" + run.run_id + "," + other.run_id);
+    CHECK(reply.body == "2\n");
+    CHECK(wait_for_callbacks(*fixture.server, 3).sent == 3);
+    const auto requests = receiver.requests();
+    REQUIRE(requests.size() == 3);
+    for (const http::HttpRequest& request : requests) {
+        INFO(request.body);
+        const CallbackHint hint = parse_callback(request.body);
+        CHECK(hint.event_name == "WorkflowFinish");
+        REQUIRE(hint.run);
+        CHECK(hint.run->bucket == fixture.generator.bucket);
+        const RunSpec& sent = hint.run->run_id == run.run_id ? run : other;
+        CHECK(hint.run->run_id == sent.run_id);
+        REQUIRE(hint.jobs.size() == sent.tasks.size());
+        for (std::size_t i = 0; i < sent.tasks.size(); ++i) {
+            CHECK(hint.jobs[i].job_id == sent.tasks[i].job_id);
+        }
+    }
+    CHECK(requests[0].header("content-type") == std::string("application/xml"));
+    // The WorkflowFinish sample's time spelling: a space for the 'T'.
+    CHECK_THAT(requests[0].body, Catch::Matches(".*<CreateTime>\\d{4}-\\d\\d-\\d\\d "
+                                                "\\d\\d:\\d\\d:\\d\\d\\+0800</CreateTime>.*"));
+    CHECK(requests[1].header("content-type") == std::string("application/json"));
+    const nlohmann::json json = nlohmann::json::parse(requests[1].body);
+    CHECK(json["WorkflowExecution"]["Tasks"]["Task"].is_array());
+
+    CHECK(admin(fixture.port, "POST", "/_emulator/notify?runs=inosuchrun").status == 400);
+    CHECK(admin(fixture.port, "POST", "/_emulator/notify?runs=" + run.run_id + "&ids=x").status ==
+          400);
 }

@@ -4,6 +4,7 @@
 #include "jobsync/api/queue_page.hpp"
 #include "jobsync/core/cos_signer.hpp"
 #include "jobsync/core/logger.hpp"
+#include "jobsync/core/text_sanitizer.hpp"
 #include "jobsync/core/url_encode.hpp"
 
 #include <algorithm>
@@ -197,6 +198,22 @@ void CiClient::describe_batch(const std::vector<std::string>& batch, JobsById& r
                                            answer.non_existent_ids.end());
         });
     });
+}
+
+WorkflowRunPage CiClient::describe_workflow_run(const std::string& run_id)
+{
+    if (!is_plain_job_id(run_id)) {
+        throw PartitionError("workflow run id '" + sanitize_text(run_id, TextForm::line, 128) +
+                             "' cannot go in a GET /workflowexecution/<RunId> path (letters, "
+                             "digits, '-' and '_' only); not asked for");
+    }
+    const std::string what = "GET /workflowexecution/" + run_id;
+    WorkflowRunPage page;
+    request(ci_target("/workflowexecution/" + run_id), what, [&](HttpResponse& response) {
+        parse_body(what, response,
+                   [&](HttpResponse& r) { page = parse_workflow_run_detail(std::move(r.body)); });
+    });
+    return page;
 }
 
 RequestTarget CiClient::ci_target(std::string path, QueryParams params) const

@@ -13,6 +13,7 @@
 #include "jobsync/config/config.hpp"
 #include "jobsync/core/cos_signer.hpp"
 #include "jobsync/parse/jobs_page.hpp"
+#include "jobsync/parse/workflow_pages.hpp"
 
 #include <deque>
 #include <functional>
@@ -102,6 +103,13 @@ public:
     // in a path, are skipped with a log line into refused_ids, not thrown.
     // Any other refusal (403, 404, ...) is a PartitionError as for any request.
     JobsById describe_jobs(const std::vector<std::string>& job_ids);
+
+    // GET /workflowexecution/<RunId> (the id part of the signed path): the
+    // run with its tasks in records, or no record when the service does not
+    // know it (no WorkflowExecution; its id in nonexistent_ids). An id that
+    // is not letters, digits, '-' and '_' is refused with a PartitionError
+    // naming it, unsent; 403, 404 and the rest as for any request.
+    WorkflowRunPage describe_workflow_run(const std::string& run_id);
 
     // Gives a page the caller is done with back, so a later response is
     // received into its memory. Safe while a list_jobs runs on another thread.

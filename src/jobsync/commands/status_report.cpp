@@ -365,7 +365,9 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
             {"oldest_age_seconds", inbox.oldest_age_seconds
                                        ? nlohmann::json(*inbox.oldest_age_seconds)
                                        : nlohmann::json()},
-            {"dropped", inbox.dropped}};
+            {"dropped", inbox.dropped},
+            {"runs_depth", inbox.runs_depth},
+            {"runs_dropped", inbox.runs_dropped}};
         for (const DriftRow& row : drift) {
             report["schema_drift"].push_back({{"tag", row.tag},
                                               {"path", row.path},
@@ -430,6 +432,12 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
         << (inbox.dropped > 0 ? "; " + std::to_string(inbox.dropped) +
                                     " given up after failed fetches (inbox_dropped)"
                               : std::string())
+        << (inbox.runs_depth > 0
+                ? "; " + std::to_string(inbox.runs_depth) + " workflow runs waiting (inbox_runs)"
+                : std::string())
+        << (inbox.runs_dropped > 0 ? "; " + std::to_string(inbox.runs_dropped) +
+                                         " workflow runs given up on (inbox_runs_dropped)"
+                                   : std::string())
         << "\n";
     if (!drift.empty()) {
         out << "\nSCHEMA DRIFT: elements the worker does not know (kept in jobs.detail)\n";

@@ -31,22 +31,34 @@ void touch_activity(pqxx::work& txn, const char* column)
              " = EXCLUDED." + name);
 }
 
-} // namespace
+// The two inboxes share their statements: job ids (0006, 0010) and workflow
+// run ids (0018). {inbox}, {id}, {dropped} and {carried} (columns only the
+// job inbox has) are replaced by the table's names.
+struct Table {
+    const char* inbox;
+    const char* id;
+    const char* dropped;
+    const char* carried;
+};
+const Table kJobs{"inbox", "job_id", "inbox_dropped", "via, event_name, "};
+const Table kRuns{"inbox_runs", "run_id", "inbox_runs_dropped", ""};
 
-void record(pqxx::work& txn, const std::string& bucket, const std::vector<std::string>& job_ids,
-            std::string_view via, std::string_view event_name)
+std::string sql(std::string text, const Table& table)
 {
-    txn.exec_params(
-        "INSERT INTO inbox (bucket, job_id, via, event_name) "
-        "SELECT DISTINCT $1, id, $3, $4 FROM unnest(string_to_array($2, ',')) AS id "
-        "ON CONFLICT (bucket, job_id) DO UPDATE SET last_received_at = clock_timestamp(), "
-        "times_received = inbox.times_received + 1, via = EXCLUDED.via, "
-        "event_name = EXCLUDED.event_name",
-        bucket, joined(job_ids), std::string(via), std::string(event_name));
-    touch_activity(txn, "last_push_at");
+    const std::pair<const char*, const char*> names[] = {{"{inbox}", table.inbox},
+                                                         {"{id}", table.id},
+                                                         {"{dropped}", table.dropped},
+                                                         {"{carried}", table.carried}};
+    for (const auto& [placeholder, name] : names) {
+        const std::string key(placeholder);
+        for (std::size_t at; (at = text.find(key)) != std::string::npos;) {
+            text.replace(at, key.size(), name);
+        }
+    }
+    return text;
 }
 
-std::optional<InboxBatch> next_batch(pqxx::work& txn, const InboxTake& take)
+std::optional<InboxBatch> take_batch(pqxx::work& txn, const Table& table, const InboxTake& take)
 {
     // The head is the row due first; ids that failed before go alone, so one
     // refused id cannot take a batch of good ones down with it again.
@@ -60,15 +72,16 @@ std::optional<InboxBatch> next_batch(pqxx::work& txn, const InboxTake& take)
         return text;
     };
     const pqxx::result rows = txn.exec_params(
-        "WITH head AS (SELECT h.bucket, h.job_id, h.attempts FROM inbox h WHERE " +
-            for_alias(eligible, "h") +
-            " ORDER BY h.next_attempt_at, h.first_received_at, h.job_id LIMIT 1) "
-            "SELECT i.bucket, i.job_id, i.times_received, "
-            "EXTRACT(EPOCH FROM clock_timestamp() - i.first_received_at)::float8 "
-            "FROM inbox i JOIN head USING (bucket) WHERE (" +
-            for_alias(eligible, "i") +
-            ") AND (i.job_id = head.job_id OR (head.attempts = 0 AND i.attempts = 0)) "
-            "ORDER BY i.next_attempt_at, i.first_received_at, i.job_id LIMIT $1",
+        sql("WITH head AS (SELECT h.bucket, h.{id}, h.attempts FROM {inbox} h WHERE " +
+                for_alias(eligible, "h") +
+                " ORDER BY h.next_attempt_at, h.first_received_at, h.{id} LIMIT 1) "
+                "SELECT i.bucket, i.{id}, i.times_received, "
+                "EXTRACT(EPOCH FROM clock_timestamp() - i.first_received_at)::float8 "
+                "FROM {inbox} i JOIN head USING (bucket) WHERE (" +
+                for_alias(eligible, "i") +
+                ") AND (i.{id} = head.{id} OR (head.attempts = 0 AND i.attempts = 0)) "
+                "ORDER BY i.next_attempt_at, i.first_received_at, i.{id} LIMIT $1",
+            table),
         static_cast<long>(take.limit), take.pass_started.has_value(),
         take.pass_started.value_or("-infinity"));
     if (rows.empty()) {
@@ -84,35 +97,33 @@ std::optional<InboxBatch> next_batch(pqxx::work& txn, const InboxTake& take)
     return batch;
 }
 
-std::string database_now(pqxx::work& txn)
+void remove_batch(pqxx::work& txn, const Table& table, const InboxBatch& batch)
 {
-    return txn.exec1("SELECT clock_timestamp()::text")[0].as<std::string>();
-}
-
-void remove(pqxx::work& txn, const InboxBatch& batch)
-{
-    txn.exec_params("DELETE FROM inbox i USING unnest(string_to_array($2, ','), "
-                    "string_to_array($3, ',')::bigint[]) AS taken(job_id, times_received) "
-                    "WHERE i.bucket = $1 AND i.job_id = taken.job_id "
-                    "AND i.times_received = taken.times_received",
+    txn.exec_params(sql("DELETE FROM {inbox} i USING unnest(string_to_array($2, ','), "
+                        "string_to_array($3, ',')::bigint[]) AS taken({id}, times_received) "
+                        "WHERE i.bucket = $1 AND i.{id} = taken.{id} "
+                        "AND i.times_received = taken.times_received",
+                        table),
                     batch.bucket, joined(batch.job_ids), joined(batch.times_received));
-    // Written out after all (a later callback of a job given up on before).
-    txn.exec_params("DELETE FROM inbox_dropped WHERE bucket = $1 "
-                    "AND job_id = ANY(string_to_array($2, ','))",
+    // Written out after all (a later callback of an id given up on before).
+    txn.exec_params(sql("DELETE FROM {dropped} WHERE bucket = $1 "
+                        "AND {id} = ANY(string_to_array($2, ','))",
+                        table),
                     batch.bucket, joined(batch.job_ids));
     touch_activity(txn, "last_drained_at");
 }
 
-FailedAttempt record_failure(pqxx::work& txn, const InboxBatch& batch, const std::string& error,
-                             const RetryPolicy& policy)
+FailedAttempt record_batch_failure(pqxx::work& txn, const Table& table, const InboxBatch& batch,
+                                   const std::string& error, const RetryPolicy& policy)
 {
     FailedAttempt outcome;
     const pqxx::result bumped = txn.exec_params(
-        "UPDATE inbox SET attempts = attempts + 1, last_attempt_at = clock_timestamp(), "
-        "last_error = $3, next_attempt_at = clock_timestamp() + "
-        "make_interval(secs => least($4::float8 * power(2, least(attempts, 30)), $5::float8)) "
-        "WHERE bucket = $1 AND job_id = ANY(string_to_array($2, ',')) "
-        "RETURNING attempts, EXTRACT(EPOCH FROM next_attempt_at - clock_timestamp())::float8",
+        sql("UPDATE {inbox} SET attempts = attempts + 1, last_attempt_at = clock_timestamp(), "
+            "last_error = $3, next_attempt_at = clock_timestamp() + "
+            "make_interval(secs => least($4::float8 * power(2, least(attempts, 30)), $5::float8)) "
+            "WHERE bucket = $1 AND {id} = ANY(string_to_array($2, ',')) "
+            "RETURNING attempts, EXTRACT(EPOCH FROM next_attempt_at - clock_timestamp())::float8",
+            table),
         batch.bucket, joined(batch.job_ids), error, policy.first_delay_seconds,
         policy.max_delay_seconds);
     for (const pqxx::row& row : bumped) {
@@ -120,24 +131,102 @@ FailedAttempt record_failure(pqxx::work& txn, const InboxBatch& batch, const std
         outcome.retry_in_seconds = std::max(outcome.retry_in_seconds, row[1].as<double>());
     }
     const pqxx::result dropped = txn.exec_params(
-        "WITH gone AS (DELETE FROM inbox WHERE bucket = $1 "
-        "AND job_id = ANY(string_to_array($2, ',')) AND attempts >= $3 RETURNING *) "
-        "INSERT INTO inbox_dropped (bucket, job_id, first_received_at, last_received_at, via, "
-        "event_name, times_received, attempts, last_error, dropped_at) "
-        "SELECT bucket, job_id, first_received_at, last_received_at, via, event_name, "
-        "times_received, attempts, last_error, clock_timestamp() FROM gone "
-        "ON CONFLICT (bucket, job_id) DO UPDATE SET first_received_at = "
-        "EXCLUDED.first_received_at, last_received_at = EXCLUDED.last_received_at, "
-        "via = EXCLUDED.via, event_name = EXCLUDED.event_name, "
-        "times_received = EXCLUDED.times_received, attempts = EXCLUDED.attempts, "
-        "last_error = EXCLUDED.last_error, dropped_at = EXCLUDED.dropped_at "
-        "RETURNING job_id",
+        sql("WITH gone AS (DELETE FROM {inbox} WHERE bucket = $1 "
+            "AND {id} = ANY(string_to_array($2, ',')) AND attempts >= $3 RETURNING *) "
+            "INSERT INTO {dropped} (bucket, {id}, first_received_at, last_received_at, "
+            "{carried}times_received, attempts, last_error, dropped_at) "
+            "SELECT bucket, {id}, first_received_at, last_received_at, {carried}"
+            "times_received, attempts, last_error, clock_timestamp() FROM gone "
+            "ON CONFLICT (bucket, {id}) DO UPDATE SET first_received_at = "
+            "EXCLUDED.first_received_at, last_received_at = EXCLUDED.last_received_at, " +
+                std::string(table.carried[0] == '\0'
+                                ? ""
+                                : "via = EXCLUDED.via, event_name = EXCLUDED.event_name, ") +
+                "times_received = EXCLUDED.times_received, attempts = EXCLUDED.attempts, "
+                "last_error = EXCLUDED.last_error, dropped_at = EXCLUDED.dropped_at "
+                "RETURNING {id}",
+            table),
         batch.bucket, joined(batch.job_ids), policy.max_attempts);
     for (const pqxx::row& row : dropped) {
         outcome.dropped_ids.push_back(row[0].as<std::string>());
     }
     std::sort(outcome.dropped_ids.begin(), outcome.dropped_ids.end());
     return outcome;
+}
+
+InboxBatch as_batch(const InboxRun& run)
+{
+    return {run.bucket, {run.run_id}, {run.times_received}, run.age_seconds};
+}
+
+} // namespace
+
+void record(pqxx::work& txn, const std::string& bucket, const std::vector<std::string>& job_ids,
+            std::string_view via, std::string_view event_name)
+{
+    if (!job_ids.empty()) {
+        txn.exec_params(
+            "INSERT INTO inbox (bucket, job_id, via, event_name) "
+            "SELECT DISTINCT $1, id, $3, $4 FROM unnest(string_to_array($2, ',')) AS id "
+            "ON CONFLICT (bucket, job_id) DO UPDATE SET last_received_at = clock_timestamp(), "
+            "times_received = inbox.times_received + 1, via = EXCLUDED.via, "
+            "event_name = EXCLUDED.event_name",
+            bucket, joined(job_ids), std::string(via), std::string(event_name));
+    }
+    touch_activity(txn, "last_push_at");
+}
+
+void record_run(pqxx::work& txn, const std::string& bucket, const std::string& run_id)
+{
+    txn.exec_params("INSERT INTO inbox_runs (bucket, run_id) VALUES ($1, $2) "
+                    "ON CONFLICT (bucket, run_id) DO UPDATE SET last_received_at = "
+                    "clock_timestamp(), times_received = inbox_runs.times_received + 1",
+                    bucket, run_id);
+    touch_activity(txn, "last_push_at");
+}
+
+std::optional<InboxBatch> next_batch(pqxx::work& txn, const InboxTake& take)
+{
+    return take_batch(txn, kJobs, take);
+}
+
+std::optional<InboxRun> next_run(pqxx::work& txn, const InboxTake& take)
+{
+    InboxTake one = take;
+    one.limit = 1;
+    const std::optional<InboxBatch> taken = take_batch(txn, kRuns, one);
+    if (!taken) {
+        return std::nullopt;
+    }
+    return InboxRun{taken->bucket, taken->job_ids.front(), taken->times_received.front(),
+                    taken->oldest_age_seconds};
+}
+
+std::string database_now(pqxx::work& txn)
+{
+    return txn.exec1("SELECT clock_timestamp()::text")[0].as<std::string>();
+}
+
+void remove(pqxx::work& txn, const InboxBatch& batch)
+{
+    remove_batch(txn, kJobs, batch);
+}
+
+void remove_run(pqxx::work& txn, const InboxRun& run)
+{
+    remove_batch(txn, kRuns, as_batch(run));
+}
+
+FailedAttempt record_failure(pqxx::work& txn, const InboxBatch& batch, const std::string& error,
+                             const RetryPolicy& policy)
+{
+    return record_batch_failure(txn, kJobs, batch, error, policy);
+}
+
+FailedAttempt record_run_failure(pqxx::work& txn, const InboxRun& run, const std::string& error,
+                                 const RetryPolicy& policy)
+{
+    return record_batch_failure(txn, kRuns, as_batch(run), error, policy);
 }
 
 InboxActivity activity(pqxx::transaction_base& txn)
@@ -158,6 +247,13 @@ InboxActivity activity(pqxx::transaction_base& txn)
     // A database not yet migrated to 0010 has no inbox_dropped.
     if (txn.exec1("SELECT to_regclass('inbox_dropped') IS NOT NULL")[0].as<bool>()) {
         result.dropped = txn.exec1("SELECT count(*) FROM inbox_dropped")[0].as<long long>();
+    }
+    // Nor one not yet migrated to 0018 inbox_runs.
+    if (txn.exec1("SELECT to_regclass('inbox_runs') IS NOT NULL")[0].as<bool>()) {
+        const pqxx::row runs = txn.exec1("SELECT (SELECT count(*) FROM inbox_runs), "
+                                         "(SELECT count(*) FROM inbox_runs_dropped)");
+        result.runs_depth = runs[0].as<long long>();
+        result.runs_dropped = runs[1].as<long long>();
     }
     return result;
 }

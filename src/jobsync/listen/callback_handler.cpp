@@ -146,9 +146,10 @@ http::HttpResponse CallbackHandler::callback(const http::HttpRequest& request)
         log_warn("callback refused", {{"peer", request.peer}, {"reason", e.what()}});
         return text(400, std::string("not a TaskFinish/WorkflowFinish notification: ") + e.what());
     }
-    std::map<std::string, std::vector<std::string>> ids_by_bucket;
+    std::map<std::string, Recorded> by_bucket;
     std::map<std::string, std::size_t> ignored_by_problem; // ids of no configured bucket
     std::size_t recorded = 0;
+    bool run_recorded = false;
     for (const CallbackJob& job : hint.jobs) {
         std::string problem;
         const std::string bucket = bucket_for(job.bucket, problem);
@@ -156,10 +157,20 @@ http::HttpResponse CallbackHandler::callback(const http::HttpRequest& request)
             ++ignored_by_problem[problem];
             continue;
         }
-        ids_by_bucket[bucket].push_back(job.job_id);
+        by_bucket[bucket].job_ids.push_back(job.job_id);
         ++recorded;
     }
-    if (ids_by_bucket.empty()) {
+    if (hint.run) {
+        std::string problem;
+        const std::string bucket = bucket_for(hint.run->bucket, problem);
+        if (bucket.empty()) {
+            ++ignored_by_problem[problem];
+        } else {
+            by_bucket[bucket].run_id = hint.run->run_id;
+            run_recorded = true;
+        }
+    }
+    if (by_bucket.empty()) {
         const std::string& problem = ignored_by_problem.begin()->first;
         metrics_.refused(RefusalReason::bucket);
         log_warn("callback refused", {{"peer", request.peer}, {"reason", problem}});
@@ -173,7 +184,7 @@ http::HttpResponse CallbackHandler::callback(const http::HttpRequest& request)
                  {{"peer", request.peer}, {"ids", std::to_string(count)}, {"reason", problem}});
     }
     try {
-        for (const auto& [bucket, ids] : ids_by_bucket) {
+        for (const auto& [bucket, ids] : by_bucket) {
             record(bucket, ids, via_name(hint.via), hint.event_name);
         }
     } catch (const std::exception& e) {
@@ -191,6 +202,7 @@ http::HttpResponse CallbackHandler::callback(const http::HttpRequest& request)
     on_recorded_();
     const std::size_t ignored = hint.jobs.size() - recorded;
     return text(200, "recorded " + std::to_string(recorded) + " job ids" +
+                         (run_recorded ? " and workflow run " + hint.run->run_id : "") +
                          (ignored == 0 ? std::string()
                                        : "; ignored " + std::to_string(ignored) +
                                              " of buckets not configured"));
@@ -215,8 +227,8 @@ std::string CallbackHandler::bucket_for(const std::string& named, std::string& p
     return "";
 }
 
-void CallbackHandler::record(const std::string& bucket, const std::vector<std::string>& ids,
-                             std::string_view via, const std::string& event)
+void CallbackHandler::record(const std::string& bucket, const Recorded& ids, std::string_view via,
+                             const std::string& event)
 {
     std::unique_ptr<DbSession> session = take_session();
     // One reconnect of one try: a pooled session that went stale while the
@@ -228,7 +240,10 @@ void CallbackHandler::record(const std::string& bucket, const std::vector<std::s
         *session, "recording a callback",
         [&] {
             pqxx::work txn(session->conn());
-            inbox_store::record(txn, bucket, ids, via, event);
+            inbox_store::record(txn, bucket, ids.job_ids, via, event);
+            if (!ids.run_id.empty()) { // with its task jobs: one acknowledgement, one commit
+                inbox_store::record_run(txn, bucket, ids.run_id);
+            }
             txn.commit();
         },
         retry);

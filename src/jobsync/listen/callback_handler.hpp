@@ -1,6 +1,7 @@
 // The listener's HTTP answers: callbacks on the configured path are
 // authenticated by the ?token= query parameter (before the body is read),
-// parsed for their job ids, recorded in the inbox and only then acknowledged;
+// parsed for their job ids (and a WorkflowFinish's run), recorded in the
+// inbox (inbox_runs) in one transaction and only then acknowledged;
 // ids of a bucket that is no [[source]]'s are left out. GET /healthz and
 // GET /metrics need no token and show no job data.
 #pragma once
@@ -40,10 +41,15 @@ private:
     // 404 another path, 405 not POST, 403 a missing or wrong token; counted.
     std::optional<http::HttpResponse> refusal(const http::HttpRequest& head);
     http::HttpResponse callback(const http::HttpRequest& request);
+    // What one callback records for one bucket.
+    struct Recorded {
+        std::vector<std::string> job_ids;
+        std::string run_id; // a WorkflowFinish's run; "" => none
+    };
     // The bucket a job's callback belongs to; "" => unknown (message set).
     std::string bucket_for(const std::string& named, std::string& problem) const;
-    void record(const std::string& bucket, const std::vector<std::string>& ids,
-                std::string_view via, const std::string& event);
+    void record(const std::string& bucket, const Recorded& ids, std::string_view via,
+                const std::string& event);
     // nullopt when the database did not answer.
     std::optional<inbox_store::InboxActivity> inbox_activity();
 

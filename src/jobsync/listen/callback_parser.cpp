@@ -31,16 +31,20 @@ std::string shown(std::string_view value)
     return value.size() > 64 ? out + "..." : out;
 }
 
-void add_job(CallbackHint& hint, std::string_view job_id, std::string_view bucket,
-             const std::string& where)
+// An id that becomes a path segment of a signed request.
+void check_id(std::string_view id, const char* name, const std::string& where)
 {
-    if (job_id.empty()) {
-        throw CallbackError(where + ": JobId is missing or empty");
+    if (id.empty()) {
+        throw CallbackError(where + ": " + name + " is missing or empty");
     }
-    if (job_id.size() > kMaxIdLength || !std::all_of(job_id.begin(), job_id.end(), is_id_char)) {
-        throw CallbackError(where + ": JobId '" + shown(job_id) +
+    if (id.size() > kMaxIdLength || !std::all_of(id.begin(), id.end(), is_id_char)) {
+        throw CallbackError(where + ": " + name + " '" + shown(id) +
                             "' is not letters, digits, '-' and '_' (at most 128)");
     }
+}
+
+void check_bucket(std::string_view bucket, const std::string& where)
+{
     const auto bucket_char = [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
     };
@@ -49,11 +53,39 @@ void add_job(CallbackHint& hint, std::string_view job_id, std::string_view bucke
         throw CallbackError(where + ": BucketId '" + shown(bucket) +
                             "' is not a bucket name (a-z, 0-9, '-', at most 128)");
     }
+}
+
+void add_job(CallbackHint& hint, std::string_view job_id, std::string_view bucket,
+             const std::string& where)
+{
+    check_id(job_id, "JobId", where);
+    check_bucket(bucket, where);
     if (hint.jobs.size() >= kMaxIdsPerCallback) {
         throw CallbackError("more than " + std::to_string(kMaxIdsPerCallback) +
                             " job ids in one callback");
     }
     hint.jobs.push_back({std::string(job_id), std::string(bucket)});
+}
+
+// A WorkflowFinish's task: its job is fetched when it has one (a task that
+// failed before starting a job has none; the run's detail still shows it).
+void add_task_job(CallbackHint& hint, std::string_view job_id, std::string_view bucket,
+                  const std::string& where)
+{
+    if (!job_id.empty()) {
+        add_job(hint, job_id, bucket, where);
+    }
+}
+
+// A WorkflowFinish's RunId, when it has one: the run's detail is fetched.
+void set_run(CallbackHint& hint, std::string_view run_id, std::string_view bucket)
+{
+    if (run_id.empty()) {
+        return;
+    }
+    check_id(run_id, "RunId", "WorkflowExecution");
+    check_bucket(bucket, "WorkflowExecution");
+    hint.run = CallbackRun{std::string(run_id), std::string(bucket)};
 }
 
 void require_known_event(const std::string& event)
@@ -98,13 +130,14 @@ CallbackHint parse_xml(const std::string& body)
         } else {
             hint.via = CallbackVia::workflow;
             const xml::Node* execution = xml::child(response, "WorkflowExecution");
+            const std::string_view bucket = reader.child_text(execution, "BucketId").value_or("");
+            set_run(hint, reader.child_text(execution, "RunId").value_or(""), bucket);
             const xml::Node* tasks = xml::child(execution, "Tasks");
             int index = 0;
             for (const xml::Node* task = xml::child(tasks, "Task"); task != nullptr;
                  task = xml::next_same(task), ++index) {
-                add_job(hint, reader.child_text(task, "JobId").value_or(""),
-                        reader.child_text(execution, "BucketId").value_or(""),
-                        "WorkflowExecution/Tasks/Task[" + std::to_string(index) + "]");
+                add_task_job(hint, reader.child_text(task, "JobId").value_or(""), bucket,
+                             "WorkflowExecution/Tasks/Task[" + std::to_string(index) + "]");
             }
         }
     } catch (const rapidxml::parse_error& e) {
@@ -185,11 +218,12 @@ CallbackHint parse_json(const std::string& body)
         hint.via = CallbackVia::workflow;
         const nlohmann::json& execution = member(root, "WorkflowExecution");
         const std::string bucket = json_text(execution, "BucketId", "WorkflowExecution");
+        set_run(hint, json_text(execution, "RunId", "WorkflowExecution"), bucket);
         for (const nlohmann::json* task : one_or_many(member(member(execution, "Tasks"), "Task"),
                                                       "WorkflowExecution/Tasks/Task")) {
             const std::string where =
                 "WorkflowExecution/Tasks/Task[" + std::to_string(index++) + "]";
-            add_job(hint, json_text(*task, "JobId", where), bucket, where);
+            add_task_job(hint, json_text(*task, "JobId", where), bucket, where);
         }
     }
     return hint;
@@ -220,8 +254,10 @@ CallbackHint parse_callback(const std::string& body)
                         : body[first] == '{'
                             ? parse_json(body)
                             : throw CallbackError("the body is neither XML nor JSON");
-    if (hint.jobs.empty()) {
-        throw CallbackError(hint.event_name + " names no JobId");
+    if (hint.jobs.empty() && !hint.run) {
+        throw CallbackError(hint.event_name + (hint.event_name == "WorkflowFinish"
+                                                   ? " names no RunId and no task JobId"
+                                                   : " names no JobId"));
     }
     return hint;
 }

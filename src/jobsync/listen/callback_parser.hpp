@@ -1,8 +1,10 @@
 // CI's job-finished callbacks (TaskFinish, WorkflowFinish), in XML or JSON,
-// reduced to what the listener trusts them for: which job ids to fetch. A
-// callback is unsigned, so nothing else in it is ever written.
+// reduced to what the listener trusts them for: which job ids (and which
+// workflow run) to fetch. A callback is unsigned, so nothing else in it is
+// ever written.
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -19,10 +21,16 @@ struct CallbackJob {
     std::string bucket; // Input/BucketId; "" when the body does not say
 };
 
+struct CallbackRun {
+    std::string run_id;
+    std::string bucket; // WorkflowExecution/BucketId; "" when the body does not say
+};
+
 struct CallbackHint {
     std::string event_name; // TaskFinish or WorkflowFinish
     CallbackVia via = CallbackVia::xml;
-    std::vector<CallbackJob> jobs; // at least one
+    std::vector<CallbackJob> jobs;  // at least one, unless run is set
+    std::optional<CallbackRun> run; // WorkflowFinish: its RunId
 };
 
 // The body is not a notification the listener accepts; the message says what
@@ -37,9 +45,10 @@ constexpr std::size_t kMaxIdsPerCallback = 1000;
 
 // XML when the body starts with '<', JSON when with '{' (after whitespace).
 // TaskFinish: every JobsDetail's JobId (and Input/BucketId); JSON JobsDetail
-// may be an object or an array. WorkflowFinish: WorkflowExecution's
-// Tasks/Task JobIds. Ids must be letters, digits, '-' and '_' (they become a
-// path segment of the by-id request). Throws CallbackError.
+// may be an object or an array. WorkflowFinish: WorkflowExecution's RunId
+// and its Tasks/Task JobIds (a task without one is skipped). Ids must be
+// letters, digits, '-' and '_' (they become a path segment of the by-id or
+// detail request). Throws CallbackError.
 CallbackHint parse_callback(const std::string& body);
 
 } // namespace jobsync

@@ -5,6 +5,7 @@
 #include "jobsync/db/db_retry.hpp"
 #include "jobsync/db/drift_store.hpp"
 #include "jobsync/db/inbox_store.hpp"
+#include "jobsync/listen/run_drain.hpp"
 #include "jobsync/parse/page_warning.hpp"
 
 #include <algorithm>
@@ -61,6 +62,10 @@ DrainStats& DrainStats::operator+=(const DrainStats& other)
     latency_max = std::max(latency_max, other.latency_max);
     failed += other.failed;
     dropped += other.dropped;
+    runs += other.runs;
+    runs_unknown += other.runs_unknown;
+    runs_failed += other.runs_failed;
+    runs_dropped += other.runs_dropped;
     return *this;
 }
 
@@ -71,7 +76,10 @@ InboxDrain::InboxDrain(const Config& config, DbSession& db, ApiClients& clients,
 
 bool InboxDrain::drain_batch(DrainStats& stats)
 {
-    return drain_one(stats, std::nullopt);
+    // A run's fetch neither waits for nor holds up the job batches.
+    const bool jobs = drain_one(stats, std::nullopt);
+    const bool run = RunDrain(config_, db_, clients_, stop_).drain_one(stats, std::nullopt);
+    return jobs || run;
 }
 
 bool InboxDrain::drain_one(DrainStats& stats, const std::optional<std::string>& pass_started)
@@ -222,7 +230,13 @@ DrainStats InboxDrain::drain_all()
         },
         retry);
     DrainStats stats;
-    while (!stop_.stopped() && drain_one(stats, pass_started)) {
+    RunDrain runs(config_, db_, clients_, stop_);
+    while (!stop_.stopped()) {
+        const bool jobs = drain_one(stats, pass_started);
+        const bool run = runs.drain_one(stats, pass_started);
+        if (!jobs && !run) {
+            break;
+        }
     }
     return stats;
 }

@@ -87,8 +87,8 @@ std::string ListenMetrics::render(const std::optional<inbox_store::InboxActivity
             static_cast<double>(d.unknown));
     counter(out, "ci_jobsync_listen_jobs_written_total", "Jobs inserted or updated from the inbox.",
             static_cast<double>(d.written));
-    counter(out, "ci_jobsync_listen_requests_total", "By-id HTTP requests sent.",
-            static_cast<double>(d.requests));
+    counter(out, "ci_jobsync_listen_requests_total",
+            "By-id and workflow-run detail HTTP requests sent.", static_cast<double>(d.requests));
     counter(out, "ci_jobsync_listen_batches_total", "Inbox batches written.",
             static_cast<double>(d.batches));
     counter(out, "ci_jobsync_listen_ids_failed_total",
@@ -97,6 +97,18 @@ std::string ListenMetrics::render(const std::optional<inbox_store::InboxActivity
     counter(out, "ci_jobsync_listen_ids_dropped_total",
             "Inbox job ids moved to inbox_dropped after [listen] max_attempts failures.",
             static_cast<double>(d.dropped));
+    counter(out, "ci_jobsync_listen_runs_fetched_total",
+            "WorkflowFinish runs fetched by detail and written with their tasks.",
+            static_cast<double>(d.runs));
+    counter(out, "ci_jobsync_listen_runs_unknown_total",
+            "WorkflowFinish runs the service does not know, dropped.",
+            static_cast<double>(d.runs_unknown));
+    counter(out, "ci_jobsync_listen_runs_failed_total",
+            "WorkflowFinish runs whose detail request failed; retried after a back-off.",
+            static_cast<double>(d.runs_failed));
+    counter(out, "ci_jobsync_listen_runs_dropped_total",
+            "WorkflowFinish runs moved to inbox_runs_dropped after [listen] max_attempts failures.",
+            static_cast<double>(d.runs_dropped));
     // Per id, from its first callback to its commit, measured from the
     // batch's oldest id (so at most that).
     header(out, "ci_jobsync_listen_push_latency_seconds",
@@ -114,6 +126,9 @@ std::string ListenMetrics::render(const std::optional<inbox_store::InboxActivity
                "gauge");
         sample(out, "ci_jobsync_listen_inbox_oldest_age_seconds",
                inbox->oldest_age_seconds.value_or(0));
+        header(out, "ci_jobsync_listen_inbox_runs_depth", "Workflow runs waiting in inbox_runs.",
+               "gauge");
+        sample(out, "ci_jobsync_listen_inbox_runs_depth", static_cast<double>(inbox->runs_depth));
     }
     out += build_info_exposition();
     return out;
