@@ -8,6 +8,7 @@
 #include "support/dataset_comparison.hpp"
 #include "support/process.hpp"
 #include "support/sync_fixture.hpp"
+#include "support/wait_until.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -60,6 +61,12 @@ void check_no_secret(const std::string& output)
     CHECK(output.find("q-sign-algorithm") == std::string::npos);
 }
 
+// When a page was last committed: each page transaction stamps its slice
+// (and the last one its partition's checkpoint).
+constexpr const char* kLastPageSql =
+    "SELECT coalesce(greatest((SELECT max(last_page_at) FROM sync_checkpoints), "
+    "(SELECT max(last_page_at) FROM sync_slices))::text, '')";
+
 } // namespace
 
 TEST_CASE("chaos: SIGKILL at random instants under faults and mutations converges exactly")
@@ -95,10 +102,19 @@ TEST_CASE("chaos: SIGKILL at random instants under faults and mutations converge
             emulator.dataset.finish_unfinished(jobsync::now_unix_seconds() - 30);
         }
         const auto started = std::chrono::steady_clock::now();
+        const std::string pages_before = db.scalar(kLastPageSql);
         ChildProcess worker(JOBSYNC_BINARY, {"--config", config_path, "sync"});
-        const int delay_ms = std::uniform_int_distribution<int>(
-            5, static_cast<int>(std::max(50L, last_run_ms)))(random);
-        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+        if (round % 2 == 1) {
+            // Every other kill follows committed progress (a page recorded by
+            // this run), so kills land after commits however slow the machine.
+            testing::wait_until(
+                [&] { return !worker.running() || db.scalar(kLastPageSql) != pages_before; },
+                std::chrono::minutes(3), "a page committed by the chaos run");
+        } else {
+            const int delay_ms = std::uniform_int_distribution<int>(
+                5, static_cast<int>(std::max(50L, last_run_ms)))(random);
+            std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+        }
         if (worker.running()) {
             worker.send_signal(SIGKILL);
             ++kills;

@@ -1,8 +1,9 @@
 // The whole push path over loopback: the emulator calls back `ci-jobsync
 // listen` (a child process) when jobs finish after a sync, as CI does for a
 // queue's NotifyConfig, at 50 callbacks/s in XML and in JSON; the rows get the
-// jobs' final state, outputs and MD5s within 3 s (p95, printed), by-id
-// requests are batched, and SIGTERM exits 0.
+// jobs' final state, outputs and MD5s (finish-to-row p50 and p95 printed;
+// scripts/bench_listen.sh holds the latency target), by-id requests are
+// batched, and SIGTERM exits 0.
 #include "jobsync/core/api_time.hpp"
 #include "support/callback_support.hpp"
 #include "support/dataset_assertions.hpp"
@@ -93,7 +94,7 @@ private:
 } // namespace
 
 TEST_CASE("push: jobs finishing after a sync reach their final rows from the emulator's "
-          "callbacks at 50/s, XML and JSON, within 3 s p95, batched; SIGTERM exits 0")
+          "callbacks at 50/s, XML and JSON, every job written, batched; SIGTERM exits 0")
 {
     TempDatabase& db = shared_database();
     for (const CallbackFormat format : {CallbackFormat::xml, CallbackFormat::json}) {
@@ -153,7 +154,8 @@ TEST_CASE("push: jobs finishing after a sync reach their final rows from the emu
                     "%.3f s; %ld by-id requests; %ld sent, %ld failed\n",
                     format_name, unfinished.size(), seconds, double(unfinished.size()) / seconds,
                     p50, p95, stats.jobs_requests, stats.callbacks.sent, stats.callbacks.failed);
-        CHECK(p95 < 3.0);
+        // No bound on p95 here (a loaded machine makes a test slower, never
+        // wrong): scripts/bench_listen.sh measures the latency target.
         CHECK(stats.callbacks.sent == long(unfinished.size()));
         CHECK(stats.callbacks.failed == 0);
         CHECK(stats.jobs_requests * 2 <= long(unfinished.size()));

@@ -6,6 +6,7 @@
 #include "support/dataset_comparison.hpp"
 #include "support/process.hpp"
 #include "support/sync_fixture.hpp"
+#include "support/wait_until.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -172,10 +173,10 @@ TEST_CASE("rounds: a worker SIGKILLed while walking loses its partition to anoth
     const std::string both_joined = "SELECT count(*) FROM sync_workers WHERE pid IN (" +
                                     std::to_string(doomed.pid()) + ", " +
                                     std::to_string(survivor.pid()) + ")";
-    for (int i = 0; i < 600 && (db.scalar(holds_a_walk) == "0" || db.scalar(both_joined) != "2");
-         ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    testing::wait_until(
+        [&] { return db.scalar(holds_a_walk) != "0" && db.scalar(both_joined) == "2"; },
+        std::chrono::minutes(2), "both workers in the round, the doomed one with pages committed",
+        std::chrono::milliseconds(10));
     REQUIRE(db.scalar(holds_a_walk) != "0");
     REQUIRE(db.scalar(both_joined) == "2");
     doomed.send_signal(SIGKILL);
