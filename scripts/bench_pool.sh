@@ -12,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib_postgres.sh
 source scripts/lib_bench.sh
+source scripts/lib_bench_run.sh
 
 jobs=40000 latency_ms=100 bin= runs=2
 while [ $# -gt 0 ]; do
@@ -25,10 +26,11 @@ while [ $# -gt 0 ]; do
 done
 bench_release_build "${BENCH_POOL_BUILD_DIR:-build-bench-pool}"
 [ -z "$bin" ] || worker_bin=$bin/ci-jobsync
+bin=$(dirname "$worker_bin") # write_config migrates with it
 dir=${BENCH_DIR:-/tmp/ci-jobsync-bench-pool}
 bench_start_postgres "${BENCH_PG_PORT:-55494}"
 
-tags=Transcode,Snapshot,Animation,Concat,VideoEnhance
+tags=Transcode,Snapshot,Animation,Concat,VideoEnhance queues= # five partitions, every queue
 start=$(date -u -d "@$(($(date +%s) - jobs * 30 - 86400))" +%Y-%m-%dT%H:%M:%S+0000)
 "$emulator_bin" --jobs "$jobs" --seed 11 --start "$start" --spacing-seconds 30 --tags "$tags" \
   --latency-ms "$latency_ms" --threads 16 --port-file "$dir/api.port" >"$dir/emulator.log" 2>&1 &
@@ -38,20 +40,7 @@ bench_wait_emulator
 echo "$jobs jobs in 5 partitions, pages of 100, $latency_ms ms per /jobs request, sync.concurrency 4; $(nproc) cores"
 for run in $(seq "$runs"); do
   db=pool_$run
-  createdb "$db"
-  cat >"$dir/$db.toml" <<TOML
-[database]
-url = "postgresql://postgres@127.0.0.1:$pg_port/$db"
-[[source]]
-bucket = "examplebucket-1250000000"
-region = "ap-guangzhou"
-endpoint = "$api"
-tags = [$(echo "$tags" | sed 's/[^,]*/"&"/g')]
-[sync]
-page_size = 100
-concurrency = 4
-TOML
-  "$worker_bin" -q --config "$dir/$db.toml" migrate
+  write_config "$db" # sync.concurrency: its default, 4
   "$worker_bin" --config "$dir/$db.toml" sync >"$dir/$db.log" 2>&1 ||
     { echo "sync failed:" >&2; tail -20 "$dir/$db.log" >&2; exit 1; }
   line=$(grep 'sync finished' "$dir/$db.log" | tail -1)

@@ -41,7 +41,8 @@ start_emulator() {
 }
 
 # write_config DB [BIN]: a config for database DB against the running
-# emulator, migrated by BIN's worker (default $bin).
+# emulator ($tags; $queues, or every queue when empty), migrated by BIN's
+# worker (default $bin).
 write_config() {
   local db=$1 with=${2:-$bin}
   createdb "$db"
@@ -53,7 +54,7 @@ bucket = "examplebucket-1250000000"
 region = "ap-guangzhou"
 endpoint = "$api"
 tags = [$(echo "$tags" | sed 's/[^,]*/"&"/g')]
-queues = [$(echo "$queues" | sed 's/[^,]*/"&"/g')]
+${queues:+queues = [$(echo "$queues" | sed 's/[^,]*/"&"/g')]}
 [sync]
 page_size = $page_size
 lookback = "${lookback_minutes}m"
