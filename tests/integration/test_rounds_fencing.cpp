@@ -2,7 +2,8 @@
 // a slice and resumed (SIGCONT) after its slices were taken over and the next
 // window planned has its commits refused and loses no job; a walker thread
 // blocked while its process lives loses its claim once its lease runs out;
-// the state that livelocked 0008's slice claims syncs and exits 0.
+// the state that livelocked 0008's slice claims syncs and exits 0; a run
+// that resumes a killed run's plan also plans and walks the window since.
 #include "support/dataset_assertions.hpp"
 #include "support/process.hpp"
 #include "support/sync_fixture.hpp"
@@ -210,6 +211,38 @@ TEST_CASE("rounds fencing: a walker thread blocked while its process lives loses
     CHECK(woke.exit_code == 0);
     CHECK((woke.output + next.output).find("taking over a unit") != std::string::npos);
     CHECK(woke.output.find("no longer holds the time slice") != std::string::npos);
+    require_same_as_dataset(db, emulator);
+}
+
+TEST_CASE("rounds: a run that resumes a killed run's plan also walks the window since its end")
+{
+    TempDatabase& db = shared_database();
+    EmulatorFixture emulator(generated_jobs(1000, 84, {"Transcode"}), latency(10));
+    const std::string config_path = prepare(db, emulator);
+
+    auto killed = start_worker(config_path, {{"JOBSYNC_TEST_STALL_AFTER_PAGE_SECONDS", "60"}});
+    wait_until([&] { return holds(db, "SELECT count(*) FROM sync_slices WHERE pages >= 1"); },
+               seconds(60), "a page committed");
+    killed->send_signal(SIGKILL);
+    killed->wait();
+    // Jobs created after the plan's window: only a new plan reads them.
+    const jobsync::UnixSeconds plan_end =
+        std::stoll(db.scalar("SELECT extract(epoch FROM window_end)::bigint FROM sync_plans"));
+    for (int i = 0; i < 30; ++i) {
+        emulator.dataset.add(jobsync::emulator::generate_job(emulator.generator,
+                                                             static_cast<std::uint64_t>(700000 + i),
+                                                             "Transcode", plan_end + 1 + i / 10));
+    }
+    // Past the settle delay (30 s, the window ends that long before now).
+    wait_until([&] { return jobsync::now_unix_seconds() - 30 > plan_end + 3; }, seconds(10),
+               "the new jobs older than the settle delay");
+
+    const ProcessResult next = run_jobsync({"-v", "--config", config_path, "sync"});
+    INFO(next.output);
+    REQUIRE(next.exit_code == 0);
+    CHECK(next.output.find("resuming the plan of an interrupted walk") != std::string::npos);
+    CHECK(db.count("sync_plans") == 0);
+    CHECK(db.count("jobs") == 1030);
     require_same_as_dataset(db, emulator);
 }
 

@@ -189,4 +189,13 @@ bool close_if_done(pqxx::transaction_base& txn, long long plan_id)
     return true;
 }
 
+bool made_before_round(pqxx::transaction_base& txn, long long plan_id, long long round_id)
+{
+    const pqxx::result result =
+        txn.exec_params("SELECT p.created_at < r.opened_at FROM sync_plans p, sync_rounds r "
+                        "WHERE p.plan_id = $1 AND r.round_id = $2",
+                        plan_id, round_id);
+    return !result.empty() && result[0][0].as<bool>();
+}
+
 } // namespace jobsync::plan_store

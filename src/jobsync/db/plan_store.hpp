@@ -90,5 +90,9 @@ bool complete_slice(pqxx::transaction_base& txn, long long plan_id, int slice);
 // page and the close): cursor moved, plan deleted. False when a slice is left.
 bool close_if_done(pqxx::transaction_base& txn, long long plan_id);
 
+// True when the plan was made before round_id opened: a killed or abandoned
+// run's plan, resumed by this round.
+bool made_before_round(pqxx::transaction_base& txn, long long plan_id, long long round_id);
+
 } // namespace plan_store
 } // namespace jobsync

@@ -127,6 +127,19 @@ void add_slice_units(pqxx::transaction_base& txn, const std::string& schema,
     notify(txn, schema);
 }
 
+void reopen_plan_unit(pqxx::transaction_base& txn, const std::string& schema, long long round_id,
+                      const ClaimKey& partition)
+{
+    const pqxx::result reopened = txn.exec_params(
+        "UPDATE sync_claims SET state = 'todo', claimed_by = NULL, lease_until = NULL, "
+        "finished_at = NULL WHERE round_id = $1 AND bucket = $2 AND tag = $3 AND queue_id = $4 "
+        "AND kind = 'plan' AND state = 'done'",
+        round_id, partition.bucket, partition.tag, partition.queue_id);
+    if (reopened.affected_rows() > 0) {
+        notify(txn, schema);
+    }
+}
+
 void finish(pqxx::connection& conn, const std::string& schema, const UnitHolder& holder,
             const UnitKey& unit, const std::string& state)
 {

@@ -68,6 +68,14 @@ void add_slice_units(pqxx::transaction_base& txn, const std::string& schema,
                      const UnitHolder& holder, const ClaimKey& partition, long long plan_id,
                      const std::vector<int>& slices, std::optional<int> walking_slice);
 
+// In the transaction that closed a plan carried over from before the round
+// opened (a killed run's): the partition's plan unit, done in this round, is
+// todo again, so the round also plans the window since the old plan's end. A
+// run after a kill thus catches up instead of only finishing the old walk.
+// Notifies the channel when it reopened the unit.
+void reopen_plan_unit(pqxx::transaction_base& txn, const std::string& schema, long long round_id,
+                      const ClaimKey& partition);
+
 // state: done, failed or skipped; todo releases the unit for another worker.
 // Does nothing if the unit was taken over meanwhile. Notifies the channel.
 void finish(pqxx::connection& conn, const std::string& schema, const UnitHolder& holder,

@@ -81,9 +81,10 @@ PartitionStatus PlanUnit::plan(Planned& planned, PartitionStats& stats)
         pqxx::read_transaction txn(context_.db.conn());
         existing = plan_store::find_plan(txn, partition_);
     }
-    if (existing) {
-        reuse(*existing, planned);
-    } else {
+    // A plan whose slices were all done closes here, and the window since
+    // its end is planned at once (as a carried plan's last page reopens this
+    // unit: unit_store::reopen_plan_unit).
+    if (!existing || reuse(*existing, planned)) {
         make_plan(planned, stats);
     }
     if (ProgressBoard* board = ProgressBoard::current(); board && planned.walk_now) {
@@ -92,12 +93,12 @@ PartitionStatus PlanUnit::plan(Planned& planned, PartitionStats& stats)
     return context_.stopping() ? PartitionStatus::interrupted : PartitionStatus::ok;
 }
 
-void PlanUnit::reuse(const Plan& plan, Planned& planned)
+bool PlanUnit::reuse(const Plan& plan, Planned& planned)
 {
     pqxx::work txn(context_.db.conn());
     if (!unit_store::hold(txn, context_.holder, unit_)) {
         planned.lost = true;
-        return;
+        return false;
     }
     std::vector<int> unfinished;
     for (const SliceState& slice : plan_store::load_slices(txn, plan.plan_id)) {
@@ -109,7 +110,7 @@ void PlanUnit::reuse(const Plan& plan, Planned& planned)
         plan_store::close_if_done(txn, plan.plan_id);
         txn.commit();
         log_info("closed a plan whose slices were all done", {{"partition", partition_.label()}});
-        return;
+        return true;
     }
     // Todo, also for a one-slice plan: its unit may be held (an earlier
     // claim of this very plan unit), and then it is not this claim's to walk.
@@ -119,6 +120,7 @@ void PlanUnit::reuse(const Plan& plan, Planned& planned)
     log_info("resuming the plan of an interrupted walk",
              {{"partition", partition_.label()},
               {"unfinished_slices", std::to_string(unfinished.size())}});
+    return false;
 }
 
 std::optional<UnixSeconds> PlanUnit::window_start(RefreshMode& mode, std::string& note,

@@ -46,8 +46,9 @@ private:
 
     // One attempt under the partition's advisory lock. Database errors propagate.
     PartitionStatus plan(Planned& planned, PartitionStats& stats);
-    // The plan a stopped walk left: offered again, or closed when done.
-    void reuse(const Plan& plan, Planned& planned);
+    // The plan a stopped walk left: offered again, or closed when done (true:
+    // the caller plans the window since).
+    bool reuse(const Plan& plan, Planned& planned);
     void make_plan(Planned& planned, PartitionStats& stats);
     // The window's start: cursor - lookback (or start_time), moved earlier
     // to re-walk older unfinished jobs, which are otherwise refreshed by id.

@@ -79,7 +79,13 @@ public:
         if (!plan_store::record_page(txn, walk_.claim(), next_token, newest, items)) {
             throw ClaimLost{};
         }
+        const bool carried =
+            last_page && plan_store::made_before_round(txn, unit.plan_id, context.holder.round_id);
         const bool closed = last_page && plan_store::complete_slice(txn, unit.plan_id, unit.slice);
+        if (closed && carried) {
+            unit_store::reopen_plan_unit(txn, context.schema, context.holder.round_id,
+                                         unit.partition);
+        }
         txn.commit();
         if (ProgressBoard* board = ProgressBoard::current()) {
             board->page_committed(walk_.partition_.label(), items, newest);
