@@ -273,16 +273,19 @@ TEST_CASE("sync workflows: runs that finish later are updated by the next sync; 
     require_same_as_served(db, emulator);
 }
 
-TEST_CASE("sync workflows: SIGKILL after committed pages converges on rerun to an unkilled "
-          "reference")
+TEST_CASE("sync workflows: SIGKILL after committed pages, under faults, converges on rerun to an "
+          "unkilled reference")
 {
     TempDatabase& db = shared_database();
     db.truncate_all();
     db.scalar("DROP SCHEMA IF EXISTS wf_reference CASCADE");
-    jobsync::emulator::FaultOptions slow;
-    slow.latency_ms = 3;
-    EmulatorFixture emulator(workflow_jobs(2500, 2304, 12, 0.1), slow);
-    const std::string sync_extra = "page_size = 10\n";
+    // Slow and faulty answers (5xx, bodies cut in half), as in test_chaos.
+    jobsync::emulator::FaultOptions faults;
+    faults.latency_ms = 3;
+    faults.server_error_rate = 0.03;
+    faults.truncate_rate = 0.03;
+    EmulatorFixture emulator(workflow_jobs(2500, 2304, 12, 0.1), faults);
+    const std::string sync_extra = "page_size = 10\nmax_attempts = 8\n";
     const std::string config = workflow_config(db, emulator, sync_extra);
 
     int kills = 0;
