@@ -293,3 +293,30 @@ TEST_CASE("config: resolve_config_path prefers the command line, then the enviro
     CHECK(resolve_config_path("") == "/srv/jobsync.toml");
     CHECK(resolve_config_path("./local.toml") == "./local.toml");
 }
+
+TEST_CASE("config: workflows and batch_jobs")
+{
+    const CleanEnv env;
+    const Config none = load(kMinimal);
+    CHECK(none.sources[0].workflow_ids.empty());
+    CHECK_FALSE(none.sources[0].discover_workflows);
+    CHECK_FALSE(none.sources[0].batch_jobs);
+
+    const Config discover = load(kMinimal + "workflows = \"discover\"\nbatch_jobs = true\n");
+    CHECK(discover.sources[0].discover_workflows);
+    CHECK(discover.sources[0].workflow_ids.empty());
+    CHECK(discover.sources[0].batch_jobs);
+
+    const Config listed = load(kMinimal + "workflows = [\"w1\", \"w_2-b\"]\nbatch_jobs = false\n");
+    CHECK_FALSE(listed.sources[0].discover_workflows);
+    CHECK(listed.sources[0].workflow_ids == std::vector<std::string>{"w1", "w_2-b"});
+    CHECK_FALSE(listed.sources[0].batch_jobs);
+
+    expect_error(kMinimal + "workflows = \"all\"\n", "8:13", {"workflows", "discover"});
+    expect_error(kMinimal + "workflows = []\n", "8:13", {"[[source]] workflows must not be empty"});
+    expect_error(kMinimal + "workflows = [\"w1\", \"w1\"]\n", "8:20",
+                 {"[[source]] workflows: 'w1' is listed twice"});
+    expect_error(kMinimal + "workflows = [\"w1\", \"w 2\"]\n", "8:20",
+                 {"[[source]] workflows: 'w 2' is not a workflow ID"});
+    expect_error(kMinimal + "batch_jobs = \"yes\"\n", "8:14", {"batch_jobs", "boolean"});
+}

@@ -23,6 +23,15 @@ public:
         }
         return found->second;
     }
+    std::map<std::string, std::vector<std::string>> workflows;
+    std::vector<std::string> list_workflows(const SourceConfig& source) override
+    {
+        const auto found = workflows.find(source.bucket);
+        if (found == workflows.end()) {
+            throw PartitionError("HTTP 403 AccessDenied");
+        }
+        return found->second;
+    }
 };
 
 SourceConfig source(std::string bucket, std::vector<std::string> tags)
@@ -77,6 +86,45 @@ TEST_CASE("partitions: a failed discovery drops only its own source")
     REQUIRE(errors.size() == 1);
     CHECK(errors[0].find("bad-1") == 0);
     CHECK(errors[0].find("AccessDenied") != std::string::npos);
+}
+
+TEST_CASE("partitions: workflow runs and batch jobs follow a source's job partitions")
+{
+    Config config;
+    config.sources.push_back(source("a-1", {"Transcode"}));
+    config.sources[0].workflow_ids = {"w2", "w1"};
+    config.sources[0].batch_jobs = true;
+    config.sources.push_back(source("b-1", {"Tts"}));
+    config.sources[1].discover_workflows = true;
+    config.sources.push_back(source("c-1", {"Tts"}));
+    config.sources[2].discover_workflows = true;
+    FakeLister lister;
+    lister.workflows["b-1"] = {"wb"};
+    std::vector<std::string> errors;
+    const std::vector<Partition> partitions = expand_partitions(config, lister, errors);
+    CHECK(labels(partitions) == std::vector<std::string>{"a-1/Transcode/*", "a-1/workflow_runs/w2",
+                                                         "a-1/workflow_runs/w1", "a-1/batch_jobs/*",
+                                                         "b-1/Tts/*", "b-1/workflow_runs/wb",
+                                                         "c-1/Tts/*"});
+    CHECK(partitions[1].kind == PartitionKind::workflow_runs);
+    CHECK(partitions[1].queue_id == "w2");
+    CHECK(partitions[3].kind == PartitionKind::batch_jobs);
+    CHECK(partitions[4].kind == PartitionKind::jobs);
+    // c-1's discovery failed: its runs are left out, its jobs still walk.
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].find("c-1: workflow discovery failed") == 0);
+    CHECK(kind_of_tag("workflow_runs") == PartitionKind::workflow_runs);
+    CHECK(kind_of_tag("batch_jobs") == PartitionKind::batch_jobs);
+    CHECK(kind_of_tag("Transcode") == PartitionKind::jobs);
+    // No job tag is spelled like a reserved one.
+    for (const std::string& tag : all_api_tags()) {
+        CHECK(kind_of_tag(tag) == PartitionKind::jobs);
+    }
+    // Without a lister, listed workflows only.
+    CHECK(labels(expand_partitions(config)) ==
+          std::vector<std::string>{"a-1/Transcode/*", "a-1/workflow_runs/w2",
+                                   "a-1/workflow_runs/w1", "a-1/batch_jobs/*", "b-1/Tts/*",
+                                   "c-1/Tts/*"});
 }
 
 TEST_CASE("queue page: TotalCount, paging fields and queue ids")

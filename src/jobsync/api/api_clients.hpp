@@ -31,7 +31,7 @@ private:
 };
 
 // One thread's clients: one per source, made on first use. Also lists the
-// queues of discovering sources with them.
+// queues and workflows of discovering sources with them.
 class ApiClients : public QueueLister {
 public:
     explicit ApiClients(ApiClientFactory& factory) : factory_(factory) {}
@@ -41,6 +41,11 @@ public:
     std::vector<std::string> list_queues(const SourceConfig& source) override
     {
         return for_source(source).list_queues();
+    }
+
+    std::vector<std::string> list_workflows(const SourceConfig& source) override
+    {
+        return for_source(source).list_workflows();
     }
 
     // Requests and retries of every client made so far.

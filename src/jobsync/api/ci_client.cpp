@@ -104,6 +104,24 @@ QueryParams build_list_jobs_params(const ListJobsQuery& query)
     return params;
 }
 
+QueryParams build_listing_params(const ListingQuery& query)
+{
+    QueryParams params{{"orderByTime", "Asc"}, {"size", std::to_string(query.size)}};
+    if (!query.workflow_id.empty()) {
+        params.emplace_back("workflowId", query.workflow_id);
+    }
+    if (query.start_creation_time) {
+        params.emplace_back("startCreationTime", format_api_time(*query.start_creation_time));
+    }
+    if (query.end_creation_time) {
+        params.emplace_back("endCreationTime", format_api_time(*query.end_creation_time));
+    }
+    if (!query.next_token.empty()) {
+        params.emplace_back("nextToken", query.next_token);
+    }
+    return params;
+}
+
 CiClient::CiClient(const SourceConfig& source, HttpOptions http, RetryPolicy retry)
     : source_(source), http_(http), retry_(retry), jitter_(std::random_device{}())
 {
@@ -155,6 +173,69 @@ std::vector<std::string> CiClient::list_queues()
     }
     throw PartitionError("GET /queue: the listing did not end within " +
                          std::to_string(kMaxQueuePages) + " pages");
+}
+
+std::vector<std::string>
+CiClient::list_workflows(const std::function<void(const WorkflowPage&)>& on_page)
+{
+    std::set<std::string> ids;
+    long listed = 0; // ids received, duplicates included, against TotalCount
+    for (long number = 1; number <= kMaxWorkflowPages; ++number) {
+        const std::string what = "GET /workflow pageNumber=" + std::to_string(number);
+        WorkflowPage page;
+        request(ci_target("/workflow", {{"pageNumber", std::to_string(number)},
+                                        {"pageSize", std::to_string(kQueuePageSize)}}),
+                what, [&](HttpResponse& response) {
+                    parse_body(what, response, [&](HttpResponse& r) {
+                        page = parse_workflow_page(std::move(r.body));
+                    });
+                });
+        for (const WorkflowRecord& workflow : page.records) {
+            ids.emplace(workflow.workflow_id);
+        }
+        if (ids.size() > kMaxDiscoveredWorkflows) {
+            throw PartitionError("GET /workflow: more than " +
+                                 std::to_string(kMaxDiscoveredWorkflows) + " workflows");
+        }
+        if (on_page) {
+            on_page(page);
+        }
+        // As for queues: done when a page is empty or the ids received
+        // reach TotalCount (absent: the first empty page).
+        const long items = static_cast<long>(page.records.size() + page.rejected.size());
+        listed += items;
+        if (items == 0 || (page.total_count && listed >= *page.total_count)) {
+            return {ids.begin(), ids.end()};
+        }
+    }
+    throw PartitionError("GET /workflow: the listing did not end within " +
+                         std::to_string(kMaxWorkflowPages) + " pages");
+}
+
+WorkflowRunPage CiClient::list_workflow_runs(const ListingQuery& query)
+{
+    const std::string what = "GET /workflowexecution workflowId=" + query.workflow_id;
+    WorkflowRunPage page;
+    request(ci_target("/workflowexecution", build_listing_params(query)), what,
+            [&](HttpResponse& response) {
+                parse_body(what, response, [&](HttpResponse& r) {
+                    page = parse_workflow_run_page(std::move(r.body));
+                });
+            });
+    return page;
+}
+
+BatchJobPage CiClient::list_batch_jobs(const ListingQuery& query)
+{
+    const std::string what = "GET /inventorytriggerjob";
+    BatchJobPage page;
+    request(ci_target("/inventorytriggerjob", build_listing_params(query)), what,
+            [&](HttpResponse& response) {
+                parse_body(what, response, [&](HttpResponse& r) {
+                    page = parse_batch_job_page(std::move(r.body));
+                });
+            });
+    return page;
 }
 
 JobsById CiClient::describe_jobs(const std::vector<std::string>& job_ids)

@@ -1,7 +1,7 @@
 // The CI API as the worker uses it: GET /jobs (a page of the list, or jobs by
-// id) and GET /queue, all over one signed request path with retries, the
-// run's rate limiter and the stop flag. One instance per worker thread (it
-// owns a curl handle); ApiClients (api_clients.hpp) makes them.
+// id), GET /queue, the workflow and batch-job listings, all over one signed request path with
+// retries, the run's rate limiter and the stop flag. One instance per worker thread (it owns a curl
+// handle); ApiClients (api_clients.hpp) makes them.
 #pragma once
 
 #include "jobsync/api/body_pool.hpp"
@@ -12,6 +12,7 @@
 #include "jobsync/api/rate_limiter.hpp"
 #include "jobsync/config/config.hpp"
 #include "jobsync/core/cos_signer.hpp"
+#include "jobsync/parse/batch_job_page.hpp"
 #include "jobsync/parse/jobs_page.hpp"
 #include "jobsync/parse/workflow_pages.hpp"
 
@@ -38,6 +39,21 @@ struct ListJobsQuery {
 // The query parameters exactly as they go on the wire (raw values; encoded
 // when the URL is built): orderByTime (Asc unless newest_first), states=All, size, tag, ...
 QueryParams build_list_jobs_params(const ListJobsQuery& query);
+
+// One page of a token-paged listing besides /jobs: a workflow's runs
+// (GET /workflowexecution) or the bucket's batch jobs (GET /inventorytriggerjob).
+// Their creation-time bounds are inclusive, sent as they are here.
+struct ListingQuery {
+    std::string workflow_id; // /workflowexecution only (required there)
+    std::optional<UnixSeconds> start_creation_time;
+    std::optional<UnixSeconds> end_creation_time;
+    int size = 100;
+    std::string next_token; // "" => not sent
+};
+
+// Its parameters as they go on the wire: orderByTime=Asc, size, workflowId
+// when set, the bounds, nextToken.
+QueryParams build_listing_params(const ListingQuery& query);
 
 // Where one signed request goes. Every request of the worker, to the CI host
 // or to an object's COS host, is one of these through CiClient::request.
@@ -79,6 +95,9 @@ struct JobsById {
 // PartitionError beyond these.
 constexpr long kMaxQueuePages = 1000;
 constexpr std::size_t kMaxDiscoveredQueues = 10000;
+// Workflow discovery likewise.
+constexpr long kMaxWorkflowPages = 1000;
+constexpr std::size_t kMaxDiscoveredWorkflows = 10000;
 
 class CiClient {
 public:
@@ -96,6 +115,18 @@ public:
     // Every queue ID of the source (GET /queue, all categories, paged by page
     // number), sorted and distinct.
     std::vector<std::string> list_queues();
+
+    // Every workflow ID of the bucket (GET /workflow, paged by page number
+    // until the ids received reach TotalCount), sorted and distinct; each
+    // page is handed to on_page (when set) as it arrives.
+    std::vector<std::string>
+    list_workflows(const std::function<void(const WorkflowPage&)>& on_page = {});
+
+    // One page of a workflow's runs (GET /workflowexecution), oldest first.
+    WorkflowRunPage list_workflow_runs(const ListingQuery& query);
+
+    // One page of the bucket's batch jobs (GET /inventorytriggerjob), oldest first.
+    BatchJobPage list_batch_jobs(const ListingQuery& query);
 
     // GET /jobs/<id>,<id>,... for any number of ids, in batches of
     // sync.ids_per_request. A batch refused with HTTP 400 is bisected down to

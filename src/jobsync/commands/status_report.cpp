@@ -18,6 +18,7 @@ namespace {
 
 struct PartitionStatusRow {
     std::string label;
+    std::string kind; // jobs, workflow_runs or batch_jobs
     std::optional<UnixSeconds> cursor;
     std::string last_run_at;
     std::string last_status;
@@ -127,6 +128,7 @@ PartitionStatusRow load_row(pqxx::transaction_base& txn, const Partition& partit
 {
     PartitionStatusRow row;
     row.label = sanitize_text(partition.label()); // a discovered queue id is server text
+    row.kind = kind_name(partition.kind);
     const pqxx::result result = txn.exec_params(
         "SELECT extract(epoch FROM c.cursor)::bigint, "
         "coalesce(to_char(c.last_run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
@@ -213,7 +215,8 @@ std::vector<Partition> known_partitions(pqxx::transaction_base& txn, const Confi
             if (source.bucket != row[0].as<std::string>()) {
                 continue;
             }
-            Partition partition{&source, row[1].as<std::string>(), row[2].as<std::string>()};
+            const std::string tag = row[1].as<std::string>();
+            Partition partition{&source, tag, row[2].as<std::string>(), kind_of_tag(tag)};
             if (seen.insert(partition.label()).second) {
                 partitions.push_back(partition);
             }
@@ -379,6 +382,7 @@ int print_status(const Config& config, const StatusOptions& options, std::ostrea
         for (const PartitionStatusRow& row : rows) {
             report["partitions"].push_back(
                 {{"partition", row.label},
+                 {"kind", row.kind},
                  {"cursor", row.cursor ? format_iso_utc(*row.cursor) : ""},
                  {"lag_seconds", lag_of(row)},
                  {"last_run_at", row.last_run_at},

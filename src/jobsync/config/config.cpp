@@ -133,18 +133,55 @@ void read_queues(const Section& section, SourceConfig& source)
     }
 }
 
+bool is_workflow_id_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+}
+
+// workflows: a list of workflow IDs, or "discover" (list the bucket's
+// workflows with GET /workflow each run); batch_jobs: walk batch jobs too.
+void read_pipelines(const Section& section, SourceConfig& source)
+{
+    const toml::node* node = section.table.get("workflows");
+    if (node != nullptr && node->is_string()) {
+        if (node->as_string()->get() != "discover") {
+            section.diag.fail(node->source(),
+                              label(section, "workflows") +
+                                  " must be an array of workflow IDs or \"discover\"");
+        }
+        source.discover_workflows = true;
+    } else {
+        source.workflow_ids =
+            read_unique_strings(section, "workflows", nullptr).value_or(std::vector<std::string>{});
+        const toml::array* ids = source.workflow_ids.empty() ? nullptr : node->as_array();
+        for (std::size_t i = 0; ids != nullptr && i < ids->size(); ++i) {
+            const toml::node& element = *ids->get(i);
+            // A query parameter and a partition's key: plain ids only.
+            const std::string& id = element.as_string()->get();
+            if (!std::all_of(id.begin(), id.end(), is_workflow_id_char)) {
+                section.diag.fail(element.source(), label(section, "workflows") + ": '" + id +
+                                                        "' is not a workflow ID (letters, "
+                                                        "digits, '-' and '_' only)");
+            }
+        }
+    }
+    source.batch_jobs = read_boolean(section, "batch_jobs").value_or(false);
+}
+
 SourceConfig load_source(const Section& section, const Credentials& global,
                          bool require_credentials)
 {
     reject_unknown_keys(section, {"bucket", "region", "endpoint", "tags", "queues", "queue_type",
-                                  "start_time", "secret_id", "secret_key", "security_token",
-                                  "allow_insecure_http"});
+                                  "workflows", "batch_jobs", "start_time", "secret_id",
+                                  "secret_key", "security_token", "allow_insecure_http"});
     SourceConfig source;
     source.bucket = require_host_label(section, "bucket");
     source.region = require_host_label(section, "region");
     read_endpoint(section, source);
     source.tags = read_unique_strings(section, "tags", &all_api_tags()).value_or(all_api_tags());
     read_queues(section, source);
+    read_pipelines(section, source);
     source.start_time = read_offset_date_time(section, "start_time");
     source.credentials =
         resolve_source_credentials(section, global, source.bucket, require_credentials);

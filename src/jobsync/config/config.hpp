@@ -41,6 +41,11 @@ struct SourceConfig {
     std::string queue_type;          // queueType filter for all-queues walks; "" => none
     std::optional<UnixSeconds> start_time; // nullopt => all history
     Credentials credentials;               // resolved: per-source override, else [credentials]
+    // workflows = ["<workflowId>", ...]: one runs listing each; "discover":
+    // the bucket's workflows (GET /workflow) each run; absent: no runs synced.
+    std::vector<std::string> workflow_ids;
+    bool discover_workflows = false;
+    bool batch_jobs = false; // batch_jobs = true: GET /inventorytriggerjob is walked
 };
 
 struct SyncConfig {

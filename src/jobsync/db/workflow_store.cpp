@@ -1,5 +1,6 @@
 #include "jobsync/db/workflow_store.hpp"
 
+#include "jobsync/db/database.hpp"
 #include "jobsync/db/sql_params.hpp"
 
 namespace jobsync {
@@ -189,6 +190,50 @@ std::vector<std::string> runs_needing_detail(pqxx::transaction_base& txn, const 
         run_ids.push_back(row[0].as<std::string>());
     }
     return run_ids;
+}
+
+std::vector<std::string> runs_without_detail(pqxx::transaction_base& txn,
+                                             const std::vector<std::string>& run_ids)
+{
+    std::vector<std::string> due;
+    const pqxx::result rows =
+        txn.exec_params("SELECT run_id FROM workflow_runs WHERE run_id = ANY ($1::text[]) AND "
+                        "detail_synced_at IS NULL ORDER BY create_time NULLS FIRST, run_id",
+                        to_text_array_literal(run_ids));
+    for (const pqxx::row& row : rows) {
+        due.push_back(row[0].as<std::string>());
+    }
+    return due;
+}
+
+std::vector<std::string> workflow_runs_needing_detail(pqxx::transaction_base& txn,
+                                                      const std::string& bucket,
+                                                      const std::string& workflow_id, long limit)
+{
+    std::vector<std::string> run_ids;
+    const pqxx::result rows = txn.exec_params(
+        "SELECT run_id FROM workflow_runs WHERE bucket = $1 AND workflow_id = $2 AND "
+        "(detail_synced_at IS NULL OR state IS NULL OR state NOT IN ('Success', 'Failed', "
+        "'Cancel')) ORDER BY create_time NULLS FIRST, run_id LIMIT $3",
+        bucket, workflow_id, limit);
+    for (const pqxx::row& row : rows) {
+        run_ids.push_back(row[0].as<std::string>());
+    }
+    return run_ids;
+}
+
+std::optional<UnixSeconds> oldest_unfinished_batch_job(pqxx::transaction_base& txn,
+                                                       const std::string& bucket, UnixSeconds since)
+{
+    const pqxx::row row =
+        txn.exec_params1("SELECT extract(epoch FROM min(creation_time))::bigint FROM batch_jobs "
+                         "WHERE bucket = $1 AND creation_time >= $2::timestamptz AND "
+                         "(state IS NULL OR state NOT IN ('Success', 'Failed', 'Cancel'))",
+                         bucket, format_iso_utc(since));
+    if (row[0].is_null()) {
+        return std::nullopt;
+    }
+    return row[0].as<UnixSeconds>();
 }
 
 } // namespace workflow_store

@@ -9,6 +9,7 @@
 
 #include <pqxx/pqxx>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,22 @@ WorkflowWriteResult write_batch_jobs(pqxx::transaction_base& txn, const std::str
 // when last seen; oldest first, at most limit.
 std::vector<std::string> runs_needing_detail(pqxx::transaction_base& txn, const std::string& bucket,
                                              long limit);
+
+// Of run_ids, those stored without a current detail (never fetched, or
+// their listed state changed since): their tasks are due.
+std::vector<std::string> runs_without_detail(pqxx::transaction_base& txn,
+                                             const std::vector<std::string>& run_ids);
+
+// runs_needing_detail of one workflow of the bucket.
+std::vector<std::string> workflow_runs_needing_detail(pqxx::transaction_base& txn,
+                                                      const std::string& bucket,
+                                                      const std::string& workflow_id, long limit);
+
+// The creation time of the bucket's oldest unfinished batch job created at
+// or after `since`; nullopt when there is none.
+std::optional<UnixSeconds> oldest_unfinished_batch_job(pqxx::transaction_base& txn,
+                                                       const std::string& bucket,
+                                                       UnixSeconds since);
 
 } // namespace workflow_store
 } // namespace jobsync

@@ -6,8 +6,8 @@
 namespace jobsync {
 namespace {
 
-void add_source(std::vector<Partition>& partitions, const SourceConfig& source,
-                const std::vector<std::string>& queues)
+void add_job_partitions(std::vector<Partition>& partitions, const SourceConfig& source,
+                        const std::vector<std::string>& queues)
 {
     for (const std::string& tag : source.tags) {
         if (queues.empty()) {
@@ -19,6 +19,18 @@ void add_source(std::vector<Partition>& partitions, const SourceConfig& source,
     }
 }
 
+// After the source's job partitions: one per workflow, then its batch jobs.
+void add_pipeline_partitions(std::vector<Partition>& partitions, const SourceConfig& source,
+                             const std::vector<std::string>& workflow_ids)
+{
+    for (const std::string& workflow_id : workflow_ids) {
+        partitions.push_back(workflow_runs_partition(source, workflow_id));
+    }
+    if (source.batch_jobs) {
+        partitions.push_back(batch_jobs_partition(source));
+    }
+}
+
 } // namespace
 
 std::vector<Partition> expand_partitions(const Config& config)
@@ -26,7 +38,10 @@ std::vector<Partition> expand_partitions(const Config& config)
     std::vector<Partition> partitions;
     for (const SourceConfig& source : config.sources) {
         if (!source.discover_queues) {
-            add_source(partitions, source, source.queues);
+            add_job_partitions(partitions, source, source.queues);
+        }
+        if (!source.discover_workflows) {
+            add_pipeline_partitions(partitions, source, source.workflow_ids);
         }
     }
     return partitions;
@@ -38,18 +53,25 @@ std::vector<Partition> expand_partitions(const Config& config, QueueLister& list
     std::vector<Partition> partitions;
     for (const SourceConfig& source : config.sources) {
         if (!source.discover_queues) {
-            add_source(partitions, source, source.queues);
-            continue;
-        }
-        try {
-            const std::vector<std::string> queues = lister.list_queues(source);
-            if (queues.empty()) {
-                continue; // no queue, no job: nothing to walk
+            add_job_partitions(partitions, source, source.queues);
+        } else {
+            try {
+                // No queue, no job: nothing to walk.
+                add_job_partitions(partitions, source, lister.list_queues(source));
+            } catch (const PartitionError& e) {
+                errors.push_back(source.bucket + ": queue discovery failed: " + e.what());
             }
-            add_source(partitions, source, queues);
-        } catch (const PartitionError& e) {
-            errors.push_back(source.bucket + ": queue discovery failed: " + e.what());
         }
+        std::vector<std::string> workflow_ids = source.workflow_ids;
+        if (source.discover_workflows) {
+            try {
+                workflow_ids = lister.list_workflows(source);
+            } catch (const PartitionError& e) {
+                // The source's other partitions still walk.
+                errors.push_back(source.bucket + ": workflow discovery failed: " + e.what());
+            }
+        }
+        add_pipeline_partitions(partitions, source, workflow_ids);
     }
     return partitions;
 }

@@ -5,10 +5,12 @@
 #include "jobsync/db/plan_store.hpp"
 #include "jobsync/db/refresh_store.hpp"
 #include "jobsync/db/time_param.hpp"
+#include "jobsync/db/workflow_store.hpp"
 #include "jobsync/sync/id_refresh.hpp"
 #include "jobsync/sync/page_commit.hpp"
 #include "jobsync/sync/page_walk.hpp"
 #include "jobsync/sync/progress.hpp"
+#include "jobsync/sync/run_details.hpp"
 #include "jobsync/sync/slice_plan.hpp"
 #include "jobsync/sync/slice_probe.hpp"
 #include "jobsync/sync/walk_attempt.hpp"
@@ -128,7 +130,17 @@ std::optional<UnixSeconds> PlanUnit::window_start(RefreshMode& mode, std::string
     if (cursor) {
         start = *cursor - context_.sync.lookback_seconds - 1;
     }
-    if (start) {
+    if (start && partition_.kind == PartitionKind::batch_jobs) {
+        // An unfinished batch job inside the horizon opens the window (no by-id refresh).
+        pqxx::read_transaction txn(context_.db.conn());
+        const UnixSeconds horizon_start = database_now(txn) - context_.sync.refresh_horizon_seconds;
+        if (const std::optional<UnixSeconds> oldest = workflow_store::oldest_unfinished_batch_job(
+                txn, partition_.bucket(), horizon_start)) {
+            start = std::min(*start, *oldest - 1);
+        }
+    }
+    // Runs are refreshed by their details (refresh_runs); jobs below.
+    if (start && partition_.kind == PartitionKind::jobs) {
         const UnixSeconds horizon_start =
             now_unix_seconds() - context_.sync.refresh_horizon_seconds;
         const OlderRefresh refreshed =
@@ -166,6 +178,10 @@ std::optional<UnixSeconds> PlanUnit::window_start(RefreshMode& mode, std::string
 // bounds are exclusive, so the start is the second before the first walked.
 void PlanUnit::make_plan(Planned& planned, PartitionStats& stats)
 {
+    if (partition_.kind == PartitionKind::workflow_runs && !refresh_runs()) {
+        planned.lost = true;
+        return;
+    }
     RefreshMode mode = RefreshMode::none;
     std::string refresh_note;
     const std::optional<UnixSeconds> start = window_start(mode, refresh_note, stats);
@@ -178,7 +194,9 @@ void PlanUnit::make_plan(Planned& planned, PartitionStats& stats)
     const SliceWindow window{start, end};
     std::vector<SliceWindow> slices{window};
     std::optional<JobsPage> first_page;
-    if (context_.sync.concurrency >= 2 && !context_.stopping()) {
+    // Only a jobs window is probed and sliced: the other listings are small.
+    if (partition_.kind == PartitionKind::jobs && context_.sync.concurrency >= 2 &&
+        !context_.stopping()) {
         // While whole partitions are left for every thread of the fleet,
         // slicing would only add probes and units: the threads are busy.
         const long plans_left =
@@ -224,6 +242,27 @@ void PlanUnit::make_plan(Planned& planned, PartitionStats& stats)
         log_info("window split into time slices",
                  {{"partition", partition_.label()}, {"slices", std::to_string(slices.size())}});
     }
+}
+
+bool PlanUnit::refresh_runs()
+{
+    std::vector<std::string> due;
+    {
+        pqxx::read_transaction txn(context_.db.conn());
+        due = workflow_store::workflow_runs_needing_detail(txn, partition_.bucket(),
+                                                           partition_.queue_id, kMaxRunsRefreshed);
+    }
+    if (due.size() == static_cast<std::size_t>(kMaxRunsRefreshed)) {
+        log_warn(
+            "more unfinished workflow runs than one plan refreshes; the oldest are "
+            "refreshed now, the rest by the next runs",
+            {{"partition", partition_.label()}, {"refreshed", std::to_string(kMaxRunsRefreshed)}});
+    }
+    const RunDetailResult result = write_run_details(
+        context_.client, context_.db.conn(), partition_, due,
+        [this](pqxx::work& txn) { return unit_store::hold(txn, context_.holder, unit_); },
+        context_.stop_flag);
+    return !result.lost;
 }
 
 } // namespace jobsync

@@ -1,10 +1,11 @@
 // A partition's plan unit: the first unit of its walk in a round. Reuses the
 // plan a stopped walk left (closing it when every slice is done), or freezes
-// a new window, refreshes the older unfinished jobs, probes the window and
-// writes a plan of one or more slices, each a unit other threads (of any
-// worker) claim. A one-slice plan's unit is written claimed by the planner,
-// whose thread walks it next (walk_now), its probe page as its first: an
-// incremental run costs no extra request.
+// a new window, refreshes the older unfinished jobs (a runs partition: its
+// unfinished runs' details; batch jobs: the window opens at the oldest
+// unfinished one), probes a jobs window and writes a plan of one or more slices, each a unit other
+// threads (of any worker) claim. A one-slice plan's unit is written claimed by the planner, whose
+// thread walks it next (walk_now), its probe page as its first: an incremental run costs no extra
+// request.
 #pragma once
 
 #include "jobsync/db/job_store.hpp"
@@ -18,6 +19,9 @@
 #include <string>
 
 namespace jobsync {
+
+// A plan refreshes at most this many runs' details; the rest wait for the next.
+inline constexpr long kMaxRunsRefreshed = 10000;
 
 class PlanUnit {
 public:
@@ -49,6 +53,10 @@ private:
     // to re-walk older unfinished jobs, which are otherwise refreshed by id.
     std::optional<UnixSeconds> window_start(RefreshMode& mode, std::string& note,
                                             PartitionStats& stats);
+
+    // A runs partition's unfinished (or never detailed) runs: their details,
+    // fenced by this unit's claim. False when the claim was lost.
+    bool refresh_runs();
 
     Planned planned_;
     UnitContext& context_;

@@ -4,7 +4,7 @@
 #include "jobsync/db/checkpoint_store.hpp"
 #include "jobsync/db/refresh_store.hpp"
 #include "jobsync/db/time_param.hpp"
-#include "jobsync/sync/page_commit.hpp"
+#include "jobsync/sync/listing_kinds.hpp"
 #include "jobsync/sync/page_walk.hpp"
 #include "jobsync/sync/progress.hpp"
 #include "jobsync/sync/walk_attempt.hpp"
@@ -40,33 +40,51 @@ void stall_for_tests(const std::atomic<bool>* stop_flag)
 
 } // namespace
 
-class SliceWalk::PageCommitter : public PageSink {
-public:
-    PageCommitter(SliceWalk& walk, PartitionStats& stats) : walk_(walk), stats_(stats) {}
+namespace {
 
-    void on_page(const JobsPage& page, bool last_page) override
+long items_of(const JobsPage& page)
+{
+    return static_cast<long>(page.jobs.size());
+}
+
+template <typename Record> long items_of(const ListingPage<Record>& page)
+{
+    return static_cast<long>(page.records.size());
+}
+
+} // namespace
+
+// Commits each page of the slice, whatever the kind: the claim first, the
+// kind's writer, the slice's row; the plan's close with its last page.
+template <typename Page> class SliceWalk::PageCommitter : public ListingSink<Page> {
+public:
+    PageCommitter(SliceWalk& walk, PartitionStats& stats, PageWriter<Page>& writer)
+        : walk_(walk), stats_(stats), writer_(writer)
+    {
+    }
+
+    void on_page(const Page& page, bool last_page) override
     {
         const UnitContext& context = walk_.context_;
         const UnitKey& unit = walk_.unit_;
         const std::string next_token = last_page ? "" : page.next_token;
         const std::optional<UnixSeconds> newest = newest_creation_time(page);
-        const long jobs = static_cast<long>(page.jobs.size());
+        const long items = items_of(page);
         pqxx::work txn(context.db.conn());
         // First: while the claim row is locked here, no one can take it over.
-        if (!unit_store::hold(txn, context.holder, unit)) {
+        if (!walk_.fence(txn)) {
             throw ClaimLost{};
         }
-        const PageWriteResult written =
-            write_walked_page(txn, walk_.store_, walk_.partition_, page);
-        if (!plan_store::record_page(txn, walk_.claim(), next_token, newest, jobs)) {
+        const PageWriteResult written = writer_.write(txn, page);
+        if (!plan_store::record_page(txn, walk_.claim(), next_token, newest, items)) {
             throw ClaimLost{};
         }
         const bool closed = last_page && plan_store::complete_slice(txn, unit.plan_id, unit.slice);
         txn.commit();
         if (ProgressBoard* board = ProgressBoard::current()) {
-            board->page_committed(walk_.partition_.label(), jobs, newest);
+            board->page_committed(walk_.partition_.label(), items, newest);
         }
-        count_committed_page(stats_, page, written);
+        writer_.committed(page, written, stats_);
         if (last_page && walk_.split_) {
             stats_.slices += 1; // time slices of a split window, as sync_runs.slices counts
         }
@@ -77,20 +95,12 @@ public:
         stall_for_tests(context.stop_flag);
     }
 
-    void on_restart(std::optional<UnixSeconds> start) override
-    {
-        const UnitContext& context = walk_.context_;
-        pqxx::work txn(context.db.conn());
-        if (!unit_store::hold(txn, context.holder, walk_.unit_) ||
-            !plan_store::restart_slice(txn, walk_.claim(), start)) {
-            throw ClaimLost{};
-        }
-        txn.commit();
-    }
+    void on_restart(std::optional<UnixSeconds> start) override { walk_.restart_from(start); }
 
 private:
     SliceWalk& walk_;
     PartitionStats& stats_;
+    PageWriter<Page>& writer_;
 };
 
 SliceWalk::SliceWalk(UnitContext& context, const Partition& partition, const UnitKey& unit)
@@ -145,33 +155,83 @@ bool SliceWalk::walk_from_row(std::optional<JobsPage>& first_page, PartitionStat
         // gone is done (its walker died before ending its unit).
         return true;
     }
+    if (first_page) {
+        return commit_first_page(first_page, stats) || walk_from_row(first_page, stats);
+    }
     PagePosition position{row->window.start, row->window.end, row->next_token,
                           row->last_creation_time};
-    PageCommitter committer(*this, stats);
-    if (first_page) {
-        // The planner's probe page: the slice's first, committed as such.
-        JobsPage page = std::move(*first_page);
-        first_page.reset();
-        const bool last = ends_walk(page);
-        committer.on_page(page, last);
-        context_.client.recycle(std::move(page));
-        return last || walk_from_row(first_page, stats);
-    }
     if (token_too_old(row->next_token, row->token_issued_at, context_.sync.token_max_age_seconds)) {
         log_info("stored continuation token is older than sync.token_max_age; restarting the "
                  "walk from the last committed job",
                  {{"partition", partition_.label()}, {"slice", std::to_string(unit_.slice)}});
         position.start = position.restart_start();
         position.next_token.clear();
-        committer.on_restart(position.start);
+        restart_from(position.start);
     }
     if (row->pages > 0) {
         log_info("resuming an interrupted walk", {{"partition", partition_.label()},
                                                   {"slice", std::to_string(unit_.slice)},
                                                   {"pages_done", std::to_string(row->pages)}});
     }
-    return walk_pages(context_.client, partition_, context_.sync.page_size, position,
-                      context_.stop_flag, committer);
+    return walk_kind(position, stats);
+}
+
+bool SliceWalk::commit_first_page(std::optional<JobsPage>& first_page, PartitionStats& stats)
+{
+    JobPageWriter writer(store_, partition_);
+    PageCommitter<JobsPage> committer(*this, stats, writer);
+    // The planner's probe page: the slice's first, committed as such.
+    JobsPage page = std::move(*first_page);
+    first_page.reset();
+    const bool last = ends_walk(page);
+    committer.on_page(page, last);
+    context_.client.recycle(std::move(page));
+    return last;
+}
+
+bool SliceWalk::walk_kind(const PagePosition& position, PartitionStats& stats)
+{
+    const std::atomic<bool>* stop = context_.stop_flag;
+    const int page_size = context_.sync.page_size;
+    switch (partition_.kind) {
+    case PartitionKind::workflow_runs: {
+        RunPages pages(context_.client, partition_, page_size);
+        RunPageWriter writer(
+            context_.client, context_.db.conn(), partition_,
+            [this](pqxx::work& txn) { return fence(txn); }, stop);
+        PageCommitter<WorkflowRunPage> committer(*this, stats, writer);
+        const bool walked = walk_listing(pages, partition_.label(), position, stop, committer);
+        if (writer.lost()) {
+            throw ClaimLost{};
+        }
+        return walked;
+    }
+    case PartitionKind::batch_jobs: {
+        BatchJobPages pages(context_.client, page_size);
+        BatchJobPageWriter writer(partition_);
+        PageCommitter<BatchJobPage> committer(*this, stats, writer);
+        return walk_listing(pages, partition_.label(), position, stop, committer);
+    }
+    case PartitionKind::jobs:
+        break;
+    }
+    JobPageWriter writer(store_, partition_);
+    PageCommitter<JobsPage> committer(*this, stats, writer);
+    return walk_pages(context_.client, partition_, page_size, position, stop, committer);
+}
+
+bool SliceWalk::fence(pqxx::work& txn) const
+{
+    return unit_store::hold(txn, context_.holder, unit_);
+}
+
+void SliceWalk::restart_from(std::optional<UnixSeconds> start)
+{
+    pqxx::work txn(context_.db.conn());
+    if (!fence(txn) || !plan_store::restart_slice(txn, claim(), start)) {
+        throw ClaimLost{};
+    }
+    txn.commit();
 }
 
 void SliceWalk::after_close(PartitionStats& stats)
@@ -181,12 +241,15 @@ void SliceWalk::after_close(PartitionStats& stats)
     }
     pqxx::work txn(context_.db.conn());
     const UnixSeconds now = database_now(txn);
+    stats.lag_seconds = window_end_ ? now - *window_end_ : -1;
+    if (partition_.kind != PartitionKind::jobs) {
+        return; // the figures below count jobs
+    }
     const UnixSeconds horizon_start = now - context_.sync.refresh_horizon_seconds;
     stats.stale_unfinished =
         checkpoint_store::count_stale_unfinished(txn, partition_, horizon_start);
     stats.unfinished = refresh_store::record_unfinished(txn, partition_, horizon_start);
     txn.commit();
-    stats.lag_seconds = window_end_ ? now - *window_end_ : -1;
     if (stats.stale_unfinished > 0) {
         log_warn("unfinished jobs older than the refresh horizon are no longer refreshed",
                  {{"partition", partition_.label()},

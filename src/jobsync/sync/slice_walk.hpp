@@ -1,6 +1,7 @@
-// The one walk machine: slice k of plan P, GET /jobs page by page over the
-// slice's window (the one paging policy, page_walk), each page's jobs and the
-// slice's row committed in one transaction that first checks this worker
+// The one walk machine: slice k of plan P, the partition's listing (GET /jobs,
+// a workflow's runs or the batch jobs: listing_kinds.hpp) page by page over
+// the slice's window (the one paging policy, page_walk), each page's items
+// and the slice's row committed in one transaction that first checks this worker
 // still holds the slice's unit (and renews its lease). A refused check rolls
 // the page back and ends the walk: another worker holds the slice. The
 // transaction of the plan's last page moves the cursor and deletes the plan.
@@ -9,6 +10,7 @@
 #include "jobsync/db/job_store.hpp"
 #include "jobsync/db/plan_store.hpp"
 #include "jobsync/parse/jobs_page.hpp"
+#include "jobsync/sync/page_walk.hpp"
 #include "jobsync/sync/partition.hpp"
 #include "jobsync/sync/unit_context.hpp"
 
@@ -29,10 +31,18 @@ public:
     UnitOutcome run(std::optional<JobsPage> first_page = std::nullopt);
 
 private:
-    class PageCommitter;
+    template <typename Page> class PageCommitter;
 
     // One attempt from the stored row; false when stopped.
     bool walk_from_row(std::optional<JobsPage>& first_page, PartitionStats& stats);
+    // The planner's probe page (jobs only); true when it was the last.
+    bool commit_first_page(std::optional<JobsPage>& first_page, PartitionStats& stats);
+    // The partition's listing from `position`, each page committed.
+    bool walk_kind(const PagePosition& position, PartitionStats& stats);
+    // The claim check every write transaction of the walk starts with.
+    bool fence(pqxx::work& txn) const;
+    // A rejected or too old token: the slice restarts from `start`, fenced.
+    void restart_from(std::optional<UnixSeconds> start);
     SliceClaim claim() const
     {
         return {context_.holder.round_id, context_.holder.worker_id, unit_.claim_no, unit_.plan_id,

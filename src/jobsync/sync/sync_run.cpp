@@ -9,6 +9,7 @@
 #include "jobsync/db/db_session.hpp"
 #include "jobsync/db/migrations.hpp"
 #include "jobsync/db/run_store.hpp"
+#include "jobsync/db/workflow_store.hpp"
 #include "jobsync/listen/inbox_drain.hpp"
 #include "jobsync/sync/round_membership.hpp"
 #include "jobsync/sync/unit_pool.hpp"
@@ -71,6 +72,34 @@ void drain_inbox(const Config& config, DbSession& db, ApiClients& clients,
     }
 }
 
+// Discovery through the run's clients; the workflows listed are recorded
+// in `workflows` as each page arrives (idempotent upserts: a run stopped
+// midway leaves true rows).
+class RecordingLister : public QueueLister {
+public:
+    RecordingLister(ApiClients& clients, DbSession& db) : clients_(clients), db_(db) {}
+
+    std::vector<std::string> list_queues(const SourceConfig& source) override
+    {
+        return clients_.list_queues(source);
+    }
+
+    std::vector<std::string> list_workflows(const SourceConfig& source) override
+    {
+        return clients_.for_source(source).list_workflows([&](const WorkflowPage& page) {
+            perform(db_, "recording discovered workflows", [&] {
+                pqxx::work txn(db_.conn());
+                workflow_store::write_workflows(txn, source.bucket, page);
+                txn.commit();
+            });
+        });
+    }
+
+private:
+    ApiClients& clients_;
+    DbSession& db_;
+};
+
 } // namespace
 
 SyncSummary run_sync(const Config& config, const SyncOptions& options,
@@ -89,9 +118,10 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
     drain_inbox(config, db, discovery, stop_flag);
     std::vector<std::string> discovery_errors;
     try {
-        partitions = expand_partitions(config, discovery, discovery_errors);
+        RecordingLister lister(discovery, db);
+        partitions = expand_partitions(config, lister, discovery_errors);
     } catch (const RunError&) {
-        // Stopped while listing queues: record an interrupted run, as for a
+        // Stopped while listing queues or workflows: record an interrupted run, as for a
         // stop during the walks.
         if (stop_flag == nullptr || !stop_flag->load()) {
             throw;
@@ -100,7 +130,7 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
     for (const std::string& error : discovery_errors) {
         ++summary.failed;
         errors += (errors.empty() ? "" : "\n") + error;
-        log_error("queue discovery failed", {{"error", error}});
+        log_error("discovery failed", {{"error", error}});
     }
     summary.partitions = static_cast<int>(partitions.size());
     RoundMembership round(config, partitions, limiter, stop_flag);
