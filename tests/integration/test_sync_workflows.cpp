@@ -25,6 +25,7 @@
 #include <chrono>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 
@@ -51,6 +52,27 @@ jobsync::emulator::GeneratorOptions workflow_jobs(std::size_t count, std::uint64
     options.first_creation_time = jobsync::now_unix_seconds() - 2 * 86400;
     options.old_unfinished_rate = paused_rate;
     return options;
+}
+
+// An emulator fixture whose server serves the workflows of its own generator
+// options (EmulatorFixture's server keeps the defaults: 12 workflows of
+// another seed beside the dataset's): its server replaced by one that has them.
+std::unique_ptr<EmulatorFixture>
+workflow_emulator(const jobsync::emulator::GeneratorOptions& generator,
+                  const jobsync::emulator::FaultOptions& faults = {})
+{
+    auto fixture = std::make_unique<EmulatorFixture>(generator, faults);
+    jobsync::emulator::ServerOptions options;
+    options.secret_id = kTestSecretId;
+    options.secret_key = kTestSecretKey;
+    options.faults = faults;
+    options.admin_token = kAdminToken;
+    options.generator = generator;
+    fixture->server.reset();
+    fixture->server =
+        std::make_unique<jobsync::emulator::EmulatorServer>(fixture->dataset, options);
+    fixture->server->start();
+    return fixture;
 }
 
 // A config file for the emulator's source with the workflow keys; `schema`
@@ -150,7 +172,8 @@ TEST_CASE("sync workflows: discovery pages through more workflows than one GET /
 {
     TempDatabase& db = shared_database();
     db.truncate_all();
-    EmulatorFixture emulator(workflow_jobs(600, 2301, 230));
+    const auto owned = workflow_emulator(workflow_jobs(600, 2301, 230));
+    EmulatorFixture& emulator = *owned;
     const std::string config = workflow_config(db, emulator);
     const ProcessResult run = sync(config);
     INFO(run.output);
@@ -179,7 +202,8 @@ TEST_CASE("sync workflows: every run, task and batch job is stored as the emulat
 {
     TempDatabase& db = shared_database();
     db.truncate_all();
-    EmulatorFixture emulator(workflow_jobs(1500, 2302, 12, 0.1));
+    const auto owned = workflow_emulator(workflow_jobs(1500, 2302, 12, 0.1));
+    EmulatorFixture& emulator = *owned;
     const std::string config = workflow_config(db, emulator);
     const ProcessResult run = sync(config);
     INFO(run.output);
@@ -211,7 +235,8 @@ TEST_CASE("sync workflows: runs that finish later are updated by the next sync; 
 {
     TempDatabase& db = shared_database();
     db.truncate_all();
-    EmulatorFixture emulator(workflow_jobs(1500, 2303, 12, 0.2));
+    const auto owned = workflow_emulator(workflow_jobs(1500, 2303, 12, 0.2));
+    EmulatorFixture& emulator = *owned;
     const std::string config = workflow_config(db, emulator);
     REQUIRE(sync(config).exit_code == 0);
     require_same_as_served(db, emulator);
@@ -284,7 +309,8 @@ TEST_CASE("sync workflows: SIGKILL after committed pages, under faults, converge
     faults.latency_ms = 3;
     faults.server_error_rate = 0.03;
     faults.truncate_rate = 0.03;
-    EmulatorFixture emulator(workflow_jobs(2500, 2304, 12, 0.1), faults);
+    const auto owned = workflow_emulator(workflow_jobs(2500, 2304, 12, 0.1), faults);
+    EmulatorFixture& emulator = *owned;
     const std::string sync_extra = "page_size = 10\nmax_attempts = 8\n";
     const std::string config = workflow_config(db, emulator, sync_extra);
 
@@ -339,7 +365,8 @@ TEST_CASE("sync workflows: a key refused on /workflowexecution fails only the ru
     db.truncate_all();
     jobsync::emulator::FaultOptions denied;
     denied.denied_path = "/workflowexecution";
-    EmulatorFixture emulator(workflow_jobs(600, 2305), denied);
+    const auto owned = workflow_emulator(workflow_jobs(600, 2305), denied);
+    EmulatorFixture& emulator = *owned;
     const std::string config = workflow_config(db, emulator, "max_attempts = 2\n");
     const ProcessResult run = sync(config);
     INFO(run.output);
@@ -376,7 +403,8 @@ TEST_CASE("sync workflows: a run in the boundary second of two windows is listed
 {
     TempDatabase& db = shared_database();
     db.truncate_all();
-    EmulatorFixture emulator(workflow_jobs(200, 2306));
+    const auto owned = workflow_emulator(workflow_jobs(200, 2306));
+    EmulatorFixture& emulator = *owned;
     // Windows meet (no lookback) and end 10 s before now; two runs a second
     // over the 16 s around the first window's end, on every workflow with runs.
     const std::string config = workflow_config(db, emulator,
@@ -401,14 +429,14 @@ TEST_CASE("sync workflows: a run in the boundary second of two windows is listed
     emulator.server->reset_stats();
     wait_until(
         [&] {
-            return std::stoll(db.scalar("SELECT extract(epoch FROM now())::bigint")) >= now + 11;
+            return std::stoll(db.scalar("SELECT floor(extract(epoch FROM now()))::bigint")) >=
+                   now + 12;
         },
         std::chrono::minutes(1), "the database clock past the last run plus the settle delay");
     const ProcessResult second = sync(config);
     INFO(second.output);
     REQUIRE(second.exit_code == 0);
     const std::vector<LoggedRequest> second_log = emulator.server->request_log();
-    require_same_as_served(db, emulator);
 
     // Per workflow, the windows of both syncs (a window: the bounds of a
     // listing's first page); each run lies in exactly one of them.
@@ -435,31 +463,60 @@ TEST_CASE("sync workflows: a run in the boundary second of two windows is listed
             windows[pass][param(request, "workflowId")].insert(window);
         }
     }
+    // Up to the second sync's last window end, each run lies in exactly one
+    // window and is stored; later runs (created after that end) in none.
     std::size_t boundary_runs = 0;
+    std::set<std::string> covered;
     for (const RunSpec& run : served(emulator).runs) {
-        INFO(run.run_id << " created " << run.create_time);
+        std::string bounds;
         int holding = 0;
-        std::optional<UnixSeconds> first_end;
+        std::optional<UnixSeconds> first_end, second_end;
         for (int pass = 0; pass < 2; ++pass) {
             for (const Window& window : windows[pass][run.workflow_id]) {
+                bounds += " sync " + std::to_string(pass + 1) + " [" +
+                          (window.start ? std::to_string(*window.start) : "-") + ", " +
+                          (window.end ? std::to_string(*window.end) : "-") + "]";
                 holding += window.holds(run.create_time) ? 1 : 0;
-                if (pass == 0 && window.end && (!first_end || *window.end > *first_end)) {
-                    first_end = window.end;
+                std::optional<UnixSeconds>& last = pass == 0 ? first_end : second_end;
+                if (window.end && (!last || *window.end > *last)) {
+                    last = window.end;
                 }
             }
         }
-        CHECK(holding == 1);
+        INFO(run.run_id << " created " << run.create_time << "; windows" << bounds);
+        REQUIRE(second_end.has_value());
+        if (run.create_time <= *second_end) {
+            CHECK(holding == 1);
+            covered.insert(run.run_id);
+        } else {
+            CHECK(holding == 0);
+        }
         boundary_runs += first_end && run.create_time == *first_end ? 1 : 0;
     }
     // The first sync's window ended on a second that holds runs (the placement worked).
     CHECK(boundary_runs >= 1);
+    // Every run added before `now` (two a second) is among them: the second
+    // window ends at least 12 - 10 - 1 s after it.
+    std::size_t added_covered = 0;
+    for (const RunSpec& run : served(emulator).runs) {
+        const bool added = run.create_time >= now - 16 && run.create_time < now;
+        added_covered += added && covered.count(run.run_id) > 0 ? 1 : 0;
+    }
+    CHECK(added_covered == 2 * 16);
+    const auto differences =
+        set_differences(row_set(db, "SELECT run_id FROM workflow_runs"), covered);
+    for (const std::string& difference : differences) {
+        UNSCOPED_INFO(difference);
+    }
+    CHECK(differences.empty());
 }
 
 TEST_CASE("sync workflows: v_workflow_runs answers what the base tables answer")
 {
     TempDatabase& db = shared_database();
     db.truncate_all();
-    EmulatorFixture emulator(workflow_jobs(1200, 2307, 12, 0.2));
+    const auto owned = workflow_emulator(workflow_jobs(1200, 2307, 12, 0.2));
+    EmulatorFixture& emulator = *owned;
     REQUIRE(sync(workflow_config(db, emulator)).exit_code == 0);
 
     // The view's columns asked of the base tables with a grouped join.

@@ -29,7 +29,6 @@ EmulatorFixture::EmulatorFixture(const jobsync::emulator::GeneratorOptions& opti
     server_options.secret_id = kTestSecretId;
     server_options.secret_key = kTestSecretKey;
     server_options.faults = faults;
-    server_options.generator = options; // the workflows and admin-added jobs follow the dataset's
     server_options.callback = std::move(callback);
     server_options.admin_token = kAdminToken;
     server = std::make_unique<jobsync::emulator::EmulatorServer>(dataset, server_options);
