@@ -5,6 +5,7 @@
 // refused /workflowexecution fails only the runs partitions.
 #include "emulator/emulator_server.hpp"
 #include "emulator/workflow_generator.hpp"
+#include "support/emulator_client.hpp"
 #include "support/process.hpp"
 #include "support/sync_fixture.hpp"
 #include "support/wait_until.hpp"
@@ -140,6 +141,15 @@ TEST_CASE("sync: every run with its tasks and every batch job, one partition per
     CHECK(setup.emulator.server->stats().workflow_requests ==
           discovery_pages + workflows + 1 + unfinished_runs);
     CHECK(stored_runs(db) == expected_runs(data));
+
+    // Every run finishes (its jobs do): the next sync refreshes them.
+    REQUIRE(admin(setup.emulator.server->port(), "POST", "/_emulator/finish").status == 200);
+    const WorkflowData done = setup.data();
+    CHECK(expected_runs(done) != expected_runs(data));
+    CHECK(sync_once(setup.config).failed == 0);
+    CHECK(stored_runs(db) == expected_runs(done));
+    CHECK(db.scalar("SELECT count(*) FROM workflow_runs WHERE state NOT IN ('Success', "
+                    "'Failed', 'Cancel')") == "0");
 }
 
 TEST_CASE("sync: a key refused /workflowexecution fails only the runs partitions")

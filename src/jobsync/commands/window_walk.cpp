@@ -20,11 +20,15 @@
 namespace jobsync {
 namespace {
 
-// The configured partitions whose tag was asked for (all without --tags).
+// The configured job partitions whose tag was asked for (all without
+// --tags); verify and backfill walk jobs, not runs or batch jobs.
 std::vector<Partition> selected_partitions(const Config& config, const WindowOptions& options)
 {
     std::vector<Partition> selected;
-    const std::vector<Partition> all = expand_partitions(config);
+    std::vector<Partition> all = expand_partitions(config);
+    all.erase(std::remove_if(all.begin(), all.end(),
+                             [](const Partition& p) { return p.kind != PartitionKind::jobs; }),
+              all.end());
     for (const std::string& tag : options.tags) {
         const bool configured = std::any_of(all.begin(), all.end(),
                                             [&tag](const Partition& p) { return p.tag == tag; });

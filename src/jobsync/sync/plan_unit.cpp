@@ -70,6 +70,12 @@ PartitionStatus PlanUnit::plan(Planned& planned, PartitionStats& stats)
                  {{"partition", partition_.label()}});
         return PartitionStatus::skipped;
     }
+    // Before a new plan and before resuming one: a kill between a page and
+    // its runs' details leaves them due, and a rerun resumes the plan.
+    if (partition_.kind == PartitionKind::workflow_runs && !refresh_runs()) {
+        planned.lost = true;
+        return PartitionStatus::ok;
+    }
     std::optional<Plan> existing;
     {
         pqxx::read_transaction txn(context_.db.conn());
@@ -178,10 +184,6 @@ std::optional<UnixSeconds> PlanUnit::window_start(RefreshMode& mode, std::string
 // bounds are exclusive, so the start is the second before the first walked.
 void PlanUnit::make_plan(Planned& planned, PartitionStats& stats)
 {
-    if (partition_.kind == PartitionKind::workflow_runs && !refresh_runs()) {
-        planned.lost = true;
-        return;
-    }
     RefreshMode mode = RefreshMode::none;
     std::string refresh_note;
     const std::optional<UnixSeconds> start = window_start(mode, refresh_note, stats);

@@ -243,6 +243,7 @@ void SliceWalk::after_close(PartitionStats& stats)
     const UnixSeconds now = database_now(txn);
     stats.lag_seconds = window_end_ ? now - *window_end_ : -1;
     if (partition_.kind != PartitionKind::jobs) {
+        txn.commit();
         return; // the figures below count jobs
     }
     const UnixSeconds horizon_start = now - context_.sync.refresh_horizon_seconds;
