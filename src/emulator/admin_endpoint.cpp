@@ -75,6 +75,11 @@ HttpResponse RequestHandler::handle_admin(const Exchange& exchange)
         return text("requests=" + std::to_string(s.requests) +
                     " jobs_requests=" + std::to_string(s.jobs_requests) +
                     " workflow_requests=" + std::to_string(s.workflow_requests) +
+                    " workflow_list_requests=" + std::to_string(s.workflow_list_requests) +
+                    " run_list_requests=" + std::to_string(s.run_list_requests) +
+                    " run_detail_requests=" + std::to_string(s.run_detail_requests) +
+                    " batch_list_requests=" + std::to_string(s.batch_list_requests) +
+                    " batch_detail_requests=" + std::to_string(s.batch_detail_requests) +
                     " rejected_signatures=" + std::to_string(s.rejected_signatures) +
                     " faults_injected=" + std::to_string(s.faults_injected) +
                     " head_requests=" + std::to_string(s.head_requests) +
@@ -82,7 +87,8 @@ HttpResponse RequestHandler::handle_admin(const Exchange& exchange)
                     " jobs=" + std::to_string(dataset_.size()) +
                     " callbacks_sent=" + std::to_string(s.callbacks.sent) +
                     " callbacks_failed=" + std::to_string(s.callbacks.failed) +
-                    " callbacks_dropped=" + std::to_string(s.callbacks.dropped));
+                    " callbacks_dropped=" + std::to_string(s.callbacks.dropped) +
+                    " request_log_dropped=" + std::to_string(s.request_log_dropped));
     }
     if (path != "/_emulator/jobs" && path != "/_emulator/finish" && path != "/_emulator/faults" &&
         path != "/_emulator/notify" && path != "/_emulator/objects") {
@@ -224,6 +230,16 @@ HttpResponse RequestHandler::admin_add_jobs(const Exchange& exchange)
         }
         creation_time = *parsed;
     }
+    // workflow=<id>: every job added is the first task of a new run of that workflow.
+    const std::string* workflow = find_param(exchange.params, "workflow");
+    if (workflow != nullptr && !workflow->empty()) {
+        const std::shared_ptr<const WorkflowData> data = workflows_.current();
+        if (std::none_of(
+                data->workflows.begin(), data->workflows.end(),
+                [&](const WorkflowSpec& known) { return known.workflow_id == *workflow; })) {
+            return error(exchange, 400, "InvalidArgument", "no such workflow: " + *workflow);
+        }
+    }
     std::lock_guard<std::mutex> lock(add_jobs_mutex_);
     if (dataset_.size() + count > max_jobs_) {
         return error(exchange, 403, "QuotaExceeded",
@@ -236,6 +252,9 @@ HttpResponse RequestHandler::admin_add_jobs(const Exchange& exchange)
         do { // skip ids a dataset shared with another server already holds
             job = generate_job(generator_, next_added_index_.fetch_add(1), tag, creation_time);
         } while (dataset_.find(job.job_id));
+        if (workflow != nullptr && !workflow->empty()) {
+            job.workflow_id = *workflow;
+        }
         dataset_.add(std::move(job));
     }
     return text(std::to_string(count));

@@ -24,7 +24,8 @@ const char* const kUsage =
     "                   [--security-token T] [--strict-signing] [--strict-times]\n"
     "                   [--clock-offset-seconds N] [--nonexist-style joined|repeated]\n"
     "                   [--token-reject-rate X] [--offset-tokens] [--old-unfinished-rate X]\n"
-    "                   [--refuse-by-id] [--refused-job-ids A,B]\n"
+    "                   [--refuse-by-id] [--refused-job-ids A,B] [--denied-path /P]\n"
+    "                   [--workflows N]\n"
     "                   [--callback-url http://127.0.0.1:PORT/path?token=T]\n"
     "                   [--callback-format xml|json] [--callback-concurrency N]\n"
     "                   [--port-file FILE] [--help]\n"
@@ -52,8 +53,17 @@ const char* const kUsage =
     "callbacks_sent, callbacks_failed and callbacks_dropped.\n"
     "--refuse-by-id: 403 AccessDenied to every GET /jobs/<ids> (a key without\n"
     "ci:DescribeMediaJob); --refused-job-ids: 400 InvalidArgument to a GET /jobs/<ids>\n"
-    "naming one of them. POST /_emulator/faults?refuse_by_id=0|1&refused_job_ids=a,b\n"
-    "sets both while running, with the other faults.\n"
+    "naming one of them. --denied-path /workflowexecution: 403 AccessDenied to every\n"
+    "request under that path (a key without that API's CAM action). POST\n"
+    "/_emulator/faults?refuse_by_id=0|1&refused_job_ids=a,b&denied_path=/P sets them\n"
+    "while running, with the other faults.\n"
+    "Also served: GET /workflow (--workflows N, default 12, the last quarter Paused; the\n"
+    "first 3 have runs: one per workflow-triggered job, which finishes when its job does:\n"
+    "POST /_emulator/finish?runs=a,b), GET /workflowexecution[/<RunId>] and GET\n"
+    "/inventorytriggerjob[/<id>], with the same signing, time, token and fault rules.\n"
+    "POST /_emulator/jobs?count=N&workflow=<id> adds N runs of that workflow.\n"
+    "/_emulator/stats counts the 200s per endpoint (workflow_list_requests,\n"
+    "run_list_requests, run_detail_requests, batch_list_requests, batch_detail_requests).\n"
     "With Host <bucket>.cos.<region>.myqcloud.com it is COS: HEAD /<key> of the Success\n"
     "jobs' output objects (and GET /<key>?ci-process=filehash); POST\n"
     "/_emulator/objects?bucket=B&key=K&case=missing|mismatch|multipart|multipart_md5|\n"
@@ -191,6 +201,11 @@ const std::vector<Option>& options()
              p.settings.generator.tags =
                  a.value == "all" ? all_api_tags() : parse_list(a.flag, a.value);
          }},
+        {"--workflows", true,
+         [](Parsed& p, const Arg& a) {
+             p.settings.generator.workflows = static_cast<std::size_t>(parse_integer(
+                 a.flag, a.value, static_cast<long long>(kWorkflowsWithJobs), 100000));
+         }},
         {"--queues", true,
          [](Parsed& p, const Arg& a) {
              p.settings.generator.queues = parse_list(a.flag, a.value);
@@ -279,6 +294,13 @@ const std::vector<Option>& options()
          }},
         {"--refuse-by-id", false,
          [](Parsed& p, const Arg&) { p.settings.server.faults.refuse_by_id = true; }},
+        {"--denied-path", true,
+         [](Parsed& p, const Arg& a) {
+             if (a.value.empty() || a.value.front() != '/') {
+                 throw UsageError(a.flag + " needs a path starting with /, got '" + a.value + "'");
+             }
+             p.settings.server.faults.denied_path = a.value;
+         }},
         {"--refused-job-ids", true,
          [](Parsed& p, const Arg& a) {
              p.settings.server.faults.refused_job_ids = parse_list(a.flag, a.value);

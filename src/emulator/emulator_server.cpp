@@ -60,6 +60,11 @@ ServerStats EmulatorServer::stats() const
     return impl_->handler.stats();
 }
 
+std::vector<LoggedRequest> EmulatorServer::request_log() const
+{
+    return impl_->handler.request_log().entries();
+}
+
 void EmulatorServer::reset_stats()
 {
     impl_->handler.reset_stats();

@@ -7,6 +7,7 @@
 #include "emulator/callback_sender.hpp"
 #include "emulator/dataset.hpp"
 #include "emulator/object_cases.hpp"
+#include "emulator/request_log.hpp"
 
 #include <atomic>
 #include <memory>
@@ -56,6 +57,14 @@ struct ServerStats {
     long jobs_requests = 0; // GET /jobs and /jobs/<ids> answered 200
     // GET /workflow, /workflowexecution[/<RunId>], /inventorytriggerjob[/<id>] answered 200
     long workflow_requests = 0;
+    // Its parts: GET /workflow, /workflowexecution, /workflowexecution/<RunId>,
+    // /inventorytriggerjob, /inventorytriggerjob/<id> answered 200.
+    long workflow_list_requests = 0;
+    long run_list_requests = 0;
+    long run_detail_requests = 0;
+    long batch_list_requests = 0;
+    long batch_detail_requests = 0;
+    long request_log_dropped = 0; // CI requests past the request log's capacity
     long rejected_signatures = 0;
     long faults_injected = 0;
     long head_requests = 0;     // HEAD on a COS object host, every answer
@@ -75,6 +84,8 @@ public:
     int port() const;
     std::string endpoint() const; // "http://127.0.0.1:<port>"
     ServerStats stats() const;
+    // The CI requests answered since the start or the last reset_stats (which clears it too).
+    std::vector<LoggedRequest> request_log() const;
     void reset_stats();
     void set_faults(const FaultOptions& faults);
     // How HEADs of output objects are answered (also POST /_emulator/objects).

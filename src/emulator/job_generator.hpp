@@ -22,6 +22,9 @@ struct GeneratorOptions {
     // Share of older jobs left in Pause, as real queues keep a few paused jobs
     // for days (drawn from the job id, so other fields keep their values).
     double old_unfinished_rate = 0;
+    // Workflows GET /workflow lists (the last quarter paused); only the first
+    // kWorkflowsWithJobs have runs. At least kWorkflowsWithJobs.
+    std::size_t workflows = 12;
 };
 
 // Workflow-triggered jobs (12%) name one of the bucket's first

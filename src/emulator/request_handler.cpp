@@ -24,6 +24,10 @@ HttpResponse RequestHandler::handle(const HttpRequest& request)
     requests_.fetch_add(1);
     const Exchange exchange{request, parse_query(request.query), ids_.next_request_id()};
     HttpResponse response = route(exchange);
+    if (request.path.rfind("/_emulator/", 0) != 0 && request.method != "HEAD" &&
+        request_kind(request.path) != RequestKind::other) {
+        request_log_.record(response.status, request.path, request.query);
+    }
     add_common_headers(response, exchange.request_id);
     return response;
 }
@@ -133,6 +137,12 @@ ServerStats RequestHandler::stats() const
     stats.requests = requests_.load();
     stats.jobs_requests = jobs_requests_.load();
     stats.workflow_requests = workflow_requests_.load();
+    stats.workflow_list_requests = request_log_.answered(RequestKind::workflow_list);
+    stats.run_list_requests = request_log_.answered(RequestKind::run_list);
+    stats.run_detail_requests = request_log_.answered(RequestKind::run_detail);
+    stats.batch_list_requests = request_log_.answered(RequestKind::batch_list);
+    stats.batch_detail_requests = request_log_.answered(RequestKind::batch_detail);
+    stats.request_log_dropped = request_log_.dropped();
     stats.rejected_signatures = rejected_signatures_.load();
     stats.faults_injected = faults_injected_.load();
     stats.head_requests = head_requests_.load();
@@ -152,6 +162,7 @@ void RequestHandler::reset_stats()
     faults_injected_ = 0;
     head_requests_ = 0;
     filehash_requests_ = 0;
+    request_log_.clear();
     if (callbacks_) {
         callbacks_->reset_stats();
     }

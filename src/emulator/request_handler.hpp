@@ -9,6 +9,7 @@
 #include "emulator/object_cases.hpp"
 #include "emulator/page_token.hpp"
 #include "emulator/request_ids.hpp"
+#include "emulator/request_log.hpp"
 #include "emulator/signature_check.hpp"
 #include "emulator/workflow_generator.hpp"
 #include "http_server/http_server.hpp"
@@ -35,6 +36,7 @@ public:
     // The emulator's own clock: the machine's plus the configured skew.
     UnixSeconds emulator_now() const;
     ObjectCases& object_cases() { return object_cases_; }
+    const RequestLog& request_log() const { return request_log_; }
 
 private:
     // One request being answered: its decoded query and its request id.
@@ -91,6 +93,7 @@ private:
     std::unique_ptr<CallbackSender> callbacks_;               // null without a callback URL
     ObjectCases object_cases_;
     WorkflowCatalog workflows_;
+    RequestLog request_log_;
 
     std::atomic<long> requests_{0};
     std::atomic<long> jobs_requests_{0};

@@ -9,9 +9,6 @@
 namespace jobsync::emulator {
 namespace {
 
-constexpr std::uint64_t kWorkflowSlots = 12;  // more than one default page (10) of GET /workflow
-constexpr std::uint64_t kFirstPausedSlot = 9; // slots 9..11 are paused
-
 // Tags no default partition lists: a task of one names a job /jobs never shows.
 constexpr std::array<const char*, 2> kUnlistedTypes{"SmartCover", "VideoTag"};
 
@@ -150,11 +147,13 @@ WorkflowData derive_workflow_data(const GeneratorOptions& options,
 {
     WorkflowData data;
     std::map<std::string, WorkflowSpec> workflows;
-    for (std::uint64_t slot = 0; slot < kWorkflowSlots; ++slot) {
+    const std::uint64_t slots = std::max<std::uint64_t>(options.workflows, kWorkflowsWithJobs);
+    const std::uint64_t first_paused = slots - slots / 4; // 12 slots: 9..11 are paused
+    for (std::uint64_t slot = 0; slot < slots; ++slot) {
         WorkflowSpec workflow;
         workflow.workflow_id = workflow_id_for_slot(options.seed, slot);
         workflow.name = workflow_name_for_id(workflow.workflow_id);
-        workflow.state = slot >= kFirstPausedSlot ? "Paused" : "Active";
+        workflow.state = slot >= first_paused ? "Paused" : "Active";
         workflow.create_time =
             options.first_creation_time - 86400 * static_cast<UnixSeconds>(slot + 1);
         workflow.update_time = workflow.create_time + 3600;
