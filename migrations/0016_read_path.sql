@@ -52,26 +52,27 @@ CREATE TABLE daily_job_stats_stale (
     hour_start  timestamptz NOT NULL  -- jobs created in [hour_start, +1 hour) changed
 );
 
--- The rows of one day (in the session's time zone): the only definition of
--- the statistics, used by the view and by the refresh. Day D holds the jobs
--- created in [D, D + 1), i.e. creation_time::date = D, read as a range of
--- jobs_creation_time_brin; percentiles over that day's jobs only.
--- failure_rate is over the whole (day, tag, queue): Failed / (Success +
--- Failed), the same on each of its state rows.
-CREATE FUNCTION daily_job_stats_of_day(d date)
-RETURNS TABLE (tag text, queue_id text, state text, jobs bigint, day_jobs numeric,
+-- The rows of the days first_day..last_day (in the session's time zone):
+-- the only definition of the statistics, used by the view (one day at a
+-- time) and by the refresh (its days in one pass). Day D holds the jobs
+-- created in [D, D + 1), i.e. creation_time::date = D, read as one range of
+-- creation_time; percentiles over each day's jobs only. failure_rate is over
+-- the whole (day, tag, queue): Failed / (Success + Failed), the same on each
+-- of its state rows.
+CREATE FUNCTION daily_job_stats_of_days(first_day date, last_day date)
+RETURNS TABLE (day date, tag text, queue_id text, state text, jobs bigint, day_jobs numeric,
                failure_rate numeric, p50_run_seconds numeric, p95_run_seconds numeric,
                p50_queue_wait_seconds numeric, p95_queue_wait_seconds numeric)
 LANGUAGE sql STABLE
 BEGIN ATOMIC
-    SELECT s.tag, s.queue_id, s.state, s.jobs,
+    SELECT s.day, s.tag, s.queue_id, s.state, s.jobs,
            sum(s.jobs) OVER w,
            round(sum(s.failed) OVER w / nullif(sum(s.finished) OVER w, 0), 4),
            round(s.p50_run::numeric, 3),
            round(s.p95_run::numeric, 3),
            round(s.p50_wait::numeric, 3),
            round(s.p95_wait::numeric, 3)
-    FROM (SELECT j.tag, j.queue_id, j.state,
+    FROM (SELECT j.creation_time::date AS day, j.tag, j.queue_id, j.state,
                  count(*) AS jobs,
                  count(*) FILTER (WHERE j.state = 'Failed') AS failed,
                  count(*) FILTER (WHERE j.state IN ('Success', 'Failed')) AS finished,
@@ -84,9 +85,10 @@ BEGIN ATOMIC
                  percentile_cont(0.95) WITHIN GROUP (
                      ORDER BY extract(epoch FROM j.start_time - j.creation_time)) AS p95_wait
           FROM jobs j
-          WHERE j.creation_time >= d::timestamptz AND j.creation_time < (d + 1)::timestamptz
-          GROUP BY j.tag, j.queue_id, j.state) s
-    WINDOW w AS (PARTITION BY s.tag, s.queue_id);
+          WHERE j.creation_time >= first_day::timestamptz
+            AND j.creation_time < (last_day + 1)::timestamptz
+          GROUP BY 1, j.tag, j.queue_id, j.state) s
+    WINDOW w AS (PARTITION BY s.day, s.tag, s.queue_id);
 END;
 
 -- The local days (session time zone) an hour record touches: one, or two
@@ -180,10 +182,13 @@ BEGIN
         FROM taken CROSS JOIN LATERAL daily_job_stats_days_of(taken.hour_start) d;
         DELETE FROM daily_job_stats WHERE day = ANY (days);
     END IF;
+    -- One pass over the days' range (a first sync's whole history is one
+    -- scan, not one per day), keeping the recorded days.
     INSERT INTO daily_job_stats
-    SELECT d.day, s.*
-    FROM unnest(days) AS d (day)
-    CROSS JOIN LATERAL daily_job_stats_of_day(d.day) s;
+    SELECT s.*
+    FROM daily_job_stats_of_days((SELECT min(d) FROM unnest(days) d),
+                                 (SELECT max(d) FROM unnest(days) d)) s
+    WHERE s.day = ANY (days);
     RETURN coalesce(cardinality(days), 0);
 END
 $$;
@@ -211,14 +216,17 @@ FROM daily_job_stats r
 WHERE (SELECT matches FROM zone_matches)
   AND r.day NOT IN (SELECT day FROM stale_days)
 UNION ALL
-SELECT d.day, s.*
+-- d.day, not s.day: a filter on day then picks the days before they are read.
+SELECT d.day, s.tag, s.queue_id, s.state, s.jobs, s.day_jobs, s.failure_rate,
+       s.p50_run_seconds, s.p95_run_seconds, s.p50_queue_wait_seconds, s.p95_queue_wait_seconds
 FROM stale_days d
-CROSS JOIN LATERAL daily_job_stats_of_day(d.day) s
+CROSS JOIN LATERAL daily_job_stats_of_days(d.day, d.day) s
 WHERE (SELECT matches FROM zone_matches)
 UNION ALL
-SELECT d.day::date, s.*
+SELECT d.day::date, s.tag, s.queue_id, s.state, s.jobs, s.day_jobs, s.failure_rate,
+       s.p50_run_seconds, s.p95_run_seconds, s.p50_queue_wait_seconds, s.p95_queue_wait_seconds
 FROM generate_series((SELECT min(creation_time) FROM jobs)::date,
                      (SELECT max(creation_time) FROM jobs)::date,
                      interval '1 day') AS d (day)
-CROSS JOIN LATERAL daily_job_stats_of_day(d.day::date) s
+CROSS JOIN LATERAL daily_job_stats_of_days(d.day::date, d.day::date) s
 WHERE NOT (SELECT matches FROM zone_matches);

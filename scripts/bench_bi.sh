@@ -203,15 +203,51 @@ for scale in $scales; do
      FROM ci.jobs, pg_class c WHERE c.oid = 'ci.jobs'::regclass GROUP BY c.reltoastrelid" "$db"
 done
 
-# lz4 against pglz (the default) on the same details: a sample of 20,000
-# (::text::xml: a compressed value is otherwise copied as it is).
-q "CREATE TABLE ci.detail_pglz (d xml COMPRESSION pglz); CREATE TABLE ci.detail_lz4 (d xml COMPRESSION lz4);
-   INSERT INTO ci.detail_pglz SELECT detail::text::xml FROM ci.jobs ORDER BY job_id LIMIT 20000;
-   INSERT INTO ci.detail_lz4 SELECT detail::text::xml FROM ci.jobs ORDER BY job_id LIMIT 20000;" "$db1"
-q "SELECT 'detail of 20,000 jobs: ' || round(avg(octet_length(d::text))) || ' B as text, pglz '
-     || (SELECT round(avg(pg_column_size(d))) FROM ci.detail_pglz) || ' B, lz4 '
-     || round(avg(pg_column_size(d))) || ' B per job' FROM ci.detail_lz4" "$db1"
-q "DROP TABLE ci.detail_pglz, ci.detail_lz4" "$db1"
+# run_ms DB SQL: milliseconds of one run (client side, rows discarded), or
+# "timeout" past BENCH_BI_TIMEOUT (default 60 s: 0002's MD5 audit count
+# ran for 14 minutes at 1M without finishing).
+timeout_s=${BENCH_BI_TIMEOUT:-60}
+run_ms() {
+  local out
+  out=$(psql -X -d "$1" -o /dev/null -c "SET search_path = ci" -c "SET statement_timeout = '${timeout_s}s'" \
+    -c '\timing on' -c "$2" </dev/null 2>&1) || true
+  if grep -q 'canceling statement due to statement timeout' <<<"$out"; then
+    echo timeout
+  else
+    sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' <<<"$out" | awk '{ s += $1 } END { printf "%.1f", s }'
+  fi
+}
+# detail's storage, read side (the write side: scripts/bench.sh --schema-sql):
+# the same 100,000 jobs (::text::xml, so each value is compressed anew) in
+# four tables: pglz or lz4, inline (the default) or out of line
+# (toast_tuple_target = 128). Size per job, a scan that skips detail (a
+# dashboard's filter) and one that reads it (xpath), warm, median of three.
+detail_variant() {
+  q "CREATE TABLE ci.detail_$1 (LIKE ci.jobs) WITH (toast_tuple_target = $3);
+     ALTER TABLE ci.detail_$1 ALTER COLUMN detail SET COMPRESSION $2;
+     INSERT INTO ci.detail_$1 SELECT * FROM ci.jobs ORDER BY job_id LIMIT 100000;
+     UPDATE ci.detail_$1 SET detail = detail::text::xml; VACUUM FULL ci.detail_$1; ANALYZE ci.detail_$1" "$db1"
+  local skip read size
+  skip=$(median3 "$(run_ms "$db1" "SELECT count(*) FROM detail_$1 WHERE state = 'Failed'")" \
+    "$(run_ms "$db1" "SELECT count(*) FROM detail_$1 WHERE state = 'Failed'")" \
+    "$(run_ms "$db1" "SELECT count(*) FROM detail_$1 WHERE state = 'Failed'")")
+  read=$(median3 "$(run_ms "$db1" "SELECT count(*) FROM detail_$1 WHERE (xpath('/JobsDetail/JobId/text()', detail))[1]::text = job_id")" \
+    "$(run_ms "$db1" "SELECT count(*) FROM detail_$1 WHERE (xpath('/JobsDetail/JobId/text()', detail))[1]::text = job_id")" \
+    "$(run_ms "$db1" "SELECT count(*) FROM detail_$1 WHERE (xpath('/JobsDetail/JobId/text()', detail))[1]::text = job_id")")
+  size=$(q "SELECT round(pg_relation_size('ci.detail_$1') / 100000.0) || ' B heap + '
+    || round((pg_total_relation_size('ci.detail_$1') - pg_relation_size('ci.detail_$1')) / 100000.0)
+    || ' B TOAST and indexes' " "$db1")
+  printf '%-28s %s\n' "detail $2, ${4}:" "$size per job; scan without detail $skip ms, xpath over every detail $read ms"
+  q "DROP TABLE ci.detail_$1" "$db1"
+}
+median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+
+echo
+echo "== detail's storage (100,000 jobs of the 1M; warm)"
+detail_variant pglz_inline pglz 2032 inline
+detail_variant lz4_inline lz4 2032 inline
+detail_variant pglz_toast pglz 128 "out of line"
+detail_variant lz4_toast lz4 128 "out of line"
 
 # ---- the questions ----------------------------------------------------------------
 # One recent input file and one recent output object (the same in every
@@ -248,21 +284,6 @@ done < <(awk '/^```sql$/ { inside = 1; block = ""; next }
               /^```$/ && inside { inside = 0; printf "%s%c", block, 0; next }
               inside { block = block $0 "\n" }' docs/queries.md)
 
-# run_ms DB SQL: milliseconds of one run (client side, rows discarded), or
-# "timeout" past BENCH_BI_TIMEOUT (default 60 s: 0002's MD5 audit count
-# ran for 14 minutes at 1M without finishing).
-timeout_s=${BENCH_BI_TIMEOUT:-60}
-run_ms() {
-  local out
-  out=$(psql -X -d "$1" -o /dev/null -c "SET search_path = ci" -c "SET statement_timeout = '${timeout_s}s'" \
-    -c '\timing on' -c "$2" </dev/null 2>&1) || true
-  if grep -q 'canceling statement due to statement timeout' <<<"$out"; then
-    echo timeout
-  else
-    sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' <<<"$out" | awk '{ s += $1 } END { printf "%.1f", s }'
-  fi
-}
-median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 declare -A cold warm
 for scale in $scales; do
   db=bi_${scale}m
