@@ -172,7 +172,7 @@ END $$;
 COMMIT;
 SQL
 }
-for scale in ${scales#* }; do
+for scale in ${scales#"$base"}; do
   db=bi_${scale}m
   t0=$(date +%s)
   createdb -T "$db1" "$db"
@@ -226,7 +226,9 @@ detail_variant() {
   q "CREATE TABLE ci.detail_$1 (LIKE ci.jobs) WITH (toast_tuple_target = $3);
      ALTER TABLE ci.detail_$1 ALTER COLUMN detail SET COMPRESSION $2;
      INSERT INTO ci.detail_$1 SELECT * FROM ci.jobs ORDER BY job_id LIMIT 100000;
-     UPDATE ci.detail_$1 SET detail = detail::text::xml; VACUUM FULL ci.detail_$1; ANALYZE ci.detail_$1" "$db1"
+     UPDATE ci.detail_$1 SET detail = detail::text::xml" "$db1"
+  q "VACUUM FULL ci.detail_$1" "$db1"
+  q "ANALYZE ci.detail_$1" "$db1"
   local skip read size
   skip=$(median3 "$(run_ms "$db1" "SELECT count(*) FROM detail_$1 WHERE state = 'Failed'")" \
     "$(run_ms "$db1" "SELECT count(*) FROM detail_$1 WHERE state = 'Failed'")" \
