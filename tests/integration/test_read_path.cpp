@@ -1,4 +1,4 @@
-// The read path of migrations/0016_read_path.sql (jobs side): v_jobs and
+// The read path of migrations/0022_read_path.sql (jobs side): v_jobs and
 // v_daily_job_stats answer exactly what the same questions asked of the base
 // tables answer (the view bodies of migrations/0002_views.sql, kept here as
 // the reference), after a first sync, after a second sync that changes older
@@ -22,7 +22,7 @@ using jobsync::emulator::JobSpec;
 
 namespace {
 
-// v_jobs as 0002 defines it (unchanged by 0016).
+// v_jobs as 0002 defines it (unchanged by 0022).
 const std::string kJobsReference = R"(
 SELECT j.job_id, j.bucket, j.tag, j.sub_tag, j.state, j.code, j.message, j.queue_id, j.queue_type,
        j.creation_time, j.start_time, j.end_time, j.creation_time::date AS local_date,

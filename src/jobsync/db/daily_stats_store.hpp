@@ -1,4 +1,4 @@
-// v_daily_job_stats' stored rows (migrations/0016_read_path.sql): the days
+// v_daily_job_stats' stored rows (migrations/0022_read_path.sql): the days
 // whose jobs changed since the last refresh are recomputed from jobs.
 #pragma once
 

@@ -150,7 +150,7 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
         errors += (errors.empty() ? "" : "\n") + message_of(fatal);
         ++summary.failed;
     }
-    if (!state.summary.interrupted) {
+    if (!summary.interrupted) {
         refresh_daily_stats(db);
     }
     try {
