@@ -13,15 +13,25 @@
 # its jobs and their children, each copy shifted back by the history's span
 # (same jobs per day), with its own job ids, input objects, output objects
 # and MD5s (the same duplicates and changed MD5s per copy). An emulator
-# cannot hold 10M jobs on this machine's memory.
+# cannot hold 10M jobs on this machine's memory. For speed the copies run
+# with session_replication_role = replica (no foreign-key checks: the rows
+# are copies of checked ones; no marking triggers: the grown database's
+# daily_job_stats is then recomputed whole) and the tables' secondary
+# indexes are dropped before and built again after: the same end state as
+# loading the rows through the worker, reached in less time.
 #
 # Cold: the first run after a server restart (empty shared buffers; the OS
 # page cache is kept, it is shared with other users of the machine). Warm:
 # the median of the next three runs.
-#   scripts/bench_bi.sh [--scales "1 10"] [--keep]
+#   scripts/bench_bi.sh [--scales "1 10"] [--keep] [--no-detail]
+#   scripts/bench_bi.sh --queries-only [--scales "1 10" | --db NAME]
 #     --scales   history sizes in millions of jobs, the first is the base
 #                (default "1 10"; "1 3" takes ~3x less time and disk)
-#     --keep     leave the databases and the server's folder (default: deleted)
+#     --keep     leave the server's folder and its databases bi_<scale>m
+#                (default: deleted); the server is stopped
+#     --no-detail  skip the measurement of detail's storage variants
+#     --queries-only  build nothing: start the server kept by --keep and time
+#                the questions on its databases bi_<scale>m, or on NAME only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib_packages.sh
@@ -30,15 +40,26 @@ source scripts/lib_bench.sh
 
 scales="1 10"
 keep=false
+detail=true
+queries_only=false
+only_db=
+usage='usage: scripts/bench_bi.sh [--scales "1 10"] [--keep] [--no-detail] | --queries-only [--scales "1 10" | --db NAME]'
 while [ $# -gt 0 ]; do
   case $1 in
     --scales) scales=$2; shift 2 ;;
     --keep) keep=true; shift ;;
-    *) echo "usage: scripts/bench_bi.sh [--scales \"1 10\"] [--keep]" >&2; exit 2 ;;
+    --no-detail) detail=false; shift ;;
+    --queries-only) queries_only=true; keep=true; shift ;;
+    --db) only_db=$2; shift 2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
 done
 base=${scales%% *}
-[ "$base" = 1 ] || { echo "the first scale must be 1 (the emulator's million)" >&2; exit 2; }
+[ "$base" = 1 ] || [ -n "$only_db" ] || { echo "the first scale must be 1 (the emulator's million)" >&2; exit 2; }
+[ -z "$only_db" ] || [ "$queries_only" = true ] || { echo "--db goes with --queries-only" >&2; exit 2; }
+# db_of SCALE: the database of a history (--db names the only one).
+db_of() { if [ -n "$only_db" ]; then echo "$only_db"; else echo "bi_${1}m"; fi; }
+[ -z "$only_db" ] || scales=db
 
 ensure_packages curl
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -48,7 +69,11 @@ bench_tool=$(find "$bin" -name jobsync-bench -type f | head -1)
 
 dir=${BENCH_DIR:-/tmp/ci-jobsync-bench-bi}
 pg_port=${BENCH_PG_PORT:-55499}
-rm -rf "$dir" && mkdir -p "$dir"
+if [ "$queries_only" = true ]; then
+  [ -f "$dir/pg/data/PG_VERSION" ] || { echo "no kept server in $dir/pg (run with --keep first)" >&2; exit 2; }
+else
+  rm -rf "$dir" && mkdir -p "$dir"
+fi
 emulator_pid=
 stop_emulator() {
   if [ -n "$emulator_pid" ]; then
@@ -59,8 +84,12 @@ stop_emulator() {
 }
 cleanup() {
   stop_emulator
-  pg_temp_stop "$dir/pg"
-  [ "$keep" = true ] || rm -rf "$dir"
+  if [ "$keep" = true ]; then
+    pg_as_owner "$(pg_bindir)/pg_ctl" -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1 || true
+  else
+    pg_temp_stop "$dir/pg"
+    rm -rf "$dir"
+  fi
 }
 trap cleanup EXIT
 
@@ -78,6 +107,8 @@ echo "PostgreSQL $(q 'SHOW server_version') on 127.0.0.1:$pg_port: ${pg_settings
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ { print $2 }') GiB; other processes on it add noise"
 echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo '+local changes')"
 df -h "$dir" | tail -1 | awk '{ print "disk free before: " $4 }'
+db1=$(db_of 1)
+if [ "$queries_only" = false ]; then
 
 # ---- the 1M history, through the worker's COPY path --------------------------
 # BENCH_BI_JOBS: a smaller base, to try the script (the figures need the million).
@@ -100,7 +131,6 @@ done
 bench_wait_emulator
 admin_curl -X POST "$api/_emulator/finish" >/dev/null
 echo "emulator: $jobs jobs ready in $(($(date +%s) - t0)) s"
-db1=bi_1m
 createdb "$db1"
 cat >"$dir/$db1.toml" <<TOML
 [database]
@@ -137,6 +167,7 @@ q 'VACUUM ANALYZE' "$db1"
 grow_copy() {
   psql -X -q -v ON_ERROR_STOP=1 -d "$1" -v k="$2" -v shift="$3" <<'SQL'
 SET search_path = ci;
+SET session_replication_role = replica;
 SET bench.k = :'k';
 SET bench.shift = :'shift';
 BEGIN;
@@ -172,16 +203,42 @@ END $$;
 COMMIT;
 SQL
 }
+# The secondary indexes (not a constraint's) of the copied tables: their
+# definitions kept in public.bench_index_defs, dropped before the copies and
+# built again after them.
+copied_tables="'jobs', 'job_outputs', 'job_watermark_templates', 'media_info', 'media_streams', 'output_files', 'job_input_cos_headers'"
+drop_secondary_indexes() {
+  q "CREATE TABLE public.bench_index_defs AS
+       SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+       WHERE c.relnamespace = 'ci'::regnamespace AND c.relname IN ($copied_tables)
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)" "$1"
+  q "DO \$\$ DECLARE r record; BEGIN
+       FOR r IN SELECT name FROM public.bench_index_defs LOOP EXECUTE 'DROP INDEX ' || r.name; END LOOP;
+     END \$\$" "$1"
+}
+build_secondary_indexes() {
+  q "SET maintenance_work_mem = '1GB'; DO \$\$ DECLARE r record; BEGIN
+       FOR r IN SELECT def FROM public.bench_index_defs LOOP EXECUTE r.def; END LOOP;
+     END \$\$; DROP TABLE public.bench_index_defs" "$1"
+}
 for scale in ${scales#"$base"}; do
-  db=bi_${scale}m
+  db=$(db_of "$scale")
   t0=$(date +%s)
   createdb -T "$db1" "$db"
   # The span of the base history: copy k lies k spans before it.
   span=$(q "SELECT ceil(extract(epoch FROM max(creation_time) - min(creation_time)))::bigint + $gap FROM ci.jobs" "$db")
+  drop_secondary_indexes "$db"
   for k in $(seq 1 $((scale - 1))); do
     grow_copy "$db" "$k" "$((span * k)) seconds"
+    echo "  copy $k of $((scale - 1)) done at $(($(date +%s) - t0)) s; $(df -h "$dir" | tail -1 | awk '{ print $4 }') free"
   done
-  echo "${scale}M built from the 1M in $(($(date +%s) - t0)) s ($(q 'SELECT count(*) FROM ci.jobs' "$db") jobs)"
+  t1=$(date +%s)
+  build_secondary_indexes "$db"
+  echo "${scale}M built from the 1M in $(($(date +%s) - t0)) s, its secondary indexes in $(($(date +%s) - t1)) s ($(q 'SELECT count(*) FROM ci.jobs' "$db") jobs)"
+  # The copies fired no marking trigger: a zone that no longer matches makes
+  # the refresh recompute every day, in one pass.
+  q 'DELETE FROM ci.daily_job_stats_zone' "$db"
   refresh_stats "$db"
   q 'VACUUM ANALYZE' "$db"
 done
@@ -190,14 +247,14 @@ done
 echo
 echo "== database size per job"
 for scale in $scales; do
-  db=bi_${scale}m
+  db=$(db_of "$scale")
   q "SELECT '${scale}M: database ' || pg_size_pretty(pg_database_size(current_database()))
        || ' = ' || round(pg_database_size(current_database()) / count(*)::numeric) || ' B/job; jobs heap '
        || pg_size_pretty(pg_relation_size('ci.jobs')) || ' ('
        || round(pg_relation_size('ci.jobs') / count(*)::numeric) || ' B/job), its TOAST (detail) '
        || pg_size_pretty(pg_total_relation_size(c.reltoastrelid)) || ', its indexes '
-       || pg_size_pretty(pg_indexes_size('ci.jobs')) || ' (BRIN on creation_time '
-       || pg_size_pretty(pg_relation_size('ci.jobs_creation_time_brin')) || '), output_files '
+       || pg_size_pretty(pg_indexes_size('ci.jobs')) || ' (creation_time '
+       || pg_size_pretty(pg_relation_size('ci.jobs_creation_time_idx')) || '), output_files '
        || pg_size_pretty(pg_total_relation_size('ci.output_files')) || ', daily_job_stats '
        || pg_size_pretty(pg_total_relation_size('ci.daily_job_stats'))
      FROM ci.jobs, pg_class c WHERE c.oid = 'ci.jobs'::regclass GROUP BY c.reltoastrelid" "$db"
@@ -244,12 +301,15 @@ detail_variant() {
 }
 median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 
-echo
-echo "== detail's storage (100,000 jobs of the 1M; warm)"
-detail_variant pglz_inline pglz 2032 inline
-detail_variant lz4_inline lz4 2032 inline
-detail_variant pglz_toast pglz 128 "out of line"
-detail_variant lz4_toast lz4 128 "out of line"
+if [ "$detail" = true ]; then
+  echo
+  echo "== detail's storage (100,000 jobs of the 1M; warm)"
+  detail_variant pglz_inline pglz 2032 inline
+  detail_variant lz4_inline lz4 2032 inline
+  detail_variant pglz_toast pglz 128 "out of line"
+  detail_variant lz4_toast lz4 128 "out of line"
+fi
+fi # queries_only
 
 # ---- the questions ----------------------------------------------------------------
 # One recent input file and one recent output object (the same in every
@@ -288,7 +348,7 @@ done < <(awk '/^```sql$/ { inside = 1; block = ""; next }
 
 declare -A cold warm
 for scale in $scales; do
-  db=bi_${scale}m
+  db=$(db_of "$scale")
   for i in "${!names[@]}"; do
     restart_pg
     cold[$scale,$i]=$(run_ms "$db" "${sqls[$i]}")
@@ -316,14 +376,15 @@ for i in "${!names[@]}"; do
     line+=$(printf ' %20s' "${cold[$scale,$i]}|${warm[$scale,$i]}")
     [ "$scale" = 1 ] && continue
     case ${kinds[$i]} in
-      window) ratios+=" ${scale}M/1M=$(awk -v a="${warm[$scale,$i]}" -v b="${warm[1,$i]}" 'BEGIN { printf("%.2f", (b > 0 ? a / b : 0)) }')" ;;
+      window) [ -n "${warm[1,$i]:-}" ] && ratios+=" ${scale}M/1M=$(awk -v a="${warm[$scale,$i]}" -v b="${warm[1,$i]}" 'BEGIN { printf("%.2f", (b > 0 ? a / b : 0)) }')" ;;
       whole) ratios+=" ${scale}M/scan=$(awk -v a="${warm[$scale,$i]}" -v b="${warm[$scale,$heap_index]}" 'BEGIN { printf("%.2f", (b > 0 ? a / b : 0)) }')" ;;
     esac
   done
   echo "$line  $ratios"
 done
 
-for scale in $scales; do
-  [ "$keep" = true ] || dropdb "bi_${scale}m"
-done
-df -h /work | tail -1 | awk '{ print "disk free after: " $4 }'
+if [ "$keep" = true ]; then
+  echo "kept: the server's folder $dir/pg, databases: $(for scale in $scales; do printf '%s ' "$(db_of "$scale")"; done)"
+  echo "  time the questions again: BENCH_DIR=$dir scripts/bench_bi.sh --queries-only --scales \"$scales\" (or --db NAME)"
+fi
+df -h "$dir" | tail -1 | awk '{ print "disk free after: " $4 }'

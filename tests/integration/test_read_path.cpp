@@ -285,3 +285,89 @@ TEST_CASE("read path: v_jobs and v_daily_job_stats equal the base-table answers 
     CHECK(db.count("daily_job_stats") == 0);
     CHECK(db.scalar("SELECT count(*) FROM v_daily_job_stats") == "0");
 }
+
+namespace {
+
+// The plan of sql (EXPLAIN, one line a node), after the statement setup.
+std::string plan_of(const TempDatabase& db, const std::string& setup, const std::string& sql)
+{
+    auto conn = db.connect();
+    pqxx::work txn(*conn);
+    if (!setup.empty()) {
+        txn.exec(setup);
+    }
+    std::string plan;
+    for (const pqxx::row& row : txn.exec("EXPLAIN " + sql)) {
+        plan += row[0].as<std::string>() + "\n";
+    }
+    return plan;
+}
+
+bool mentions(const std::string& text, const std::string& word)
+{
+    return text.find(word) != std::string::npos;
+}
+
+} // namespace
+
+TEST_CASE("read path: v_jobs' output columns are its first output's, and a window that uses none "
+          "of them reads jobs alone, through the creation_time index")
+{
+    TempDatabase& db = shared_database();
+    db.truncate_all();
+    EmulatorFixture emulator(recent_history());
+    const jobsync::Config config = load_test_config(db, spec_for(emulator));
+    REQUIRE(sync_once(config).failed == 0);
+    // Every job gets a later second output with every column set; a third of
+    // the first outputs and main files lose their region and MD5: the view
+    // must show the first row's NULL, not the later row's value.
+    {
+        auto conn = db.connect();
+        pqxx::work txn(*conn);
+        txn.exec("INSERT INTO job_outputs (job_id, ordinal, bucket, region, object) "
+                 "SELECT job_id, max(ordinal) + 1, 'later-bucket', 'later-region', 'later/object' "
+                 "FROM job_outputs GROUP BY job_id");
+        txn.exec("INSERT INTO output_files (job_id, ordinal, kind, bucket, object_name, md5) "
+                 "SELECT job_id, max(ordinal) + 1, 'main', 'later-bucket', 'later/file', "
+                 "'0123456789abcdef0123456789abcdef' FROM output_files GROUP BY job_id");
+        txn.exec("UPDATE job_outputs SET region = NULL WHERE (job_id, ordinal) IN "
+                 "(SELECT job_id, min(ordinal) FROM job_outputs GROUP BY job_id) "
+                 "AND hashtext(job_id) % 3 = 0");
+        txn.exec("UPDATE output_files SET md5 = NULL WHERE (job_id, ordinal) IN "
+                 "(SELECT job_id, min(ordinal) FROM output_files WHERE kind = 'main' "
+                 "GROUP BY job_id) AND hashtext(job_id) % 3 = 0");
+        txn.commit();
+    }
+    const std::string nulled_regions =
+        db.scalar("SELECT count(*) FROM jobs WHERE hashtext(job_id) % 3 = 0 AND job_id IN "
+                  "(SELECT job_id FROM job_outputs)");
+    REQUIRE(nulled_regions != "0");
+    CHECK(db.scalar("SELECT count(*) FROM v_jobs WHERE output_region IS NULL AND job_id IN "
+                    "(SELECT job_id FROM job_outputs)") == nulled_regions);
+    CHECK(db.scalar("SELECT count(*) FROM v_jobs WHERE output_region = 'later-region'") == "0");
+    CHECK(db.scalar("SELECT count(*) FROM v_jobs WHERE output_md5 = "
+                    "'0123456789abcdef0123456789abcdef'") == "0");
+    CHECK(difference(db, "SELECT * FROM v_jobs", kJobsReference) ==
+          equal_rows(db, "SELECT * FROM v_jobs"));
+
+    // A dashboard's window question: no output table in its plan (the
+    // LATERALs are dropped, not run per job), jobs read through the
+    // creation_time index (the planner's choice among indexes; the heap
+    // scan is turned off so the small test table does not hide it).
+    const std::string window_plan =
+        plan_of(db, "SET LOCAL enable_seqscan = off",
+                "SELECT tag, percentile_cont(0.95) WITHIN GROUP (ORDER BY run_seconds) "
+                "FROM v_jobs WHERE creation_time >= now() - interval '7 days' GROUP BY tag");
+    INFO(window_plan);
+    CHECK_FALSE(mentions(window_plan, "job_outputs"));
+    CHECK_FALSE(mentions(window_plan, "output_files"));
+    CHECK_FALSE(mentions(window_plan, "media_info"));
+    CHECK(mentions(window_plan, "jobs_creation_time_idx"));
+    // One input file's jobs with every column: the filter is an index
+    // condition on jobs, below the joins.
+    const std::string input_plan =
+        plan_of(db, "SET LOCAL enable_seqscan = off",
+                "SELECT * FROM v_jobs WHERE input_bucket = 'b' AND input_object = 'in/a.mp4'");
+    INFO(input_plan);
+    CHECK(mentions(input_plan, "jobs_input_object_idx"));
+}
