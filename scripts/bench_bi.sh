@@ -338,7 +338,8 @@ while IFS= read -r -d '' block; do
     sed -e "s|'media-1250000000'|'$in_bucket'|g" -e "s|'in/a.mp4'|'$in_object'|g" \
         -e "s|bucket = '$in_bucket' AND object_name = 'out/a.mp4'|bucket = '$out_bucket' AND object_name = '$out_object'|")
   case $name in
-    inputs_transcoded_twice | flagged_outputs | failures_by_tag | outputs_whose_md5_changed | stuck_jobs | partition_freshness) kind=whole ;;
+    inputs_transcoded_twice | flagged_outputs | failures_by_tag | outputs_whose_md5_changed | stuck_jobs | partition_freshness | \
+      mismatches_by_tag | unverifiable_share_by_bucket) kind=whole ;;
     *) kind=window ;;
   esac
   add "doc:$name" "$kind" "$sql"
@@ -375,6 +376,7 @@ for i in "${!names[@]}"; do
   for scale in $scales; do
     line+=$(printf ' %20s' "${cold[$scale,$i]}|${warm[$scale,$i]}")
     [ "$scale" = 1 ] && continue
+    if [ "${warm[$scale,$i]}" = timeout ]; then ratios+=" ${scale}M: timeout"; continue; fi
     case ${kinds[$i]} in
       window) [ -n "${warm[1,$i]:-}" ] && ratios+=" ${scale}M/1M=$(awk -v a="${warm[$scale,$i]}" -v b="${warm[1,$i]}" 'BEGIN { printf("%.2f", (b > 0 ? a / b : 0)) }')" ;;
       whole) ratios+=" ${scale}M/scan=$(awk -v a="${warm[$scale,$i]}" -v b="${warm[$scale,$heap_index]}" 'BEGIN { printf("%.2f", (b > 0 ? a / b : 0)) }')" ;;
@@ -385,6 +387,6 @@ done
 
 if [ "$keep" = true ]; then
   echo "kept: the server's folder $dir/pg, databases: $(for scale in $scales; do printf '%s ' "$(db_of "$scale")"; done)"
-  echo "  time the questions again: BENCH_DIR=$dir scripts/bench_bi.sh --queries-only --scales \"$scales\" (or --db NAME)"
+  echo "  time the questions again: BENCH_DIR=$dir BENCH_PG_PORT=$pg_port scripts/bench_bi.sh --queries-only --scales \"$scales\" (or --db NAME)"
 fi
 df -h "$dir" | tail -1 | awk '{ print "disk free after: " $4 }'
