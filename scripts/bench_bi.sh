@@ -260,6 +260,8 @@ for scale in $scales; do
      FROM ci.jobs, pg_class c WHERE c.oid = 'ci.jobs'::regclass GROUP BY c.reltoastrelid" "$db"
 done
 
+fi # queries_only
+
 # run_ms DB SQL: milliseconds of one run (client side, rows discarded), or
 # "timeout" past BENCH_BI_TIMEOUT (default 60 s: 0002's MD5 audit count
 # ran for 14 minutes at 1M without finishing).
@@ -301,7 +303,7 @@ detail_variant() {
 }
 median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 
-if [ "$detail" = true ]; then
+if [ "$detail" = true ] && [ "$queries_only" = false ]; then
   echo
   echo "== detail's storage (100,000 jobs of the 1M; warm)"
   detail_variant pglz_inline pglz 2032 inline
@@ -309,7 +311,6 @@ if [ "$detail" = true ]; then
   detail_variant pglz_toast pglz 128 "out of line"
   detail_variant lz4_toast lz4 128 "out of line"
 fi
-fi # queries_only
 
 # ---- the questions ----------------------------------------------------------------
 # One recent input file and one recent output object (the same in every
