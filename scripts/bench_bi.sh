@@ -388,6 +388,6 @@ done
 
 if [ "$keep" = true ]; then
   echo "kept: the server's folder $dir/pg, databases: $(for scale in $scales; do printf '%s ' "$(db_of "$scale")"; done)"
-  echo "  time the questions again: BENCH_DIR=$dir BENCH_PG_PORT=$pg_port scripts/bench_bi.sh --queries-only --scales \"$scales\" (or --db NAME)"
+  echo "  time the questions again: BENCH_DIR=$dir BENCH_PG_PORT=$pg_port scripts/bench_bi.sh --queries-only $([ -n "$only_db" ] && echo "--db $only_db" || echo "--scales \"$scales\"")"
 fi
 df -h "$dir" | tail -1 | awk '{ print "disk free after: " $4 }'
