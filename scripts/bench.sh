@@ -18,6 +18,9 @@
 #                  of both datasets, no references, re-walk or 1M run
 #     --pg-cost    instead: where PostgreSQL's CPU goes in a first sync of N
 #                  jobs, one experiment per database (scripts/bench_pg_cost.sh)
+#     --schema-sql FILE  SQL run on every database after its migrations: a
+#                  schema variant measured with the same binary (issue 22 compared
+#                  indexes and detail's storage this way)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib_packages.sh
@@ -30,17 +33,19 @@ million=true
 only_refresh=false
 worker=()
 pg_cost=false
+schema_sql=
 while [ $# -gt 0 ]; do
   case $1 in
     --jobs) jobs=$2; shift 2 ;;
     --million) million=true; shift ;; # the default; kept for old command lines
     --no-million) million=false; shift ;;
     --pg-cost) pg_cost=true; shift ;;
+    --schema-sql) schema_sql=$(realpath "$2"); shift 2 ;;
     --only-refresh) only_refresh=true; million=false; shift ;;
     --malloc-tuned)
       worker=(env GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=67108864)
       shift ;;
-    *) echo "usage: scripts/bench.sh [--jobs N] [--no-million] [--malloc-tuned] [--only-refresh] [--pg-cost]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [--jobs N] [--no-million] [--malloc-tuned] [--only-refresh] [--pg-cost] [--schema-sql FILE]" >&2; exit 2 ;;
   esac
 done
 
@@ -65,6 +70,7 @@ echo "PostgreSQL $(q 'SHOW server_version') on 127.0.0.1:$pg_port: durable defau
   "(fsync=$(q 'SHOW fsync'), synchronous_commit=$(q 'SHOW synchronous_commit')," \
   "shared_buffers=$(q 'SHOW shared_buffers'))"
 [ ${#worker[@]} -eq 0 ] || echo "worker runs with ${worker[*]}"
+[ -z "$schema_sql" ] || echo "schema variant: $schema_sql ($(tr '\n' ' ' <"$schema_sql"))"
 echo "machine: $(nproc) cores; other processes on it add noise (compare ratios, not absolutes)"
 echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo '+local changes')"
 

@@ -62,6 +62,7 @@ refresh_horizon = "${horizon_days}d"
 ids_per_request = $ids_per_request
 TOML
   "$with/ci-jobsync" -q --config "$dir/$db.toml" migrate
+  [ -z "${schema_sql:-}" ] || psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$schema_sql" >/dev/null
 }
 
 requests() { admin_curl "$api/_emulator/stats" | sed 's/.*jobs_requests=\([0-9]*\).*/\1/'; }

@@ -334,6 +334,16 @@ TEST_CASE("views: every query of docs/queries.md returns the rows expected on kn
         {"partition_freshness",
          {"media-1250000000|Snapshot||180|failed|HTTP 403 AccessDenied",
           "media-1250000000|Transcode||5|ok|NULL"}},
+        // j11 (11 days ago) is outside the week; j09 and j10 are unfinished.
+        {"failure_rate_per_tag_queue_7d",
+         {"Transcode|qB|0|1|1.000", "Snapshot|qB|1|1|0.500", "Transcode|qA|4|1|0.200"}},
+        {"input_file_history",
+         {"j01|Transcode|Success|out/a.mp4|aaaa", "j05|Snapshot|Failed|NULL|NULL",
+          "j06|Transcode|Success|out/a.mp4|cccc"}},
+        {"output_object_writers",
+         {"j01|Transcode|Success|aaaa|2|2", "j06|Transcode|Success|cccc|2|2"}},
+        {"flagged_outputs", {"5|1|2|2"}},
+        {"failures_by_tag", {"Transcode|3", "Snapshot|1"}},
     };
 
     const std::vector<DocQuery> queries = doc_queries();

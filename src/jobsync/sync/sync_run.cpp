@@ -4,6 +4,7 @@
 #include "jobsync/api/rate_limiter.hpp"
 #include "jobsync/core/errors.hpp"
 #include "jobsync/core/logger.hpp"
+#include "jobsync/db/daily_stats_store.hpp"
 #include "jobsync/db/database.hpp"
 #include "jobsync/db/db_retry.hpp"
 #include "jobsync/db/db_session.hpp"
@@ -57,6 +58,20 @@ void record_run_end(DbSession& db, long long run_id, const SyncSummary& summary,
     totals.errors = errors;
     perform(db, "recording the end of the run",
             [&] { run_store::finish_run(db.conn(), run_id, totals); });
+}
+
+// v_daily_job_stats is exact without it (the days a run changed are read
+// from jobs until then); refreshing keeps those reads to a few days. A
+// failure is logged and left to the next run.
+void refresh_daily_stats(DbSession& db)
+{
+    try {
+        const long days = perform(db, "refreshing the daily job statistics",
+                                  [&] { return daily_stats_store::refresh(db.conn()); });
+        log_debug("daily job statistics refreshed", {{"days", std::to_string(days)}});
+    } catch (const std::exception& e) {
+        log_warn("daily job statistics not refreshed", {{"error", e.what()}});
+    }
 }
 
 // What callbacks acknowledged (`listen`) is written first, so it never waits
@@ -164,6 +179,9 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
     if (fatal) {
         errors += (errors.empty() ? "" : "\n") + message_of(fatal);
         ++summary.failed;
+    }
+    if (!summary.interrupted) {
+        refresh_daily_stats(db);
     }
     try {
         record_run_end(db, run_id, summary, errors);
