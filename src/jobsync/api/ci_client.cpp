@@ -79,6 +79,21 @@ RequestTarget cos_target(const ObjectAddress& object, const std::string& endpoin
     return target;
 }
 
+// The window and the continuation token, spelled alike by every listing.
+void add_position_params(QueryParams& params, const std::optional<UnixSeconds>& start,
+                         const std::optional<UnixSeconds>& end, const std::string& next_token)
+{
+    if (start) {
+        params.emplace_back("startCreationTime", format_api_time(*start));
+    }
+    if (end) {
+        params.emplace_back("endCreationTime", format_api_time(*end));
+    }
+    if (!next_token.empty()) {
+        params.emplace_back("nextToken", next_token);
+    }
+}
+
 } // namespace
 
 QueryParams build_list_jobs_params(const ListJobsQuery& query)
@@ -92,15 +107,8 @@ QueryParams build_list_jobs_params(const ListJobsQuery& query)
     } else if (!query.queue_type.empty()) {
         params.emplace_back("queueType", query.queue_type);
     }
-    if (query.start_creation_time) {
-        params.emplace_back("startCreationTime", format_api_time(*query.start_creation_time));
-    }
-    if (query.end_creation_time) {
-        params.emplace_back("endCreationTime", format_api_time(*query.end_creation_time));
-    }
-    if (!query.next_token.empty()) {
-        params.emplace_back("nextToken", query.next_token);
-    }
+    add_position_params(params, query.start_creation_time, query.end_creation_time,
+                        query.next_token);
     return params;
 }
 
@@ -110,15 +118,8 @@ QueryParams build_listing_params(const ListingQuery& query)
     if (!query.workflow_id.empty()) {
         params.emplace_back("workflowId", query.workflow_id);
     }
-    if (query.start_creation_time) {
-        params.emplace_back("startCreationTime", format_api_time(*query.start_creation_time));
-    }
-    if (query.end_creation_time) {
-        params.emplace_back("endCreationTime", format_api_time(*query.end_creation_time));
-    }
-    if (!query.next_token.empty()) {
-        params.emplace_back("nextToken", query.next_token);
-    }
+    add_position_params(params, query.start_creation_time, query.end_creation_time,
+                        query.next_token);
     return params;
 }
 
