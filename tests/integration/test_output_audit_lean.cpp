@@ -244,16 +244,19 @@ TEST_CASE("output audit lean: the views follow files and checks written, updated
                  "', 100 + f.ordinal, f.kind, f.bucket, f.object_name, upper(f.md5), j.state, "
                  "j.creation_time FROM output_files f JOIN jobs j ON j.job_id = '" +
                  some_job + "' WHERE f.job_id = '" + other_job + "'");
-    exec(db,
-         insert_files("('" + some_job + "', 200, NULL, 'unnamed.mp4', 'abc'), ('" + other_job +
-                      "', 200, NULL, 'unnamed.mp4', 'ABC'), ('" + other_job +
-                      "', 201, NULL, 'unnamed.mp4', 'abd'), ('" + some_job +
-                      "', 201, 'b', NULL, 'abc'), ('" + other_job + "', 202, 'b', NULL, ''), ('" +
-                      some_job + "', 202, NULL, NULL, 'abc'), ('" + other_job +
-                      "', 203, NULL, NULL, NULL)"));
+    exec(db, insert_files(
+                 "('" + some_job + "', 200, NULL, 'unnamed.mp4', 'abc'), ('" + other_job +
+                 "', 200, NULL, 'unnamed.mp4', 'ABC'), ('" + other_job +
+                 "', 201, NULL, 'unnamed.mp4', 'abd'), ('" + some_job +
+                 "', 201, 'b', NULL, 'abc'), ('" + other_job + "', 202, 'b', NULL, ''), ('" +
+                 some_job + "', 202, NULL, NULL, 'abc'), ('" + some_job +
+                 "', 203, NULL, 'mix.mp4', 'abe'), ('" + other_job +
+                 "', 204, 'b', 'mix.mp4', 'ABE'), ('" + other_job + "', 203, NULL, NULL, NULL)"));
     require_views_answer_their_questions(db);
     CHECK(db.scalar("SELECT count(*) FROM v_output_md5_audit WHERE bucket IS NULL AND "
                     "md5_differs AND objects_with_same_md5 = 3") == "2");
+    CHECK(db.scalar("SELECT count(*) FROM v_output_md5_audit WHERE object_name = 'mix.mp4' AND "
+                    "md5_shared AND NOT md5_differs") == "2");
     exec(db, "UPDATE output_files SET md5 = 'deadbeef' WHERE job_id = '" + some_job + "'");
     exec(db, "UPDATE output_files SET object_name = object_name || '.2' WHERE job_id = '" +
                  other_job + "' AND ordinal = 1");
