@@ -29,10 +29,6 @@ CREATE INDEX output_files_object_idx
 -- One MD5's files (case-insensitive, '' as none): the per-MD5 facts of one
 -- object's rows are probes of this index.
 CREATE INDEX output_files_md5_idx ON output_files (lower(nullif(md5, '')));
--- The rare files without a bucket or an object name, whose per-object facts
--- are grouped apart (equality joins never match NULL keys).
-CREATE INDEX output_files_unnamed_idx ON output_files (job_id)
-    WHERE bucket IS NULL OR object_name IS NULL;
 
 -- Same columns and meaning as 0013's. creation_time is the job's, carried on
 -- the file; jobs is joined (on its key, left: every file has its job) only
@@ -55,35 +51,18 @@ WHERE f.job_state = 'Success';
 -- v_output_audit (0013) reads v_output_writers and is unchanged.
 
 -- Same columns and meaning as 0002's, read from output_files alone.
--- md5_differs (two or more distinct MD5s on the object) is min < max of the
--- object's MD5s, a window over the object: one pass in object order (the
--- object index), NULL keys grouped together as 0002 grouped them.
--- md5_shared (the MD5 on two or more objects) is a probe of shared_md5s by
--- the row's MD5; the planner runs it per row through output_files_md5_idx
--- (one object's rows) or hashes shared_md5s once (a count over everything,
--- when the hash fits in work_mem).
--- writer_jobs and distinct_md5s are grouped per object and joined on
--- equality (a filter on one object reaches the group; unread, the join is
--- dropped); files with a NULL bucket or object name, which equality never
--- matches, are grouped apart. objects_with_same_md5 is counted per row read.
+-- The per-object facts are windows over the object's files (NULL keys in
+-- one partition, as 0002 grouped them): writer_jobs and distinct_md5s are
+-- the highest dense rank of job_id and of the MD5 (NULL ranked last and
+-- not counted); md5_differs is min < max of the MD5s, so a count of flagged
+-- files ranks nothing. A filter on one object reaches every window (it is
+-- on their partition), so one object reads its own files only.
+-- md5_shared (the MD5 on two or more objects) probes shared_md5s with the
+-- row's MD5: the planner runs it per row through output_files_md5_idx, or
+-- hashes shared_md5s once when it fits in work_mem and more rows than that
+-- would probe. objects_with_same_md5 is counted for the rows read only.
 CREATE OR REPLACE VIEW v_output_md5_audit AS
-WITH per_object AS (
-    SELECT bucket, object_name,
-           count(DISTINCT job_id) AS writer_jobs,
-           count(DISTINCT lower(nullif(md5, ''))) AS distinct_md5s
-    FROM output_files
-    GROUP BY bucket, object_name
-),
-per_unnamed_object AS (
-    SELECT bucket IS NULL AS no_bucket, coalesce(bucket, '') AS bucket_key,
-           object_name IS NULL AS no_name, coalesce(object_name, '') AS name_key,
-           count(DISTINCT job_id) AS writer_jobs,
-           count(DISTINCT lower(nullif(md5, ''))) AS distinct_md5s
-    FROM output_files
-    WHERE bucket IS NULL OR object_name IS NULL
-    GROUP BY 1, 2, 3, 4
-),
-shared_md5s AS NOT MATERIALIZED (
+WITH shared_md5s AS NOT MATERIALIZED (
     SELECT lower(nullif(md5, '')) AS md5_norm
     FROM output_files
     GROUP BY 1
@@ -91,12 +70,21 @@ shared_md5s AS NOT MATERIALIZED (
         OR bool_or(bucket IS NULL) <> bool_and(bucket IS NULL)
         OR bool_or(object_name IS NULL) <> bool_and(object_name IS NULL)
 ),
-files AS (
+ranked AS (
     SELECT o.*, lower(nullif(o.md5, '')) AS md5_norm,
-           min(lower(nullif(o.md5, ''))) OVER object_files
-               < max(lower(nullif(o.md5, ''))) OVER object_files AS md5s_differ
+           dense_rank() OVER (PARTITION BY o.bucket, o.object_name ORDER BY o.job_id) AS job_rank,
+           dense_rank() OVER (PARTITION BY o.bucket, o.object_name
+                              ORDER BY lower(nullif(o.md5, '')) NULLS LAST) AS md5_rank
     FROM output_files o
-    WINDOW object_files AS (PARTITION BY o.bucket, o.object_name)
+),
+files AS (
+    SELECT r.*,
+           max(r.job_rank) OVER object_files AS writer_jobs,
+           max(r.md5_rank) OVER object_files
+               - (bool_or(r.md5_norm IS NULL) OVER object_files)::int AS distinct_md5s,
+           min(r.md5_norm) OVER object_files < max(r.md5_norm) OVER object_files AS md5s_differ
+    FROM ranked r
+    WINDOW object_files AS (PARTITION BY r.bucket, r.object_name)
 )
 SELECT f.bucket,
        f.region,
@@ -109,8 +97,8 @@ SELECT f.bucket,
        f.job_state AS state,
        f.job_created AS creation_time,
        j.end_time,
-       coalesce(po.writer_jobs, pu.writer_jobs) AS writer_jobs,
-       coalesce(po.distinct_md5s, pu.distinct_md5s) AS distinct_md5s,
+       f.writer_jobs,
+       f.distinct_md5s,
        (SELECT count(DISTINCT (g.bucket, g.object_name)) FROM output_files g
         WHERE lower(nullif(g.md5, '')) = f.md5_norm) AS objects_with_same_md5,
        (f.job_state = 'Success' AND f.md5_norm IS NULL) AS missing_md5,
@@ -119,8 +107,4 @@ SELECT f.bucket,
        (f.job_state = 'Success' AND f.md5_norm IS NULL) OR coalesce(f.md5s_differ, false)
            OR EXISTS (SELECT FROM shared_md5s m WHERE m.md5_norm = f.md5_norm) AS flagged
 FROM files f
-LEFT JOIN per_object po ON po.bucket = f.bucket AND po.object_name = f.object_name
-LEFT JOIN per_unnamed_object pu
-       ON pu.no_bucket = (f.bucket IS NULL) AND pu.bucket_key = coalesce(f.bucket, '')
-      AND pu.no_name = (f.object_name IS NULL) AND pu.name_key = coalesce(f.object_name, '')
 LEFT JOIN jobs j ON j.job_id = f.job_id;
