@@ -187,6 +187,10 @@ void insert_known_rows(pqxx::connection& conn)
              "('j06', 0, 'main', 'media-1250000000', 'out/a.mp4', 'cccc'), "
              "('j07', 0, 'main', 'media-1250000000', 'out/e.mp4', NULL), "
              "('j08', 0, 'main', 'media-1250000000', 'out/snap.jpg', 'BBBB')");
+    // Each file carries its job's state and creation time, as the job store
+    // writes them (migration 0023).
+    txn.exec("UPDATE output_files f SET job_state = j.state, job_created = j.creation_time "
+             "FROM jobs j WHERE j.job_id = f.job_id");
     // The audit's checks (migrations/0013): out/a.mp4 gone (j01's row is
     // superseded by j06's), out/b.mp4 overwritten, out/e.mp4 there (no MD5
     // reported), out/snap.jpg a multipart upload (nothing to compare).

@@ -173,6 +173,10 @@ void add_output_file_rows(SqlParams& params, const Ctx& row)
         params.add_nullable(file.object_prefix);
         params.add_nullable(file.object_name);
         params.add_nullable(file.md5);
+        // The job's state and creation time, for the output audits' views:
+        // a job's files are rewritten whenever its jobs row is (0023).
+        params.add_nullable(row.job.state);
+        add_time(params, row.job.creation_time);
     }
 }
 
@@ -234,7 +238,9 @@ const std::vector<TableShape>& child_tables()
           {"region", ""},
           {"object_prefix", ""},
           {"object_name", ""},
-          {"md5", ""}},
+          {"md5", ""},
+          {"job_state", ""},
+          {"job_created", "::timestamptz"}},
          {"job_id", "ordinal"},
          add_output_file_rows},
         {"job_input_cos_headers",
