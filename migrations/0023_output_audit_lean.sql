@@ -23,9 +23,13 @@ WHERE j.job_id = f.job_id;
 
 -- The object index, now in newest-writer order: one object's files for
 -- output_object_writers and the one-object audits, and every object's
--- writers in the order v_output_writers ranks them (no sort).
+-- writers in the order v_output_writers ranks them (no sort). It carries
+-- job_state and md5, so v_output_audit over every file is an index-only scan
+-- in that order, merged with output_checks' key (at 1.17M files: 0.87 s
+-- against 2.9 s for a scan and an external sort; ~40 B more a file).
 CREATE INDEX output_files_object_idx
-    ON output_files (bucket, object_name, job_created DESC, job_id DESC);
+    ON output_files (bucket, object_name, job_created DESC, job_id DESC)
+    INCLUDE (job_state, md5);
 -- One MD5's files (case-insensitive, '' as none): the per-MD5 facts of one
 -- object's rows are probes of this index.
 CREATE INDEX output_files_md5_idx ON output_files (lower(nullif(md5, '')));
