@@ -180,7 +180,11 @@ SyncSummary run_sync(const Config& config, const SyncOptions& options,
         errors += (errors.empty() ? "" : "\n") + message_of(fatal);
         ++summary.failed;
     }
-    if (!summary.interrupted) {
+    // A run that wrote no job leaves the refresh to the next run that does
+    // (the view is exact either way): a no-op run costs what it did before
+    // the rollup existed.
+    const PartitionStats& written = summary.totals;
+    if (!summary.interrupted && written.inserted + written.updated + written.refreshed_by_id > 0) {
         refresh_daily_stats(db);
     }
     try {
