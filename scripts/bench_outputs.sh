@@ -77,12 +77,7 @@ else
     --tags "$tags" --admin-token-file "$dir/admin_token" \
     --port-file "$dir/api.port" >"$dir/emulator.log" 2>&1 &
   emulator_pid=$!
-  # Generating the jobs takes minutes on a busy machine: wait up to 20.
-  for _ in $(seq 1200); do
-    [ -s "$dir/api.port" ] || ! kill -0 "$emulator_pid" 2>/dev/null && break
-    sleep 1
-  done
-  bench_wait_emulator
+  bench_wait_generated "$emulator_pid"
   admin_curl -X POST "$api/_emulator/finish" >/dev/null
   echo "emulator: $jobs jobs of $tags ready in $(($(date +%s) - t0)) s"
 

@@ -24,6 +24,17 @@ bench_wait_emulator() {
   api="http://127.0.0.1:$(cat "$dir/api.port")"
 }
 
+# bench_wait_generated PID: waits for the emulator PID to generate a large
+# dataset and listen (minutes for a million jobs on a busy machine: up to 20),
+# then as bench_wait_emulator.
+bench_wait_generated() {
+  for _ in $(seq 1200); do
+    [ -s "$dir/api.port" ] || ! kill -0 "$1" 2>/dev/null && break
+    sleep 1
+  done
+  bench_wait_emulator
+}
+
 # bench_release_build BUILD_DIR: a Release build of the worker and the
 # emulator only; sets worker_bin and emulator_bin.
 bench_release_build() {
